@@ -1,0 +1,4 @@
+import { attendance } from './attendance.js';
+
+/** Every scenario, by registry name. Adding a scenario: one file in this folder plus one line here. */
+export const scenarios = [attendance] as const;

@@ -1,0 +1,5 @@
+import { csv } from './csv.js';
+import { jsonl } from './jsonl.js';
+
+/** Every sink, by registry name. Adding a sink: one file in this folder plus one line here. */
+export const sinks = [csv, jsonl] as const;

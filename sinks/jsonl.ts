@@ -1,0 +1,40 @@
+import { jsonEncoder } from '../src/codec.js';
+import { kindOf } from '../src/schema.js';
+import { writeText } from '../src/text-sink.js';
+import { defineSink } from '../src/units.js';
+
+/**
+ * JSON Lines / NDJSON: one object per row, keys in schema order, nulls written as null.
+ * Dates, times and timestamps are ISO strings; decimals are number literals with exactly
+ * their scale's digits. This is also what `datagen pipe` sends between processes.
+ */
+export const jsonl = defineSink({
+  name: 'jsonl',
+  aliases: ['ndjson'],
+  summary: 'Write rows as JSON Lines (NDJSON) to a file or stdout',
+  examples: ['datagen pipe attendance --rows 1000 | datagen noise | datagen jsonl --out noisy.jsonl', 'datagen generate attendance --rows 1000 --out attendance.ndjson'],
+  extensions: ['.jsonl', '.ndjson'],
+  options: {
+    path: { type: 'string', flag: 'out', char: 'o', description: 'file to write (default: stdout); written under a temporary name, renamed when complete' },
+  },
+  create: (o) => (batches) => writeText(o.path, { formatter: ndjsonFormatter }, batches),
+});
+
+export function ndjsonFormatter(schema: import('apache-arrow').Schema) {
+  const names = schema.fields.map((f) => f.name);
+  const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
+  const encoders = schema.fields.map((f) => jsonEncoder(kindOf(f.type), (f.type as { scale?: number }).scale ?? 0));
+  const n = names.length;
+  return ({ rows }: { rows: import('../src/schema.js').Row[] }) => {
+    let out = '';
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let c = 0; c < n; c++) {
+        const v = row[names[c]!];
+        out += prefixes[c]! + (v === null || v === undefined ? 'null' : encoders[c]!(v));
+      }
+      out += n === 0 ? '{}\n' : '}\n';
+    }
+    return out;
+  };
+}

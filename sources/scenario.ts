@@ -1,0 +1,90 @@
+import { DatagenError } from '../src/errors.js';
+import { normalizeOptions, type OptionsSpec } from '../src/options.js';
+import { Rng } from '../src/random/rng.js';
+import { findScenario } from '../src/registry.js';
+import type { Row } from '../src/schema.js';
+import type { Batch, Source } from '../src/stage.js';
+import type { ScenarioDefinition } from '../src/units.js';
+
+/**
+ * The source behind every scenario: splits the table into fixed chunks of CHUNK_ROWS rows and
+ * asks the scenario for chunk j with a stream forked from (seed, scenario, j). Row i is
+ * therefore the same whatever the batch size, and a shard (`shard: '2/4'`) produces exactly
+ * the rows a single process would put at those positions.
+ */
+export const CHUNK_ROWS = 8192;
+
+/** Options every scenario accepts, besides its own. */
+export const engineOptions = {
+  rows: { type: 'integer', description: 'number of rows to generate (exact)', min: 0 },
+  seed: { type: 'integer', description: 'random seed: same seed and options, same bytes', default: 42 },
+  batchSize: { type: 'integer', description: 'rows per batch handed to the next stage (does not change the rows)', default: CHUNK_ROWS, min: 1, max: 1_000_000 },
+  shard: { type: 'string', description: "generate only part i of n of the table, as 'i/n' (0-based), e.g. 0/4" },
+} as const satisfies OptionsSpec;
+
+export type ScenarioOptions = {
+  rows?: number;
+  seed?: number;
+  batchSize?: number;
+  shard?: string;
+  [option: string]: unknown;
+};
+
+export function scenario(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}): Source {
+  const def = typeof nameOrDefinition === 'string' ? findScenario(nameOrDefinition) : nameOrDefinition;
+  const engineRaw: Record<string, unknown> = {};
+  const ownRaw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) (k in engineOptions ? engineRaw : ownRaw)[k] = v;
+  const engine = normalizeOptions(def.name, engineOptions, engineRaw);
+  const own = normalizeOptions(def.name, def.options, ownRaw);
+  const total = engine.rows ?? def.defaultRows;
+  const [from, to] = shardRange(def.name, engine.shard, total);
+  const root = Rng.seeded(engine.seed).fork(def.name);
+  // Planned now, so option mistakes surface before the first row moves.
+  const generator = def.plan(own, { rows: total, rng: root.fork('plan') });
+  const batchSize = engine.batchSize;
+
+  return {
+    kind: 'source',
+    name: def.name,
+    schema: def.schema,
+    async *batches(): AsyncGenerator<Batch> {
+      let pending: Row[] = [];
+      let pendingOffset = from;
+      for (let chunk = Math.floor(from / CHUNK_ROWS); chunk * CHUNK_ROWS < to; chunk++) {
+        const start = chunk * CHUNK_ROWS;
+        const count = Math.min(CHUNK_ROWS, total - start);
+        let rows = generator.rows(start, count, root.fork('chunk', chunk));
+        if (rows.length !== count) throw new Error(`${def.name}: chunk ${chunk} made ${rows.length} rows, expected ${count}`);
+        if (start < from || start + count > to) rows = rows.slice(Math.max(0, from - start), Math.min(count, to - start));
+        for (let i = 0; i < rows.length; ) {
+          const take = Math.min(batchSize - pending.length, rows.length - i);
+          if (pending.length === 0 && take === batchSize) {
+            // The common case (batch size = chunk size): hand the rows on without copying.
+            pending = take === rows.length ? rows : rows.slice(i, i + take);
+          } else {
+            for (let k = i; k < i + take; k++) pending.push(rows[k]!);
+          }
+          i += take;
+          if (pending.length === batchSize) {
+            yield { schema: def.schema, rows: pending, offset: pendingOffset };
+            pendingOffset += batchSize;
+            pending = [];
+          }
+        }
+      }
+      if (pending.length > 0) yield { schema: def.schema, rows: pending, offset: pendingOffset };
+    },
+  };
+}
+
+function shardRange(owner: string, shard: string | undefined, total: number): [number, number] {
+  if (shard === undefined) return [0, total];
+  const m = /^(\d+)\/(\d+)$/.exec(shard);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) {
+    throw new DatagenError('E_OPTION', `${owner}: shard must be 'i/n' with 0 <= i < n, got ${JSON.stringify(shard)}`);
+  }
+  return [Math.floor((index * total) / count), Math.floor(((index + 1) * total) / count)];
+}

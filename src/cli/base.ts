@@ -1,0 +1,43 @@
+import { Command } from '@oclif/core';
+import { isDatagenError } from '../errors.js';
+import { removeOpenTemps } from '../output.js';
+
+/**
+ * What every datagen command shares: user mistakes become one line on stderr with a stable
+ * code and a non-zero exit (no stack trace); a closed stdout (`| head`) ends the command
+ * quietly with success; Ctrl-C or kill removes half-written files before exiting.
+ */
+export abstract class DatagenCommand extends Command {
+  override async init(): Promise<void> {
+    await super.init();
+    for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+      process.once(signal, () => {
+        removeOpenTemps();
+        process.exit(code);
+      });
+    }
+  }
+
+  override async catch(err: Error & { code?: string; oclif?: { exit?: number } }): Promise<void> {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      // The reader went away (e.g. `| head -1`): nothing more to do, and not a failure.
+      removeOpenTemps();
+      process.exit(0);
+    }
+    removeOpenTemps();
+    if (isDatagenError(err)) {
+      process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${err.message} [${err.code}]\n`);
+      process.exitCode = 1;
+      return;
+    }
+    if (err.oclif?.exit === 0) return;
+    if (err.oclif?.exit !== undefined && err.oclif.exit !== 1) {
+      // Flag and argument mistakes caught by oclif's parser: usage errors.
+      const first = err.message.split('\n')[0];
+      process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${first} (see --help) [E_USAGE]\n`);
+      process.exitCode = err.oclif.exit;
+      return;
+    }
+    throw err; // a bug: let oclif show everything
+  }
+}

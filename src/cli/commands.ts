@@ -1,0 +1,23 @@
+import type { Command } from '@oclif/core';
+import { listScenarios, listSinks, listTransforms } from '../registry.js';
+import Describe from './describe.js';
+import List from './list.js';
+import { GenerateDispatch, generateCommand, PipeDispatch, pipeCommand } from './scenario-commands.js';
+import { sinkCommand, transformCommand } from './unit-commands.js';
+
+/**
+ * Every command, for oclif's explicit command discovery. Scenario, transform and sink commands
+ * are made from the registry, so registering a unit is enough to get its command and --help.
+ */
+export const COMMANDS: Record<string, Command.Class> = {
+  generate: GenerateDispatch,
+  pipe: PipeDispatch,
+  list: List,
+  describe: Describe,
+};
+for (const def of listScenarios()) {
+  COMMANDS[`generate:${def.name}`] = generateCommand(def);
+  COMMANDS[`pipe:${def.name}`] = pipeCommand(def);
+}
+for (const unit of listTransforms()) COMMANDS[unit.name] = transformCommand(unit);
+for (const unit of listSinks()) COMMANDS[unit.name] = sinkCommand(unit);

@@ -1,0 +1,89 @@
+import { Args, Flags, type Command } from '@oclif/core';
+import { engineOptions, scenario } from '../../sources/scenario.js';
+import { jsonl } from '../../sinks/jsonl.js';
+import { run } from '../pipeline.js';
+import { findScenario, findSink, listSinks, sinkForPath } from '../registry.js';
+import type { ScenarioDefinition } from '../units.js';
+import { DatagenCommand } from './base.js';
+import { flagsFor, optionsFromFlags } from './flags.js';
+
+/**
+ * `datagen generate <scenario>` and `datagen pipe <scenario>`: one command per scenario, made
+ * from its declaration, so each has its own flags and --help. `generate` writes a file (format
+ * from the extension); `pipe` writes NDJSON rows to stdout for the next process.
+ */
+function sourceFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
+  return scenario(def, { ...optionsFromFlags(engineOptions, flags), ...optionsFromFlags(def.options, flags) });
+}
+
+export function generateCommand(def: ScenarioDefinition): Command.Class {
+  return class extends DatagenCommand {
+    static override summary = `Generate ${def.name} rows into a file: ${def.summary}`;
+    static override description = def.description;
+    static override aliases = (def.aliases ?? []).map((a) => `generate:${a}`);
+    static override examples = def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`);
+    static override flags = {
+      ...flagsFor(engineOptions),
+      ...flagsFor(def.options),
+      out: Flags.string({ char: 'o', description: `file to write; the format follows the extension [default: ${def.name}.csv]` }),
+      format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
+      quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
+    };
+
+    async run(): Promise<void> {
+      const { flags } = await this.parse(this.constructor as Command.Class);
+      const source = sourceFrom(def, flags);
+      const out = (flags.out as string | undefined) ?? `${def.name}.csv`;
+      const sink = flags.format ? findSink(flags.format as string) : sinkForPath(out);
+      const started = performance.now();
+      const result = await run(source, sink({ path: out }));
+      if (!flags.quiet) {
+        const seconds = (performance.now() - started) / 1000;
+        process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to ${out} in ${seconds.toFixed(1)}s\n`);
+      }
+    }
+  };
+}
+
+export function pipeCommand(def: ScenarioDefinition): Command.Class {
+  return class extends DatagenCommand {
+    static override summary = `Stream ${def.name} rows to stdout as NDJSON: ${def.summary}`;
+    static override description = def.description;
+    static override aliases = (def.aliases ?? []).map((a) => `pipe:${a}`);
+    static override examples = def.examples.filter((e) => e.includes('pipe')).map((e) => `$ ${e}`);
+    static override flags = { ...flagsFor(engineOptions), ...flagsFor(def.options) };
+
+    async run(): Promise<void> {
+      const { flags } = await this.parse(this.constructor as Command.Class);
+      await run(sourceFrom(def, flags), jsonl());
+    }
+  };
+}
+
+/**
+ * `generate <name>` / `pipe <name>` when no per-scenario command matched: either flags came
+ * before the name (re-dispatch) or the name is unknown (one-line error listing the known ones).
+ */
+function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string[]): Command.Class {
+  return class extends DatagenCommand {
+    static override summary = summary;
+    static override strict = false;
+    static override args = { scenario: Args.string({ description: 'scenario name (see `datagen list`)', required: true }) };
+    static override examples = examples;
+
+    async run(): Promise<void> {
+      const { args } = await this.parse(this.constructor as Command.Class);
+      const def = findScenario(args.scenario as string);
+      const rest = [...this.argv];
+      rest.splice(rest.indexOf(args.scenario as string), 1);
+      await this.config.runCommand(`${verb}:${def.name}`, rest);
+    }
+  };
+}
+
+export const GenerateDispatch = dispatcher('generate', 'Generate a scenario into a file (datagen generate <scenario> --help for its options)', [
+  '$ datagen generate attendance --rows 100000 --seed 42 --out data/attendance.csv',
+]);
+export const PipeDispatch = dispatcher('pipe', 'Stream a scenario to stdout as NDJSON, for the next datagen command (datagen pipe <scenario> --help)', [
+  '$ datagen pipe attendance --rows 100000 --seed 42 | datagen noise --rate 0.01 | datagen csv > out.csv',
+]);

@@ -1,0 +1,46 @@
+import { Flags, type Command } from '@oclif/core';
+import { jsonl } from '../../sinks/jsonl.js';
+import { run } from '../pipeline.js';
+import type { SinkFactory, TransformFactory } from '../units.js';
+import { DatagenCommand } from './base.js';
+import { flagsFor, optionsFromFlags } from './flags.js';
+import { inputFlags, stdinSource } from './input.js';
+
+/**
+ * One command per transform and per sink, made from the unit's declaration: NDJSON rows in on
+ * stdin; a transform writes NDJSON rows to stdout, a sink writes its format.
+ */
+export function transformCommand(unit: TransformFactory): Command.Class {
+  return class extends DatagenCommand {
+    static override summary = unit.summary;
+    static override description = unit.description;
+    static override examples = unit.examples.map((e) => `$ ${e}`);
+    static override flags = {
+      ...flagsFor(unit.options),
+      ledger: Flags.string({ description: 'append a JSON line per change to this file (the answer key)' }),
+      ...inputFlags,
+    };
+
+    async run(): Promise<void> {
+      const { flags } = await this.parse(this.constructor as Command.Class);
+      const transform = unit(optionsFromFlags(unit.options, flags) as never); // options checked before any input is read
+      await run(stdinSource(unit.name, flags as { schema?: string; table?: string }), transform, jsonl(), { ledger: flags.ledger as string | undefined });
+    }
+  };
+}
+
+export function sinkCommand(unit: SinkFactory): Command.Class {
+  return class extends DatagenCommand {
+    static override summary = unit.summary;
+    static override description = unit.description;
+    static override examples = unit.examples.map((e) => `$ ${e}`);
+    static override aliases = unit.aliases ?? [];
+    static override flags = { ...flagsFor(unit.options), ...inputFlags };
+
+    async run(): Promise<void> {
+      const { flags } = await this.parse(this.constructor as Command.Class);
+      const sink = unit(optionsFromFlags(unit.options, flags) as never);
+      await run(stdinSource(unit.name, flags as { schema?: string; table?: string }), sink);
+    }
+  };
+}

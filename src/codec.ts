@@ -1,0 +1,64 @@
+import type { Kind, Value } from './schema.js';
+import { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './temporal.js';
+
+/**
+ * Value <-> text for each kind, made once per column so the row loops only call functions.
+ * Text encoders serve CSV (and anything else textual); JSON encoders return a JSON literal.
+ * A string where the schema expects a number or a date is a deliberately malformed value:
+ * it is written as it is, never "fixed".
+ */
+export type TextEncoder = (v: Exclude<Value, null>) => string;
+export type JsonDecoder = (v: unknown) => Value;
+
+export function textEncoder(kind: Kind, scale = 0): TextEncoder {
+  switch (kind) {
+    case 'date':
+      return (v) => (typeof v === 'number' ? formatDate(v) : String(v));
+    case 'time':
+      return (v) => (typeof v === 'number' ? formatTime(v) : String(v));
+    case 'timestamp':
+      return (v) => (typeof v === 'number' ? formatTimestamp(v) : String(v));
+    case 'decimal':
+      return (v) => (typeof v === 'number' ? v.toFixed(scale) : String(v));
+    case 'bool':
+      return (v) => (v === true ? 'true' : v === false ? 'false' : String(v));
+    default:
+      return (v) => (typeof v === 'string' ? v : String(v));
+  }
+}
+
+/** The JSON literal for a non-null value. */
+export function jsonEncoder(kind: Kind, scale = 0): TextEncoder {
+  if (kind === 'int' || kind === 'float') {
+    return (v) => (typeof v === 'number' ? (Number.isFinite(v) ? String(v) : 'null') : JSON.stringify(v));
+  }
+  if (kind === 'decimal') {
+    // Written as a number literal with exactly `scale` digits, so readers see 12.3400.
+    return (v) => (typeof v === 'number' ? (Number.isFinite(v) ? v.toFixed(scale) : 'null') : JSON.stringify(v));
+  }
+  if (kind === 'bool') return (v) => (typeof v === 'boolean' ? (v ? 'true' : 'false') : JSON.stringify(v));
+  const text = textEncoder(kind, scale);
+  return (v) => JSON.stringify(text(v));
+}
+
+/** JSON value (from JSON.parse) -> in-memory value. Text that does not parse stays text. */
+export function jsonDecoder(kind: Kind): JsonDecoder {
+  switch (kind) {
+    case 'date':
+      return (v) => (typeof v === 'string' ? (parseDate(v) ?? v) : (v as Value));
+    case 'time':
+      return (v) => (typeof v === 'string' ? (parseTime(v) ?? v) : (v as Value));
+    case 'timestamp':
+      return (v) => (typeof v === 'string' ? (parseTimestamp(v) ?? v) : (v as Value));
+    default:
+      return (v) => (v === undefined ? null : typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as Value));
+  }
+}
+
+/** In-memory value -> the plain JSON value (used by the ledger and the TypeScript API). */
+export function toJsonValue(kind: Kind, v: Value, scale = 0): string | number | boolean | null {
+  if (v === null) return null;
+  if (typeof v === 'string' || kind === 'int' || kind === 'float' || kind === 'bool') return v;
+  if (kind === 'decimal') return typeof v === 'number' ? Number(v.toFixed(scale)) : v;
+  return textEncoder(kind)(v);
+}

@@ -1,0 +1,25 @@
+/**
+ * One error type for everything a user can get wrong. The code is stable (scripts and tests
+ * match on it); the message is one line that names the problem and the value.
+ */
+export type ErrorCode =
+  | 'E_OPTION' // an option has the wrong type, is out of range or missing
+  | 'E_UNKNOWN_UNIT' // no scenario, transform or sink by that name
+  | 'E_UNKNOWN_COLUMN' // a column named in an option is not in the schema
+  | 'E_CAPACITY' // the options cannot produce the requested number of rows
+  | 'E_INPUT' // malformed input rows (names the line)
+  | 'E_NO_INPUT' // a command that reads rows from stdin was run without piped input
+  | 'E_OUTPUT'; // the output cannot be written
+
+export class DatagenError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'DatagenError';
+    this.code = code;
+  }
+}
+
+export function isDatagenError(err: unknown): err is DatagenError {
+  return err instanceof DatagenError;
+}

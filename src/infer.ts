@@ -1,0 +1,63 @@
+import type { Schema } from 'apache-arrow';
+import { defineTable, type FieldSpec, types } from './schema.js';
+import { parseDate, parseTime, parseTimestamp } from './temporal.js';
+
+/**
+ * Guess a schema from parsed JSON rows (the first batch of an NDJSON stream whose producer's
+ * schema we were not told). Strings that all parse as dates, times or timestamps get those
+ * kinds; numbers that are all integers become int64. Columns named `id` or `*_id` count as
+ * keys. `--schema <scenario>` replaces the guess with the declared schema.
+ */
+export function inferSchema(rows: readonly Record<string, unknown>[], table = 'data'): Schema {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const r of rows) {
+    for (const k of Object.keys(r)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        names.push(k);
+      }
+    }
+  }
+  const fields: Record<string, FieldSpec> = {};
+  for (const name of names) {
+    let nulls = 0;
+    let allInt = true;
+    let numbers = 0;
+    let bools = 0;
+    let strings = 0;
+    let dates = 0;
+    let times = 0;
+    let stamps = 0;
+    for (const r of rows) {
+      const v = r[name];
+      if (v === null || v === undefined) nulls++;
+      else if (typeof v === 'number') {
+        numbers++;
+        if (!Number.isInteger(v)) allInt = false;
+      } else if (typeof v === 'boolean') bools++;
+      else if (typeof v === 'string') {
+        strings++;
+        if (parseDate(v) !== undefined) dates++;
+        else if (parseTime(v) !== undefined) times++;
+        else if (parseTimestamp(v) !== undefined) stamps++;
+      } else strings++;
+    }
+    const present = rows.length - nulls;
+    let type;
+    if (present === 0) type = types.string();
+    else if (numbers === present) type = allInt ? types.int64() : types.float64();
+    else if (bools === present) type = types.bool();
+    else if (dates === present) type = types.date();
+    else if (times === present) type = types.time();
+    else if (stamps === present) type = types.timestamp();
+    else type = types.string();
+    fields[name] = {
+      type,
+      description: 'inferred from input',
+      nullable: true, // a later batch may hold nulls the first did not
+      key: name === 'id' || name.endsWith('_id'),
+    };
+  }
+  return defineTable(table, 'schema inferred from NDJSON input', fields);
+}

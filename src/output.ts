@@ -1,0 +1,114 @@
+import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { DatagenError } from './errors.js';
+
+/**
+ * Where a sink's bytes go: a file that appears whole or not at all, or stdout.
+ *
+ * A file is written as `.<name>.tmp-<pid>` beside its final path and renamed on success, so a
+ * killed run leaves only a dot-file whose name says it is incomplete. Temporary files still
+ * open are listed in `openTemps` so that a signal handler can remove them.
+ */
+export interface Output {
+  /** Resolves when the bytes are accepted (waits for 'drain' when the consumer is slow). */
+  write(text: string): Promise<void>;
+  /** Finish: flush, and for files rename the temporary file into place. */
+  close(): Promise<void>;
+  /** Give up: for files, remove the temporary file. */
+  abort(): void;
+}
+
+export const openTemps = new Set<string>();
+
+/** Remove every temporary file still open (signal handlers call this before exiting). */
+export function removeOpenTemps(): void {
+  for (const t of openTemps) rmSync(t, { force: true });
+  openTemps.clear();
+}
+
+export async function openOutput(path: string | undefined): Promise<Output> {
+  return path === undefined || path === '-' ? streamOutput(process.stdout) : fileOutput(path);
+}
+
+async function fileOutput(path: string): Promise<Output> {
+  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  let stream: WriteStream;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    stream = createWriteStream(temp);
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', reject);
+    });
+  } catch (err) {
+    throw new DatagenError('E_OUTPUT', `cannot write ${path}: ${describeIoError(err)}`);
+  }
+  openTemps.add(temp);
+  const inner = streamOutput(stream);
+  return {
+    write: inner.write,
+    async close() {
+      await new Promise<void>((resolve, reject) => {
+        stream.once('error', reject);
+        stream.end(() => resolve());
+      });
+      try {
+        renameSync(temp, path);
+      } catch (err) {
+        rmSync(temp, { force: true });
+        throw new DatagenError('E_OUTPUT', `cannot write ${path}: ${describeIoError(err)}`);
+      } finally {
+        openTemps.delete(temp);
+      }
+    },
+    abort() {
+      stream.destroy();
+      rmSync(temp, { force: true });
+      openTemps.delete(temp);
+    },
+  };
+}
+
+function streamOutput(stream: Writable): Output {
+  let failure: Error | undefined;
+  const onError = (err: Error) => {
+    failure = err;
+  };
+  stream.on('error', onError);
+  return {
+    write(text) {
+      if (failure) return Promise.reject(failure);
+      if (stream.write(text)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const done = (err?: Error) => {
+          stream.off('drain', done);
+          stream.off('error', done);
+          if (err) reject(err);
+          else resolve();
+        };
+        stream.on('drain', done);
+        stream.on('error', done);
+      });
+    },
+    async close() {
+      if (failure) throw failure;
+      if (stream === process.stdout) return; // never end the process's stdout
+      await new Promise<void>((resolve) => stream.end(() => resolve()));
+    },
+    abort() {},
+  };
+}
+
+export function describeIoError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const reasons: Record<string, string> = {
+    EACCES: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOTDIR: 'a parent is not a folder',
+    EISDIR: 'it is a folder',
+    ENOSPC: 'no space left on device',
+    EEXIST: 'a file is in the way',
+  };
+  return e.code ? `${reasons[e.code] ?? e.message} (${e.code})` : String(err);
+}

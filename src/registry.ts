@@ -1,0 +1,50 @@
+import { extname } from 'node:path';
+import { scenarios } from '../scenarios/index.js';
+import { sinks } from '../sinks/index.js';
+import { transforms } from '../transforms/index.js';
+import { DatagenError } from './errors.js';
+import type { ScenarioDefinition, SinkFactory, TransformFactory } from './units.js';
+
+/**
+ * Name -> unit, for the CLI and YAML pipelines. The lists live beside the units
+ * (scenarios/index.ts, transforms/index.ts, sinks/index.ts): registering a unit is one line there.
+ */
+type Named = { name: string; aliases?: string[] };
+
+function byName<T extends Named>(units: readonly T[]): Map<string, T> {
+  const map = new Map<string, T>();
+  for (const u of units) for (const n of [u.name, ...(u.aliases ?? [])]) map.set(n, u);
+  return map;
+}
+
+const scenarioMap = byName(scenarios as readonly ScenarioDefinition[]);
+const transformMap = byName(transforms as readonly TransformFactory[]);
+const sinkMap = byName(sinks as readonly SinkFactory[]);
+
+function find<T extends Named>(map: Map<string, T>, what: string, name: string): T {
+  const unit = map.get(name);
+  if (unit) return unit;
+  const names = [...new Set([...map.values()].map((u) => u.name))];
+  const close = names.filter((n) => n.startsWith(name.slice(0, 3)) || name.startsWith(n.slice(0, 3)));
+  const hint = close.length > 0 ? ` Did you mean ${close.join(' or ')}?` : '';
+  throw new DatagenError('E_UNKNOWN_UNIT', `unknown ${what} '${name}' (known: ${names.join(', ')}).${hint}`);
+}
+
+export const findScenario = (name: string) => find(scenarioMap, 'scenario', name);
+export const findTransform = (name: string) => find(transformMap, 'transform', name);
+export const findSink = (name: string) => find(sinkMap, 'sink', name);
+
+export const listScenarios = (): readonly ScenarioDefinition[] => scenarios as readonly ScenarioDefinition[];
+export const listTransforms = (): readonly TransformFactory[] => transforms as readonly TransformFactory[];
+export const listSinks = (): readonly SinkFactory[] => sinks as readonly SinkFactory[];
+
+/** The sink that writes files with this path's extension (`out.csv` -> csv). */
+export function sinkForPath(path: string): SinkFactory {
+  const ext = extname(path).toLowerCase();
+  const sink = listSinks().find((s) => s.extensions.includes(ext));
+  if (!sink) {
+    const known = listSinks().flatMap((s) => s.extensions);
+    throw new DatagenError('E_OPTION', `cannot tell the format of ${JSON.stringify(path)} from its extension '${ext}' (known: ${known.join(', ')})`);
+  }
+  return sink;
+}

@@ -1,0 +1,86 @@
+import type { Schema } from 'apache-arrow';
+import { normalizeOptions, type Options, type OptionsInput, type OptionsSpec } from './options.js';
+import type { Rng } from './random/rng.js';
+import type { Row } from './schema.js';
+import type { Batch, Sink, Transform } from './stage.js';
+
+/**
+ * `defineX(...)` turns one declaration (name, help, options, behaviour) into a typed factory
+ * that also carries its metadata, so the registry, the CLI and the docs read the same object.
+ */
+export interface UnitInfo<S extends OptionsSpec> {
+  name: string;
+  summary: string;
+  description?: string;
+  /** Shell examples for `--help` and the docs. */
+  examples: string[];
+  options: S;
+  aliases?: string[];
+}
+
+/** Give a factory function its unit's metadata (`name` needs defineProperty: it is read-only on functions). */
+function attach<F extends (...args: never[]) => unknown, I extends object, U extends string>(fn: F, info: I, unit: U): F & I & { unit: U } {
+  for (const [key, value] of Object.entries({ ...info, unit })) Object.defineProperty(fn, key, { value, enumerable: true });
+  return fn as F & I & { unit: U };
+}
+
+// ---------------------------------------------------------------- transforms
+
+export interface TransformInfo<S extends OptionsSpec> extends UnitInfo<S> {
+  create(opts: Options<S>): Transform['open'];
+}
+export type TransformFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: OptionsInput<S>) => Transform) & TransformInfo<S> & { unit: 'transform' };
+
+export function defineTransform<S extends OptionsSpec>(info: TransformInfo<S>): TransformFactory<S> {
+  const factory = (raw?: OptionsInput<S>): Transform => {
+    const opts = normalizeOptions(info.name, info.options, raw as Record<string, unknown>);
+    return { kind: 'transform', name: info.name, open: info.create(opts) };
+  };
+  return attach(factory, info, 'transform');
+}
+
+// ---------------------------------------------------------------- sinks
+
+export interface SinkInfo<S extends OptionsSpec> extends UnitInfo<S> {
+  /** File extensions that select this sink in `generate --out file.ext`. */
+  extensions: string[];
+  create(opts: Options<S>): (batches: AsyncIterable<Batch>) => Promise<void>;
+}
+export type SinkFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: OptionsInput<S>) => Sink) & SinkInfo<S> & { unit: 'sink' };
+
+export function defineSink<S extends OptionsSpec>(info: SinkInfo<S>): SinkFactory<S> {
+  const factory = (raw?: OptionsInput<S>): Sink => {
+    const opts = normalizeOptions(info.name, info.options, raw as Record<string, unknown>);
+    return { kind: 'sink', name: info.name, write: info.create(opts) };
+  };
+  return attach(factory, info, 'sink');
+}
+
+// ---------------------------------------------------------------- scenarios
+
+/** Makes the rows of one chunk; rows depend only on (seed, options, row index). */
+export interface RowGenerator {
+  /** Rows [start, start + count) of the table, drawn from `rng`, this chunk's own stream. */
+  rows(start: number, count: number, rng: Rng): Row[];
+}
+
+export interface PlanContext {
+  /** Exact number of rows the table will have. */
+  rows: number;
+  /** The table's root stream; fork it for anything shared by all chunks (employees, days). */
+  rng: Rng;
+}
+
+export interface ScenarioInfo<S extends OptionsSpec> extends UnitInfo<S> {
+  schema: Schema;
+  /** The rules every row satisfies, in words (shown by `describe` and in the docs). */
+  rules: string[];
+  /** Default number of rows when the caller gives none. */
+  defaultRows: number;
+  plan(opts: Options<S>, ctx: PlanContext): RowGenerator;
+}
+export type ScenarioDefinition<S extends OptionsSpec = OptionsSpec> = ScenarioInfo<S> & { unit: 'scenario' };
+
+export function defineScenario<S extends OptionsSpec>(info: ScenarioInfo<S>): ScenarioDefinition<S> {
+  return Object.assign(info, { unit: 'scenario' as const });
+}

@@ -1,0 +1,5 @@
+import { missing } from './missing.js';
+import { noise } from './noise.js';
+
+/** Every transform, by registry name. Adding a transform: one file in this folder plus one line here. */
+export const transforms = [noise, missing] as const;
