@@ -1,6 +1,7 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatagenError } from './errors.js';
+import { describeIoError, ensureDir } from './output.js';
 
 /**
  * The anomaly ledger: one entry per changed cell, the answer key a data-quality check is
@@ -43,10 +44,10 @@ export function memoryLedger(): Ledger & { entries: LedgerEntry[] } {
 export function fileLedger(path: string): Ledger {
   let fd: number;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDir(dirname(path));
     fd = openSync(path, 'a');
   } catch (err) {
-    throw new DatagenError('E_OUTPUT', `cannot open ledger ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new DatagenError('E_OUTPUT', `cannot open ledger ${path}: ${describeIoError(err)}`);
   }
   let pending: string[] = [];
   return {

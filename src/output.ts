@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { DatagenError } from './errors.js';
@@ -35,7 +35,7 @@ async function fileOutput(path: string): Promise<Output> {
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   let stream: WriteStream;
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    ensureDir(dirname(path));
     stream = createWriteStream(temp);
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
@@ -109,6 +109,18 @@ export function describeIoError(err: unknown): string {
     EISDIR: 'it is a folder',
     ENOSPC: 'no space left on device',
     EEXIST: 'a file is in the way',
+    ENOENT: 'no such file or folder',
   };
   return e.code ? `${reasons[e.code] ?? e.message} (${e.code})` : String(err);
+}
+
+/**
+ * Create a folder and its missing parents one level at a time. (Node's recursive mkdirSync
+ * never returns for some paths, e.g. under /proc, so we do not use it.)
+ */
+export function ensureDir(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) ensureDir(parent);
+  mkdirSync(dir);
 }

@@ -26,7 +26,7 @@ export abstract class DatagenCommand extends Command {
     }
     removeOpenTemps();
     if (isDatagenError(err)) {
-      process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${err.message} [${err.code}]\n`);
+      process.stderr.write(`datagen: ${err.message} [${err.code}]\n`);
       process.exitCode = 1;
       return;
     }
