@@ -2,7 +2,8 @@ import { Args, Flags, type Command } from '@oclif/core';
 import { engineOptions, scenario } from '../../sources/scenario.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../pipeline.js';
-import { findScenario, findSink, listSinks, sinkForPath } from '../registry.js';
+import { DatagenError } from '../errors.js';
+import { findScenario, findSink, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../units.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
@@ -62,21 +63,27 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
 
 /**
  * `generate <name>` / `pipe <name>` when no per-scenario command matched: either flags came
- * before the name (re-dispatch) or the name is unknown (one-line error listing the known ones).
+ * before the name (re-dispatch to the scenario's command) or the name is unknown (one-line
+ * error listing the known ones). The argv is scanned here because its flags belong to the
+ * scenario's command, which is not known until the name is found.
  */
 function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string[]): Command.Class {
   return class extends DatagenCommand {
     static override summary = summary;
     static override strict = false;
-    static override args = { scenario: Args.string({ description: 'scenario name (see `datagen list`)', required: true }) };
+    static override args = { scenario: Args.string({ description: 'scenario name (see `datagen list`)' }) };
     static override examples = examples;
 
     async run(): Promise<void> {
-      const { args } = await this.parse(this.constructor as Command.Class);
-      const def = findScenario(args.scenario as string);
-      const rest = [...this.argv];
-      rest.splice(rest.indexOf(args.scenario as string), 1);
-      await this.config.runCommand(`${verb}:${def.name}`, rest);
+      const argv = [...this.argv];
+      await this.parse(this.constructor as Command.Class, []); // nothing to parse here; see above
+      const known = new Set(listScenarios().flatMap((s) => [s.name, ...(s.aliases ?? [])]));
+      let at = argv.findIndex((a) => known.has(a));
+      if (at < 0) at = argv.findIndex((a, i) => !a.startsWith('-') && !(i > 0 && /^--?[^=]+$/.test(argv[i - 1]!)));
+      if (at < 0) throw new DatagenError('E_OPTION', `${verb}: name a scenario, e.g. datagen ${verb} attendance (see datagen list)`);
+      const def = findScenario(argv[at]!);
+      argv.splice(at, 1);
+      await this.config.runCommand(`${verb}:${def.name}`, argv);
     }
   };
 }

@@ -1,0 +1,126 @@
+// One benchmark measurement. bench/run.js starts this file in a fresh process per case, so that
+// the peak RSS it reports belongs to that case alone and no JIT or heap state leaks between cases.
+//
+//   node bench/case.js '{"kind":"pipeline","format":"csv","rows":1000000,"seed":42,"out":"/tmp/x.csv"}'
+//
+// Prints one JSON line on stdout: { rows, seconds, bytes, maxRssKB, sha256? }.
+// `seconds` covers only the measured work (not module loading, not setup such as pre-generating
+// rows); `maxRssKB` is the process's peak up to the end of that work, setup included.
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { stringify } from 'csv-stringify/sync';
+import ndjson from 'ndjson';
+import { scenario } from '../dist/sources/scenario.js';
+import { ndjsonSource } from '../dist/sources/ndjson.js';
+import { run } from '../dist/src/pipeline.js';
+import { csv } from '../dist/sinks/csv.js';
+import { jsonl } from '../dist/sinks/jsonl.js';
+import { noise } from '../dist/transforms/noise.js';
+import { missing } from '../dist/transforms/missing.js';
+import { kindOf } from '../dist/src/schema.js';
+import { jsonDecoder } from '../dist/src/codec.js';
+import { formatDate, formatTime } from '../dist/src/temporal.js';
+
+const args = JSON.parse(process.argv[2]);
+const source = () => scenario('attendance', { rows: args.rows, seed: args.seed ?? 42 });
+
+const cases = {
+  // The library as users call it: generation, optional stages, formatting and the file write.
+  async pipeline({ format, stages, out }) {
+    const transforms = stages ? [noise({ rate: 0.01 }), missing({ rate: 0.02, columns: ['check_in', 'check_out'] })] : [];
+    const sink = format === 'csv' ? csv({ path: out }) : jsonl({ path: out });
+    return timed(async () => (await run(source(), ...transforms, sink)).rows, out);
+  },
+
+  // Formatting comparison, library side: the csv sink fed batches generated beforehand, so
+  // generation cost is left out and only formatting + writing is timed.
+  async 'format-sink'({ out }) {
+    const { schema, batches } = await collectBatches();
+    const memory = { kind: 'source', name: 'memory', schema, batches: async function* () { yield* batches; } };
+    return withHash(await timed(async () => (await run(memory, csv({ path: out }))).rows, out), out);
+  },
+
+  // Formatting comparison, csv-stringify side: the same batches, one stringify() call per batch,
+  // dates and times converted to text exactly as the csv sink does, same backpressured file write.
+  async 'format-csv-stringify'({ out }) {
+    const { schema, batches } = await collectBatches();
+    const names = schema.fields.map((f) => f.name);
+    const convert = schema.fields.map((f) => ({ date: formatDate, time: formatTime })[kindOf(f.type)]);
+    return withHash(
+      await timed(async () => {
+        const file = createWriteStream(out);
+        const write = async (text) => file.write(text) || (await once(file, 'drain'));
+        await write(stringify([names]));
+        let rows = 0;
+        for (const batch of batches) {
+          const records = batch.rows.map((row) =>
+            names.map((name, c) => {
+              const v = row[name];
+              return v === null || v === undefined || !convert[c] ? v : convert[c](v);
+            }),
+          );
+          await write(stringify(records));
+          rows += records.length;
+        }
+        await new Promise((resolve, reject) => file.on('error', reject).end(resolve));
+        return rows;
+      }, out),
+      out,
+    );
+  },
+
+  // Parsing comparison, library side: ndjsonSource splits and parses lines itself, per batch,
+  // and decodes dates and times (schema inferred from the first batch, as `datagen` does).
+  async 'parse-ndjson-source'({ input }) {
+    return timed(async () => {
+      let rows = 0;
+      for await (const b of ndjsonSource({ input: createReadStream(input) }).batches()) rows += b.rows.length;
+      return rows;
+    }, input);
+  },
+
+  // Parsing comparison, `ndjson` package side: its per-row object stream, then the same
+  // decoding into typed rows gathered in batches of 8192, so both sides do the same work.
+  async 'parse-ndjson-package'({ input }) {
+    const decoders = source().schema.fields.map((f) => [f.name, jsonDecoder(kindOf(f.type))]);
+    return timed(async () => {
+      let rows = 0;
+      let batch = [];
+      for await (const obj of createReadStream(input).pipe(ndjson.parse())) {
+        const row = {};
+        for (const [name, decode] of decoders) row[name] = decode(obj[name] ?? null);
+        batch.push(row);
+        if (batch.length === 8192) {
+          rows += batch.length;
+          batch = [];
+        }
+      }
+      return rows + batch.length;
+    }, input);
+  },
+};
+
+async function collectBatches() {
+  const src = source();
+  const batches = [];
+  for await (const b of src.batches()) batches.push(b);
+  return { schema: src.schema, batches };
+}
+
+async function timed(work, file) {
+  const start = performance.now();
+  const rows = await work();
+  const seconds = (performance.now() - start) / 1000;
+  // maxRSS is in kilobytes on Linux; read before any checking work (hashing) can raise it.
+  return { rows, seconds, bytes: statSync(file).size, maxRssKB: process.resourceUsage().maxRSS };
+}
+
+// A hash of the output, so the driver can check both formatters wrote the very same bytes.
+async function withHash(result, file) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk);
+  return { ...result, sha256: hash.digest('hex') };
+}
+
+console.log(JSON.stringify(await cases[args.kind](args)));

@@ -1,0 +1,166 @@
+// Benchmark driver: `npm run bench` (builds first), or `node bench/run.js [--quick] [--rows N]`.
+//
+//   --rows N   base size (default 1,000,000); the large cases use 10 x N rows
+//   --quick    base-size cases only (skips the 10 x N ones), for a fast check
+//
+// Every case runs in a fresh child process (bench/case.js) so its peak RSS is its own. Prints a
+// table and writes bench/results/latest.json. Not part of the test suite: figures depend on the
+// machine; docs/BENCHMARKS.md records one run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const rowsAt = argv.indexOf('--rows');
+const base = rowsAt >= 0 ? Number(argv[rowsAt + 1]) : 1_000_000;
+if (!Number.isInteger(base) || base < 1) throw new Error(`--rows needs a positive integer, got ${argv[rowsAt + 1]}`);
+const large = 10 * base;
+
+// Targets stated in docs/BENCHMARKS.md.
+const TARGET_CSV_ROWS_PER_S = 400_000;
+const TARGET_RSS_MB_LARGE = 250;
+
+const tmp = mkdtempSync(join(tmpdir(), 'datagen-bench-'));
+const file = (name) => join(tmp, name);
+const MB = 1e6; // all MB figures are 10^6 bytes, RSS included
+
+const cases = [
+  { name: 'attendance -> CSV', rows: base, args: { kind: 'pipeline', format: 'csv', out: file('a.csv') } },
+  { name: 'attendance -> NDJSON', rows: base, args: { kind: 'pipeline', format: 'ndjson', out: file('a.ndjson') } },
+  ...(quick
+    ? []
+    : [
+        { name: 'attendance -> CSV', rows: large, args: { kind: 'pipeline', format: 'csv', out: file('a.csv') } },
+        { name: 'attendance -> NDJSON', rows: large, args: { kind: 'pipeline', format: 'ndjson', out: file('a.ndjson') } },
+      ]),
+  { name: 'attendance + noise + missing -> CSV', rows: base, args: { kind: 'pipeline', format: 'csv', stages: true, out: file('a.csv') } },
+  { name: 'CLI generate -> CSV (with startup)', rows: base, cli: true, out: file('cli.csv') },
+  // Comparisons: formatting only (rows generated before the clock starts), then parsing only.
+  { name: 'format: csv sink', rows: base, args: { kind: 'format-sink', out: file('sink.csv') }, group: 'format' },
+  { name: 'format: csv-stringify', rows: base, args: { kind: 'format-csv-stringify', out: file('stringify.csv') }, group: 'format' },
+  { name: 'parse: ndjsonSource', rows: base, args: { kind: 'parse-ndjson-source', input: file('input.ndjson') }, group: 'parse' },
+  { name: 'parse: ndjson package', rows: base, args: { kind: 'parse-ndjson-package', input: file('input.ndjson') }, group: 'parse' },
+];
+
+function runCase(c) {
+  if (c.cli) return runCli(c);
+  const child = spawnSync(process.execPath, [join(here, 'case.js'), JSON.stringify({ rows: c.rows, seed: 42, ...c.args })], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  if (child.status !== 0) throw new Error(`${c.name}: case exited with ${child.status ?? child.signal}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop());
+}
+
+// The CLI's own process is what we measure, so time it from outside (node startup and oclif
+// loading included) and take its peak RSS from GNU time, when installed.
+function runCli(c) {
+  const cmd = [process.execPath, join(root, 'bin/run.js'), 'generate', 'attendance', '--rows', String(c.rows), '--seed', '42', '--out', c.out];
+  const haveTime = existsSync('/usr/bin/time');
+  const timeOut = file('time.txt');
+  const [exe, ...rest] = haveTime ? ['/usr/bin/time', '-f', '%M', '-o', timeOut, ...cmd] : cmd;
+  const start = performance.now();
+  // stderr is kept for failures only: on success the CLI prints a one-line summary there.
+  const child = spawnSync(exe, rest, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const seconds = (performance.now() - start) / 1000;
+  if (child.status !== 0) throw new Error(`${c.name}: exited with ${child.status ?? child.signal}\n${child.stderr}`);
+  const maxRssKB = haveTime ? Number(readFileSync(timeOut, 'utf8').trim().split('\n').pop()) : null;
+  return { rows: c.rows, seconds, bytes: statSync(c.out).size, maxRssKB };
+}
+
+// The parse cases read an NDJSON file written by the library beforehand (not timed).
+function prepareNdjsonInput(rows) {
+  runCase({ name: 'prepare NDJSON input', rows, args: { kind: 'pipeline', format: 'ndjson', out: file('input.ndjson') } });
+}
+
+const results = [];
+try {
+  for (const c of cases) {
+    if (c.group === 'parse' && !existsSync(file('input.ndjson'))) prepareNdjsonInput(c.rows);
+    process.stderr.write(`running ${c.name} (${c.rows.toLocaleString('en-US')} rows)... `);
+    const r = runCase(c);
+    // Delete outputs as we go: the 10 x N files take gigabytes.
+    if (c.args?.out) rmSync(c.args.out, { force: true });
+    if (c.out) rmSync(c.out, { force: true });
+    const row = {
+      case: c.name,
+      group: c.group ?? 'pipeline',
+      rows: r.rows,
+      seconds: round(r.seconds, 3),
+      rowsPerSecond: Math.round(r.rows / r.seconds),
+      mbPerSecond: round(r.bytes / MB / r.seconds, 1),
+      bytes: r.bytes,
+      peakRssMB: r.maxRssKB == null ? null : round((r.maxRssKB * 1024) / MB, 1),
+      ...(r.sha256 ? { sha256: r.sha256 } : {}),
+    };
+    if (row.rows !== c.rows) throw new Error(`${c.name}: expected ${c.rows} rows, got ${row.rows}`);
+    results.push(row);
+    process.stderr.write(`${row.seconds} s\n`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- report
+
+const fmt = (n) => (n == null ? '-' : n.toLocaleString('en-US'));
+const header = ['case', 'rows', 'seconds', 'rows/s', 'MB/s', 'peak RSS MB'];
+const lines = results.map((r) => [r.case, fmt(r.rows), r.seconds.toFixed(2), fmt(r.rowsPerSecond), r.mbPerSecond.toFixed(1), r.peakRssMB == null ? '-' : r.peakRssMB.toFixed(0)]);
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+const show = (cells) => cells.map((s, i) => (i === 0 ? s.padEnd(widths[i]) : s.padStart(widths[i]))).join('  ');
+console.log(show(header));
+console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+for (const l of lines) console.log(show(l));
+console.log('MB/s is output bytes written per second (input bytes read for the parse cases); MB = 10^6 bytes.');
+
+const ratio = (group, ours) => {
+  const rs = results.filter((r) => r.group === group);
+  const mine = rs.find((r) => r.case === ours);
+  const other = rs.find((r) => r !== mine);
+  return mine && other ? round(mine.rowsPerSecond / other.rowsPerSecond, 2) : null;
+};
+const [sinkOut, stringifyOut] = results.filter((r) => r.group === 'format');
+const comparison = {
+  csvSinkVsCsvStringify: ratio('format', 'format: csv sink'),
+  sameBytes: sinkOut && stringifyOut ? sinkOut.sha256 === stringifyOut.sha256 : null,
+  ndjsonSourceVsNdjsonPackage: ratio('parse', 'parse: ndjsonSource'),
+};
+console.log(`\ncsv sink vs csv-stringify: ${comparison.csvSinkVsCsvStringify}x the rows/s (identical output: ${comparison.sameBytes})`);
+console.log(`ndjsonSource vs ndjson package: ${comparison.ndjsonSourceVsNdjsonPackage}x the rows/s`);
+
+const csvRuns = results.filter((r) => r.case === 'attendance -> CSV');
+const largeRuns = results.filter((r) => r.rows === large && r.group === 'pipeline');
+const targets = {
+  csvRowsPerSecond: { target: `>= ${TARGET_CSV_ROWS_PER_S}`, measured: csvRuns.map((r) => r.rowsPerSecond), met: csvRuns.every((r) => r.rowsPerSecond >= TARGET_CSV_ROWS_PER_S) },
+  peakRssMBAtLarge: quick
+    ? { target: `<= ${TARGET_RSS_MB_LARGE}`, measured: [], met: null }
+    : { target: `<= ${TARGET_RSS_MB_LARGE}`, measured: largeRuns.map((r) => r.peakRssMB), met: largeRuns.every((r) => r.peakRssMB !== null && r.peakRssMB <= TARGET_RSS_MB_LARGE) },
+};
+for (const [name, t] of Object.entries(targets)) {
+  console.log(`target ${name} ${t.target}: measured ${t.measured.join(', ') || '(not run)'} -> ${t.met === null ? 'not checked' : t.met ? 'met' : 'MISSED'}`);
+}
+
+const report = {
+  date: new Date().toISOString(),
+  command: ['node', 'bench/run.js', ...argv].join(' '),
+  machine: { cpu: cpus()[0]?.model, cpus: cpus().length, memoryGB: round(totalmem() / 1e9, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
+  baseRows: base,
+  quick,
+  results,
+  comparison,
+  targets,
+};
+mkdirSync(join(here, 'results'), { recursive: true });
+writeFileSync(join(here, 'results', 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+console.log(`\nwrote bench/results/latest.json`);
+
+function round(x, digits) {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
