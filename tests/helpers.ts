@@ -2,11 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { collect } from '../src/pipeline.js';
 import type { Row } from '../src/schema.js';
-import type { Batch, Sink, Source } from '../src/stage.js';
-import { formatDate, formatTime } from '../src/temporal.js';
+import type { Batch, Source } from '../src/stage.js';
 import { scenario } from '../sources/scenario.js';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
@@ -28,28 +26,6 @@ export function rowsSource(schema: Batch['schema'], rows: Row[], batchSize = 100
     },
   };
 }
-
-/** Runs a sink that writes to stdout-like output into a string, by giving it a file path. */
-export function nodeStreamFrom(text: string): Readable {
-  return Readable.from([text]);
-}
-
-export const hhmmss = formatTime;
-export const ymd = formatDate;
-
-export const memorySink = (): Sink & { batches: Batch[] } => {
-  const batches: Batch[] = [];
-  return {
-    kind: 'sink',
-    name: 'memory',
-    batches,
-    async write(input) {
-      for await (const b of input) batches.push(b);
-    },
-  };
-};
-
-export const devNull = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 /** z-score bound for rate checks: |observed - expected| <= 4.5 standard errors. */
 export function withinSamplingError(count: number, trials: number, p: number, z = 4.5): boolean {

@@ -1,0 +1,26 @@
+/**
+ * datagen's TypeScript API: the same units the CLI runs.
+ *
+ *   import { run, scenario, noise, missing, csv } from 'datagen';
+ *   await run(scenario('attendance', { rows: 1e5, seed: 42 }), noise({ rate: 0.01 }), csv({ path: 'out.csv' }));
+ */
+export { run, collect, applyTransforms, toReadable, toDuplex, type RunOptions, type RunResult } from './pipeline.js';
+export type { Batch, Source, Transform, Sink, StageContext } from './stage.js';
+export { DatagenError, type ErrorCode } from './errors.js';
+export { memoryLedger, fileLedger, nullLedger, type Ledger, type LedgerEntry } from './ledger.js';
+export { defineTable, types, kindOf, tableName, keyColumns, type Row, type Value, type Kind, type FieldSpec } from './schema.js';
+export { defineScenario, defineTransform, defineSink, type ScenarioDefinition, type TransformFactory, type SinkFactory, type RowGenerator } from './units.js';
+export { cellStage, nonKeyColumns, stageOptions, type CellContext, type CellChange } from './anomaly.js';
+export { parseCondition } from './condition.js';
+export { Rng } from './random/rng.js';
+export { normal, truncatedNormal, logNormal, exponential, poisson, Zipf, Weighted } from './random/distributions.js';
+export { Pattern } from './random/pattern.js';
+export { findScenario, findTransform, findSink, listScenarios, listTransforms, listSinks } from './registry.js';
+export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './temporal.js';
+
+export { scenario, CHUNK_ROWS, type ScenarioOptions } from '../sources/scenario.js';
+export { ndjsonSource, type NdjsonSourceOptions } from '../sources/ndjson.js';
+export { noise } from '../transforms/noise.js';
+export { missing } from '../transforms/missing.js';
+export { csv } from '../sinks/csv.js';
+export { jsonl } from '../sinks/jsonl.js';
