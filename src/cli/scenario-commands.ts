@@ -13,6 +13,11 @@ import { flagsFor, optionsFromFlags } from './flags.js';
  * from its declaration, so each has its own flags and --help. `generate` writes a file (format
  * from the extension); `pipe` writes NDJSON rows to stdout for the next process.
  */
+/** The engine's flags, with this scenario's default row count shown in --help. */
+function engineFlags(def: ScenarioDefinition) {
+  return flagsFor({ ...engineOptions, rows: { ...engineOptions.rows, default: def.defaultRows } });
+}
+
 function sourceFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
   return scenario(def, { ...optionsFromFlags(engineOptions, flags), ...optionsFromFlags(def.options, flags) });
 }
@@ -24,7 +29,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
     static override aliases = (def.aliases ?? []).map((a) => `generate:${a}`);
     static override examples = def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`);
     static override flags = {
-      ...flagsFor(engineOptions),
+      ...engineFlags(def),
       ...flagsFor(def.options),
       out: Flags.string({ char: 'o', description: `file to write; the format follows the extension [default: ${def.name}.csv]` }),
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
@@ -52,7 +57,7 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
     static override description = def.description;
     static override aliases = (def.aliases ?? []).map((a) => `pipe:${a}`);
     static override examples = def.examples.filter((e) => e.includes('pipe')).map((e) => `$ ${e}`);
-    static override flags = { ...flagsFor(engineOptions), ...flagsFor(def.options) };
+    static override flags = { ...engineFlags(def), ...flagsFor(def.options) };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
