@@ -2,15 +2,15 @@ import type { Field, Schema } from 'apache-arrow';
 import { toJsonValue } from './codec.js';
 import { parseCondition } from './condition.js';
 import { DatagenError } from './errors.js';
-import type { JsonValue } from './ledger.js';
+import { nullLedger, type JsonValue } from './ledger.js';
 import { uniformAt } from './random/hash.js';
 import { Rng } from './random/rng.js';
 import { keyColumns, kindOf, resolveColumns, tableName, type Kind, type Row, type Value } from './schema.js';
 import type { Transform } from './stage.js';
 
 /**
- * What every cell-level anomaly stage shares: choosing cells, copying only the rows it
- * changes, and recording each change in the ledger. A stage supplies only `change`.
+ * What every cell-level anomaly stage shares: choosing cells, changing them in place, and
+ * recording each change in the ledger. A stage supplies only `change`.
  *
  * Which cells: each cell of the selected columns, in rows that match `when`, is picked
  * independently with probability `rate`, from a hash of (stage seed, stage, column, row index).
@@ -39,6 +39,8 @@ export interface CellStageOptions {
   rate: number;
   columns: string[] | undefined;
   when: string | undefined;
+  /** Per-column rates; these columns are the default selection and override `rate`. */
+  rates?: Record<string, number>;
 }
 
 export function cellStage(
@@ -53,7 +55,9 @@ export function cellStage(
   },
 ): Transform['open'] {
   return (schema, ctx) => {
-    const columns = resolveColumns(schema, opts.columns, stage, () => pick.defaultColumns(schema));
+    const perColumn = opts.rates ?? {};
+    const columns = resolveColumns(schema, opts.columns ?? (opts.rates ? Object.keys(opts.rates) : undefined), stage, () => pick.defaultColumns(schema));
+    const rates = columns.map((c) => perColumn[c] ?? opts.rate);
     const fields = columns.map((c) => schema.fields.find((f) => f.name === c)!);
     fields.forEach((f) => pick.check?.(f));
     const kinds = fields.map((f) => kindOf(f.type));
@@ -62,43 +66,51 @@ export function cellStage(
     const gates = columns.map((c) => root.fork(c).key);
     const when = opts.when ? parseCondition(opts.when, schema, stage) : undefined;
     const keys = keyColumns(schema);
+    const recording = ctx.ledger !== nullLedger;
     const table = tableName(schema);
-    const rate = opts.rate;
 
     return (batch) => {
+      // The batch is ours (see Transform in src/stage.ts): changed cells are written in place.
       const rows = batch.rows;
-      let out: Row[] | undefined;
       for (let i = 0; i < rows.length; i++) {
-        const original = rows[i]!;
-        if (when && !when(original)) continue;
+        const row = rows[i]!;
+        if (when && !when(row)) continue;
         const index = batch.offset + i;
-        let row = original;
+        let key: Record<string, JsonValue> | undefined;
         for (let c = 0; c < columns.length; c++) {
           const column = columns[c]!;
           const value = row[column];
           if (value === null || value === undefined) continue;
-          if (uniformAt(gates[c]!, index) >= rate) continue;
-          const change = pick.change({ value, kind: kinds[c]!, field: fields[c]!, rng: root.fork(column, index) });
-          if (!change || change.after === value) continue;
-          if (row === original) {
-            row = { ...original };
-            out ??= rows.slice();
-            out[i] = row;
-          }
-          row[column] = change.after;
-          ctx.ledger.record({
-            stage,
-            table,
-            row: index,
-            ...(keys.length > 0 ? { key: keyOf(batch.schema, keys, original) } : {}),
-            column,
-            kind: change.kind,
-            before: toJsonValue(kinds[c]!, value, scales[c]),
-            after: toJsonValue(kinds[c]!, change.after, scales[c]),
+          if (uniformAt(gates[c]!, index) >= rates[c]!) continue;
+          // The cell's stream is made only if the stage draws from it (missing never does).
+          let rng: Rng | undefined;
+          const change = pick.change({
+            value,
+            kind: kinds[c]!,
+            field: fields[c]!,
+            get rng() {
+              return (rng ??= root.fork(column, index));
+            },
           });
+          if (!change || change.after === value) continue;
+          // The key is read before the first change to this row, so it is the row's original key.
+          if (recording && keys.length > 0) key ??= keyOf(batch.schema, keys, row);
+          row[column] = change.after;
+          if (recording) {
+            ctx.ledger.record({
+              stage,
+              table,
+              row: index,
+              ...(key ? { key } : {}),
+              column,
+              kind: change.kind,
+              before: toJsonValue(kinds[c]!, value, scales[c]),
+              after: toJsonValue(kinds[c]!, change.after, scales[c]),
+            });
+          }
         }
       }
-      return out ? { schema: batch.schema, rows: out, offset: batch.offset } : batch;
+      return batch;
     };
   };
 }

@@ -36,7 +36,10 @@ export interface Transform {
   readonly name: string;
   /**
    * Called once with the input schema before the first batch (validate columns here), returns
-   * the per-batch function. Rows a stage does not change must be passed through as they are.
+   * the per-batch function. A batch belongs to the stage that receives it: a transform may
+   * change its rows in place and pass it on (sources hand out fresh row objects for every
+   * batch, so this is safe and spares a copy per changed row). Cells a stage does not change
+   * must stay exactly as they were.
    */
   open(schema: Schema, ctx: StageContext): (batch: Batch) => Batch;
 }

@@ -78,6 +78,11 @@ export interface ScenarioInfo<S extends OptionsSpec> extends UnitInfo<S> {
   /** Default number of rows when the caller gives none. */
   defaultRows: number;
   plan(opts: Options<S>, ctx: PlanContext): RowGenerator;
+  /**
+   * The anomaly stages `generate` and `pipe` apply unless asked for `--clean` (e.g. loans'
+   * documented missingness). In TypeScript: `run(scenario(x), ...x.defaultStages(), sink)`.
+   */
+  defaultStages?(): Transform[];
 }
 export type ScenarioDefinition<S extends OptionsSpec = OptionsSpec> = ScenarioInfo<S> & { unit: 'scenario' };
 

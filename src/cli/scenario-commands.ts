@@ -22,6 +22,20 @@ function sourceFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
   return scenario(def, { ...optionsFromFlags(engineOptions, flags), ...optionsFromFlags(def.options, flags) });
 }
 
+/** Flags for the scenario's default anomaly stages (shown only where it has some). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- oclif's flag types are per-flag generics
+function stageFlags(def: ScenarioDefinition): Record<string, any> {
+  if (!def.defaultStages) return {};
+  return {
+    clean: Flags.boolean({ description: `skip the default anomaly stages (${def.defaultStages().map((t) => t.name).join(', ')})` }),
+    ledger: Flags.string({ description: 'append a JSON line per injected anomaly to this file' }),
+  };
+}
+
+function stagesFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
+  return flags.clean || !def.defaultStages ? [] : def.defaultStages();
+}
+
 export function generateCommand(def: ScenarioDefinition): Command.Class {
   return class extends DatagenCommand {
     static override summary = `Generate ${def.name} rows into a file: ${def.summary}`;
@@ -34,6 +48,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       out: Flags.string({ char: 'o', description: `file to write; the format follows the extension [default: ${def.name}.csv]` }),
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
       quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
+      ...stageFlags(def),
     };
 
     async run(): Promise<void> {
@@ -42,7 +57,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       const out = (flags.out as string | undefined) ?? `${def.name}.csv`;
       const sink = flags.format ? findSink(flags.format as string) : sinkForPath(out);
       const started = performance.now();
-      const result = await run(source, sink({ path: out }));
+      const result = await run(source, ...stagesFrom(def, flags), sink({ path: out }), { ledger: flags.ledger as string | undefined });
       if (!flags.quiet) {
         const seconds = (performance.now() - started) / 1000;
         process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to ${out} in ${seconds.toFixed(1)}s\n`);
@@ -57,11 +72,11 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
     static override description = def.description;
     static override aliases = (def.aliases ?? []).map((a) => `pipe:${a}`);
     static override examples = def.examples.filter((e) => e.includes('pipe')).map((e) => `$ ${e}`);
-    static override flags = { ...engineFlags(def), ...flagsFor(def.options) };
+    static override flags = { ...engineFlags(def), ...flagsFor(def.options), ...stageFlags(def) };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
-      await run(sourceFrom(def, flags), jsonl());
+      await run(sourceFrom(def, flags), ...stagesFrom(def, flags), jsonl(), { ledger: flags.ledger as string | undefined });
     }
   };
 }
