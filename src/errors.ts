@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'E_UNKNOWN_UNIT' // no scenario, transform or sink by that name
   | 'E_UNKNOWN_COLUMN' // a column named in an option is not in the schema
   | 'E_CAPACITY' // the options cannot produce the requested number of rows
+  | 'E_SCENARIO_FILE' // a YAML scenario file is malformed (names file, line and problem)
   | 'E_INPUT' // malformed input rows (names the line)
   | 'E_NO_INPUT' // a command that reads rows from stdin was run without piped input
   | 'E_OUTPUT'; // the output cannot be written

@@ -2,6 +2,7 @@ import type { Command } from '@oclif/core';
 import { listScenarios, listSinks, listTransforms } from '../registry.js';
 import Describe from './describe.js';
 import List from './list.js';
+import NewScenario from './new-scenario.js';
 import { GenerateDispatch, generateCommand, PipeDispatch, pipeCommand } from './scenario-commands.js';
 import { sinkCommand, transformCommand } from './unit-commands.js';
 
@@ -14,6 +15,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   pipe: PipeDispatch,
   list: List,
   describe: Describe,
+  'new:scenario': NewScenario,
 };
 for (const def of listScenarios()) {
   COMMANDS[`generate:${def.name}`] = generateCommand(def);

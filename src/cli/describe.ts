@@ -4,12 +4,13 @@ import { DatagenError } from '../errors.js';
 import { kebab, type OptionsSpec } from '../options.js';
 import { findScenario, findSink, findTransform } from '../registry.js';
 import { fieldDescription, fieldValues, typeLabel } from '../schema.js';
+import { isScenarioFile, loadYamlScenario } from '../yaml-scenario.js';
 import { DatagenCommand } from './base.js';
 
 export default class Describe extends DatagenCommand {
   static override summary = 'Show a scenario (schema, rules, options) or a transform or sink (options)';
-  static override examples = ['$ datagen describe attendance', '$ datagen describe noise', '$ datagen describe attendance --json'];
-  static override args = { name: Args.string({ description: 'scenario, transform or sink name', required: true }) };
+  static override examples = ['$ datagen describe attendance', '$ datagen describe noise', '$ datagen describe attendance --json', '$ datagen describe ./warehouse_moves.yml'];
+  static override args = { name: Args.string({ description: 'scenario, transform or sink name, or a YAML scenario file', required: true }) };
   static override flags = { json: Flags.boolean({ description: 'print JSON instead of text' }) };
 
   async run(): Promise<void> {
@@ -35,12 +36,13 @@ function options(spec: OptionsSpec): Described['options'] {
 }
 
 export function describeUnit(name: string): Described {
-  const attempts = [findScenario, findTransform, findSink];
+  const attempts = [isScenarioFile(name) ? loadYamlScenario : findScenario, findTransform, findSink];
   for (const find of attempts) {
     let unit;
     try {
       unit = find(name);
-    } catch {
+    } catch (err) {
+      if ((err as DatagenError).code === 'E_SCENARIO_FILE') throw err;
       continue;
     }
     if (unit.unit === 'scenario') {

@@ -5,6 +5,7 @@ import { run } from '../pipeline.js';
 import { DatagenError } from '../errors.js';
 import { findScenario, findSink, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../units.js';
+import { isScenarioFile, loadYamlScenario } from '../yaml-scenario.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 
@@ -91,25 +92,32 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
   return class extends DatagenCommand {
     static override summary = summary;
     static override strict = false;
-    static override args = { scenario: Args.string({ description: 'scenario name (see `datagen list`)' }) };
+    static override args = { scenario: Args.string({ description: 'scenario name (see `datagen list`) or a YAML scenario file (.yml)' }) };
     static override examples = examples;
 
     async run(): Promise<void> {
       const argv = [...this.argv];
       await this.parse(this.constructor as Command.Class, []); // nothing to parse here; see above
       const known = new Set(listScenarios().flatMap((s) => [s.name, ...(s.aliases ?? [])]));
-      let at = argv.findIndex((a) => known.has(a));
+      let at = argv.findIndex((a) => known.has(a) || isScenarioFile(a));
       if (at < 0) at = argv.findIndex((a, i) => !a.startsWith('-') && !(i > 0 && /^--?[^=]+$/.test(argv[i - 1]!)));
       if (at < 0) throw new DatagenError('E_OPTION', `${verb}: name a scenario, e.g. datagen ${verb} attendance (see datagen list)`);
-      const def = findScenario(argv[at]!);
-      argv.splice(at, 1);
-      await this.config.runCommand(`${verb}:${def.name}`, argv);
+      const name = argv.splice(at, 1)[0]!;
+      if (isScenarioFile(name)) {
+        // A YAML scenario gets the same command a registered one has, made on the spot.
+        const def = loadYamlScenario(name);
+        const command = verb === 'generate' ? generateCommand(def) : pipeCommand(def);
+        await command.run(argv, this.config);
+        return;
+      }
+      await this.config.runCommand(`${verb}:${findScenario(name).name}`, argv);
     }
   };
 }
 
 export const GenerateDispatch = dispatcher('generate', 'Generate a scenario into a file (datagen generate <scenario> --help for its options)', [
   '$ datagen generate attendance --rows 100000 --seed 42 --out data/attendance.csv',
+  '$ datagen generate ./warehouse_moves.yml --rows 50000 --out moves.csv',
 ]);
 export const PipeDispatch = dispatcher('pipe', 'Stream a scenario to stdout as NDJSON, for the next datagen command (datagen pipe <scenario> --help)', [
   '$ datagen pipe attendance --rows 100000 --seed 42 | datagen noise --rate 0.01 | datagen csv > out.csv',

@@ -1,0 +1,43 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Args, Flags } from '@oclif/core';
+import { DatagenError } from '../errors.js';
+import { openOutput } from '../output.js';
+import { packageRoot } from '../paths.js';
+import { SCENARIO_JSON_SCHEMA_PATH } from '../yaml-scenario.js';
+import { DatagenCommand } from './base.js';
+
+/** `datagen new scenario <name>`: a commented scenario file that runs as written. */
+export default class NewScenario extends DatagenCommand {
+  static override summary = 'Write a new scenario from the template: YAML (default) or TypeScript (--ts)';
+  static override examples = [
+    '$ datagen new scenario warehouse_moves',
+    '$ datagen generate ./warehouse_moves.yml --rows 50000 --out moves.csv',
+    '$ datagen new scenario warehouse_moves --ts --dir src/scenarios',
+  ];
+  static override args = { name: Args.string({ description: 'scenario name: lower case letters, digits and _', required: true }) };
+  static override flags = {
+    ts: Flags.boolean({ description: 'write a TypeScript scenario instead of YAML' }),
+    dir: Flags.string({ description: 'folder to write into', default: '.' }),
+    force: Flags.boolean({ description: 'replace an existing file' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(NewScenario);
+    if (!/^[a-z][a-z0-9_]*$/.test(args.name)) {
+      throw new DatagenError('E_OPTION', `new scenario: name must be lower case letters, digits and _, starting with a letter, got ${JSON.stringify(args.name)}`);
+    }
+    const ext = flags.ts ? 'ts' : 'yml';
+    const path = join(flags.dir, `${args.name}.${ext}`);
+    if (existsSync(path) && !flags.force) throw new DatagenError('E_OUTPUT', `${path} already exists (use --force to replace it)`);
+    const camel = args.name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const text = readFileSync(join(packageRoot(), 'templates', `scenario.${ext}`), 'utf8')
+      .replaceAll('{{name}}', args.name)
+      .replaceAll('{{camel}}', camel)
+      .replaceAll('{{schema}}', SCENARIO_JSON_SCHEMA_PATH);
+    const out = await openOutput(path);
+    await out.write(text);
+    await out.close();
+    process.stderr.write(`datagen: wrote ${path}; next: datagen ${flags.ts ? 'see the comment at the top of the file' : `generate ./${path.replace(/^\.\//, '')} --rows 1000 --out ${args.name}.csv`}\n`);
+  }
+}

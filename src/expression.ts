@@ -1,0 +1,184 @@
+import { DatagenError } from './errors.js';
+import type { Row, Value } from './schema.js';
+
+/**
+ * A small, safe expression language for YAML scenarios (derived fields and constraints).
+ * Parsed once into closures; nothing from the file is ever run as JavaScript.
+ *
+ *   numbers 3.5, strings 'a' or "a", true, false, null, field names
+ *   + - * / %  (+ joins text when either side is text)   == != < <= > >=   && || !
+ *   round(x, places) floor(x) ceil(x) abs(x) min(a, b, ...) max(a, b, ...)
+ *   if(cond, then, else) concat(a, b, ...) upper(s) lower(s) coalesce(a, b, ...)
+ *
+ * Dates are day numbers and timestamps microsecond numbers, so `shipped_on - ordered_on`
+ * is a count of days and `ordered_on + 3` is three days later.
+ */
+export type Compiled = (row: Row) => Value;
+
+type Token = { kind: 'num' | 'str' | 'id' | 'op'; text: string; value?: number | string; at: number };
+
+const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
+  round: ([x, p]) => (typeof x === 'number' ? Math.round(x * 10 ** Number(p ?? 0)) / 10 ** Number(p ?? 0) : null),
+  floor: ([x]) => (typeof x === 'number' ? Math.floor(x) : null),
+  ceil: ([x]) => (typeof x === 'number' ? Math.ceil(x) : null),
+  abs: ([x]) => (typeof x === 'number' ? Math.abs(x) : null),
+  min: (xs) => (xs.some((x) => x === null) ? null : Math.min(...(xs as number[]))),
+  max: (xs) => (xs.some((x) => x === null) ? null : Math.max(...(xs as number[]))),
+  if: ([c, a, b]) => (c ? a! : b!),
+  concat: (xs) => xs.map((x) => (x === null ? '' : String(x))).join(''),
+  upper: ([s]) => (s === null ? null : String(s).toUpperCase()),
+  lower: ([s]) => (s === null ? null : String(s).toLowerCase()),
+  coalesce: (xs) => xs.find((x) => x !== null) ?? null,
+};
+
+export function compileExpression(source: string, fields: readonly string[], owner: string): Compiled {
+  const fail = (why: string, at?: number): never => {
+    throw new DatagenError('E_OPTION', `${owner}: expression ${JSON.stringify(source)}: ${why}${at === undefined ? '' : ` at position ${at + 1}`}`);
+  };
+  const tokens = tokenize(source, fail);
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const take = (text?: string) => {
+    const t = tokens[pos];
+    if (!t || (text !== undefined && t.text !== text)) fail(`expected ${text ?? 'more'}`, t?.at ?? source.length);
+    pos++;
+    return t!;
+  };
+  const binary = (next: () => Compiled, ops: string[]): (() => Compiled) => () => {
+    let left = next();
+    while (peek() && peek()!.kind === 'op' && ops.includes(peek()!.text)) {
+      const op = take().text;
+      const l = left;
+      const r = next();
+      left = (row) => apply(op, l(row), r(row));
+    }
+    return left;
+  };
+  const primary = (): Compiled => {
+    const t = take();
+    if (t.kind === 'num' || t.kind === 'str') {
+      const v = t.value!;
+      return () => v;
+    }
+    if (t.kind === 'op' && t.text === '(') {
+      const inner = or();
+      take(')');
+      return inner;
+    }
+    if (t.kind === 'op' && (t.text === '-' || t.text === '!')) {
+      const inner = primary();
+      return t.text === '-' ? (row) => { const v = inner(row); return typeof v === 'number' ? -v : null; } : (row) => !inner(row);
+    }
+    if (t.kind === 'id') {
+      if (t.text === 'true' || t.text === 'false') {
+        const v = t.text === 'true';
+        return () => v;
+      }
+      if (t.text === 'null') return () => null;
+      if (peek()?.text === '(') {
+        const fn = FUNCTIONS[t.text] ?? fail(`unknown function '${t.text}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
+        take('(');
+        const args: Compiled[] = [];
+        if (peek()?.text !== ')') {
+          args.push(or());
+          while (peek()?.text === ',') {
+            take(',');
+            args.push(or());
+          }
+        }
+        take(')');
+        return (row) => fn(args.map((a) => a(row)));
+      }
+      if (!fields.includes(t.text)) fail(`unknown field '${t.text}' (usable here: ${fields.join(', ') || 'none'})`, t.at);
+      const name = t.text;
+      return (row) => row[name] ?? null;
+    }
+    return fail(`unexpected '${t.text}'`, t.at);
+  };
+  const mul = binary(primary, ['*', '/', '%']);
+  const add = binary(mul, ['+', '-']);
+  const cmp = binary(add, ['==', '!=', '<', '<=', '>', '>=']);
+  const and = binary(cmp, ['&&']);
+  const or = binary(and, ['||']);
+  const compiled = or();
+  if (pos < tokens.length) fail(`unexpected '${tokens[pos]!.text}'`, tokens[pos]!.at);
+  return compiled;
+}
+
+function apply(op: string, a: Value, b: Value): Value {
+  switch (op) {
+    case '&&':
+      return Boolean(a) && Boolean(b);
+    case '||':
+      return Boolean(a) || Boolean(b);
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+  }
+  if (a === null || b === null) return null;
+  if (op === '+' && (typeof a === 'string' || typeof b === 'string')) return String(a) + String(b);
+  if (op === '<') return a < b;
+  if (op === '<=') return a <= b;
+  if (op === '>') return a > b;
+  if (op === '>=') return a >= b;
+  const x = Number(a);
+  const y = Number(b);
+  switch (op) {
+    case '+':
+      return x + y;
+    case '-':
+      return x - y;
+    case '*':
+      return x * y;
+    case '/':
+      return y === 0 ? null : x / y;
+    default:
+      return y === 0 ? null : x % y;
+  }
+}
+
+function tokenize(src: string, fail: (why: string, at?: number) => never): Token[] {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    const at = i;
+    const num = /^\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i));
+    if (num) {
+      tokens.push({ kind: 'num', text: num[0], value: Number(num[0]), at });
+      i += num[0].length;
+      continue;
+    }
+    const id = /^[A-Za-z_][\w]*/.exec(src.slice(i));
+    if (id) {
+      tokens.push({ kind: 'id', text: id[0], at });
+      i += id[0].length;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      const end = src.indexOf(c, i + 1);
+      if (end < 0) fail('unclosed string', at);
+      tokens.push({ kind: 'str', text: src.slice(i, end + 1), value: src.slice(i + 1, end), at });
+      i = end + 1;
+      continue;
+    }
+    const two = src.slice(i, i + 2);
+    if (['==', '!=', '<=', '>=', '&&', '||'].includes(two)) {
+      tokens.push({ kind: 'op', text: two, at });
+      i += 2;
+      continue;
+    }
+    if ('+-*/%<>()!,'.includes(c)) {
+      tokens.push({ kind: 'op', text: c, at });
+      i++;
+      continue;
+    }
+    fail(`unexpected '${c}'`, at);
+  }
+  return tokens;
+}
