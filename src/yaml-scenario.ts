@@ -22,7 +22,7 @@ import { defineScenario, type ScenarioDefinition } from './units.js';
  * line: `file:line:column: where: problem` with code E_SCENARIO_FILE.
  */
 export const SCENARIO_JSON_SCHEMA_PATH = join(packageRoot(), 'schemas', 'scenario.schema.json');
-const validate = new Ajv({ allErrors: false, strict: false }).compile(JSON.parse(readFileSync(SCENARIO_JSON_SCHEMA_PATH, 'utf8')) as object);
+const validate = new Ajv({ allErrors: false, strict: false, verbose: true }).compile(JSON.parse(readFileSync(SCENARIO_JSON_SCHEMA_PATH, 'utf8')) as object);
 
 type Gen = (rng: Rng, index: number, row: Row) => Value;
 interface FieldDoc {
@@ -91,7 +91,9 @@ function explain(e: ErrorObject): string {
   if (e.keyword === 'additionalProperties') {
     const extra = (e.params as { additionalProperty: string }).additionalProperty;
     const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-    return `unknown key '${extra}' (allowed: ${allowed.join(', ')})`;
+    // `{ type: decimal(10,2) }` splits at the comma in YAML's { } style.
+    const hint = /^\d+\)$/.test(extra) ? ' — inside { } quote the type: "decimal(10,2)"' : '';
+    return `unknown key '${extra}' (allowed: ${allowed.join(', ')})${hint}`;
   }
   if (e.keyword === 'required') return `missing required key '${(e.params as { missingProperty: string }).missingProperty}'`;
   if (e.keyword === 'pattern' && e.instancePath.endsWith('/type')) return `unknown type (use int32, int64, float64, string, bool, date, time, timestamp or decimal(p,s))`;
@@ -236,7 +238,12 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
       const { path, locale } = typeof p === 'string' ? { path: p, locale: 'en' } : (p as { path: string; locale?: string });
       const faker = (allFakers as Record<string, { definitions: unknown }>)[locale ?? 'en'];
       if (!faker) fail(`unknown faker locale '${locale}'`);
-      let node = path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], faker!.definitions);
+      let node: unknown;
+      try {
+        node = path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], faker!.definitions);
+      } catch {
+        node = undefined; // faker's definitions throw for missing keys
+      }
       if (node && !Array.isArray(node) && typeof node === 'object') node = Object.values(node).flat();
       if (!Array.isArray(node) || !node.every((x) => typeof x === 'string') || node.length === 0) {
         fail(`'${path}' is not a word list in faker's ${locale ?? 'en'} data (e.g. person.first_name, person.last_name, location.city_name, company.name?)`);
