@@ -34,6 +34,8 @@ export interface Source {
 export interface Transform {
   readonly kind: 'transform';
   readonly name: string;
+  /** The options it was made with, as given (for `describe` and docs). */
+  readonly options?: Readonly<Record<string, unknown>>;
   /**
    * Called once with the input schema before the first batch (validate columns here), returns
    * the per-batch function. A batch belongs to the stage that receives it: a transform may

@@ -34,7 +34,7 @@ export type TransformFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: Opt
 export function defineTransform<S extends OptionsSpec>(info: TransformInfo<S>): TransformFactory<S> {
   const factory = (raw?: OptionsInput<S>): Transform => {
     const opts = normalizeOptions(info.name, info.options, raw as Record<string, unknown>);
-    return { kind: 'transform', name: info.name, open: info.create(opts) };
+    return { kind: 'transform', name: info.name, options: { ...(raw ?? {}) }, open: info.create(opts) };
   };
   return attach(factory, info, 'transform');
 }
