@@ -3,7 +3,6 @@ import { toJsonValue } from './codec.js';
 import { parseCondition } from './condition.js';
 import { DatagenError } from './errors.js';
 import { nullLedger, type JsonValue } from './ledger.js';
-import { uniformAt } from './random/hash.js';
 import { Rng } from './random/rng.js';
 import { keyColumns, kindOf, resolveColumns, tableName, type Kind, type Row, type Value } from './schema.js';
 import type { Transform } from './stage.js';
@@ -13,8 +12,8 @@ import type { Transform } from './stage.js';
  * recording each change in the ledger. A stage supplies only `change`.
  *
  * Which cells: each cell of the selected columns, in rows that match `when`, is picked
- * independently with probability `rate`, from a hash of (stage seed, stage, column, row index).
- * The choice is stateless, so it is the same whatever the batch size or the process layout.
+ * independently with probability `rate` (see blockPicker): the same cells whatever the batch
+ * size or the process layout.
  */
 export const stageOptions = {
   seed: { type: 'integer', description: "seed for this stage's choices (give each stage of a pipe its own)", default: 42 },
@@ -63,56 +62,119 @@ export function cellStage(
     const kinds = fields.map((f) => kindOf(f.type));
     const scales = fields.map((f) => (f.type as { scale?: number }).scale ?? 0);
     const root = Rng.seeded(opts.seed).fork('stage', stage);
-    const gates = columns.map((c) => root.fork(c).key);
     const when = opts.when ? parseCondition(opts.when, schema, stage) : undefined;
     const keys = keyColumns(schema);
     const recording = ctx.ledger !== nullLedger;
     const table = tableName(schema);
+    const picks = columns.map((column, c) => blockPicker(root.fork(column, 'picks'), rates[c]!));
+    const cell = new Cell(root);
+    const n = columns.length;
 
     return (batch) => {
       // The batch is ours (see Transform in src/stage.ts): changed cells are written in place.
       const rows = batch.rows;
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        if (when && !when(row)) continue;
-        const index = batch.offset + i;
-        let key: Record<string, JsonValue> | undefined;
-        for (let c = 0; c < columns.length; c++) {
-          const column = columns[c]!;
-          const value = row[column];
-          if (value === null || value === undefined) continue;
-          if (uniformAt(gates[c]!, index) >= rates[c]!) continue;
-          // The cell's stream is made only if the stage draws from it (missing never does).
-          let rng: Rng | undefined;
-          const change = pick.change({
-            value,
-            kind: kinds[c]!,
-            field: fields[c]!,
-            get rng() {
-              return (rng ??= root.fork(column, index));
-            },
-          });
-          if (!change || change.after === value) continue;
-          // The key is read before the first change to this row, so it is the row's original key.
-          if (recording && keys.length > 0) key ??= keyOf(batch.schema, keys, row);
-          row[column] = change.after;
-          if (recording) {
-            ctx.ledger.record({
-              stage,
-              table,
-              row: index,
-              ...(key ? { key } : {}),
-              column,
-              kind: change.kind,
-              before: toJsonValue(kinds[c]!, value, scales[c]),
-              after: toJsonValue(kinds[c]!, change.after, scales[c]),
-            });
+      const first = batch.offset;
+      const end = first + rows.length;
+      // The picked cells of this batch, as row * n + column, in row order then column order.
+      const chosen: number[] = [];
+      for (let c = 0; c < n; c++) {
+        for (let block = Math.floor(first / PICK_BLOCK); block * PICK_BLOCK < end; block++) {
+          const base = block * PICK_BLOCK;
+          for (const p of picks[c]!(block)) {
+            const index = base + p;
+            if (index >= first && index < end) chosen.push((index - first) * n + c);
           }
+        }
+      }
+      if (n > 1) chosen.sort((a, b) => a - b);
+      let keyRow = -1;
+      let key: Record<string, JsonValue> | undefined;
+      for (const packed of chosen) {
+        const i = Math.floor(packed / n);
+        const c = packed - i * n;
+        const row = rows[i]!;
+        const column = columns[c]!;
+        const value = row[column];
+        if (value === null || value === undefined) continue;
+        if (when && !when(row)) continue;
+        const index = first + i;
+        const change = pick.change(cell.at(value, kinds[c]!, fields[c]!, column, index));
+        if (!change || change.after === value) continue;
+        // The key is read before the row's first change, so it is the row's original key.
+        if (recording && keys.length > 0 && keyRow !== i) {
+          key = keyOf(batch.schema, keys, row);
+          keyRow = i;
+        }
+        row[column] = change.after;
+        if (recording) {
+          ctx.ledger.record({
+            stage,
+            table,
+            row: index,
+            ...(key ? { key } : {}),
+            column,
+            kind: change.kind,
+            before: toJsonValue(kinds[c]!, value, scales[c]),
+            after: toJsonValue(kinds[c]!, change.after, scales[c]),
+          });
         }
       }
       return batch;
     };
   };
+}
+
+/**
+ * Which cells of a column a stage picks, by blocks of PICK_BLOCK row indexes: each index is
+ * picked with probability `rate`, independently, by drawing the gaps between picks from a
+ * geometric distribution. Cost is proportional to the picks, not to the rows, and block b
+ * depends only on (stage seed, column, b), so picks do not depend on batch boundaries.
+ */
+const PICK_BLOCK = 8192;
+
+function blockPicker(rng: Rng, rate: number): (block: number) => Int32Array {
+  const logQ = Math.log1p(-rate);
+  let cachedBlock = -1;
+  let cached = new Int32Array(0);
+  return (block) => {
+    if (block === cachedBlock) return cached;
+    const out: number[] = [];
+    if (rate >= 1) for (let p = 0; p < PICK_BLOCK; p++) out.push(p);
+    else if (rate > 0) {
+      const r = rng.fork(block);
+      for (let p = Math.floor(Math.log1p(-r.float()) / logQ); p < PICK_BLOCK; p += 1 + Math.floor(Math.log1p(-r.float()) / logQ)) out.push(p);
+    }
+    cachedBlock = block;
+    cached = Int32Array.from(out);
+    return cached;
+  };
+}
+
+/** The cell handed to a stage's `change`; one instance, reused, and its stream made on demand. */
+class Cell implements CellContext {
+  value: Exclude<Value, null> = 0;
+  kind: Kind = 'int';
+  field!: Field;
+  private column = '';
+  private index = 0;
+  private stream: Rng | undefined;
+
+  constructor(private readonly root: Rng) {}
+
+  at(value: Exclude<Value, null>, kind: Kind, field: Field, column: string, index: number): this {
+    this.value = value;
+    this.kind = kind;
+    this.field = field;
+    this.column = column;
+    this.index = index;
+    this.stream = undefined;
+    return this;
+  }
+
+  /** A stream for this cell alone (stage, column, row index); missing never asks for it. */
+  get rng(): Rng {
+    return (this.stream ??= this.root.fork(this.column, this.index));
+  }
 }
 
 function keyOf(schema: Schema, keys: string[], row: Row): Record<string, JsonValue> {
