@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collect, run } from '../src/pipeline.js';
@@ -51,9 +51,16 @@ describe('determinism', () => {
   });
 
   it('generation code never calls Math.random or reads the clock', () => {
-    const files = ['src/random/rng.ts', 'src/random/distributions.ts', 'src/random/pattern.ts', 'src/anomaly.ts', 'scenarios/attendance.ts', 'sources/scenario.ts', 'transforms/noise.ts', 'transforms/missing.ts'];
+    const root = join(import.meta.dirname, '..');
+    const files = [
+      ...['scenarios', 'sources', 'transforms', 'src/random'].flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`)),
+      'src/anomaly.ts',
+      'src/yaml-scenario.ts',
+      'src/expression.ts',
+    ];
+    expect(files.length).toBeGreaterThan(15);
     for (const f of files) {
-      const text = readFileSync(join(import.meta.dirname, '..', f), 'utf8');
+      const text = readFileSync(join(root, f), 'utf8');
       expect(text, f).not.toMatch(/Math\.random|Date\.now|new Date\(|performance\.now|process\.hrtime/);
     }
   });
