@@ -2,8 +2,10 @@ import { attendance } from './attendance.js';
 import { ecommerceEvents } from './ecommerce_events.js';
 import { experiments } from './experiments.js';
 import { iotSensors } from './iot_sensors.js';
+import { loanRepayments } from './loan_repayments.js';
 import { loans } from './loans.js';
 import { sales } from './sales.js';
+import { sparkLogs } from './spark_logs.js';
 
 /** Every scenario, by registry name. Adding a scenario: one file in this folder plus one line here. */
-export const scenarios = [attendance, loans, iotSensors, experiments, sales, ecommerceEvents] as const;
+export const scenarios = [attendance, loans, loanRepayments, sparkLogs, iotSensors, experiments, sales, ecommerceEvents] as const;
