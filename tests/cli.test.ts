@@ -140,3 +140,40 @@ describe('CLI files and help', () => {
     expect(r.stdout.trim().split('\n').length).toBe(3);
   });
 });
+
+describe('CLI: scenarios, defaults and raw logs', () => {
+  it('list names every registered scenario; describe loans shows its default stage', async () => {
+    const { listScenarios } = await import('../src/registry.js');
+    const list = sh(`${datagen} list`).stdout;
+    for (const def of listScenarios()) expect(list).toMatch(new RegExp(`^  ${def.name} +\\S`, 'm'));
+    const d = sh(`${datagen} describe loans`).stdout;
+    expect(d).toMatch(/default anomaly stages \(--clean skips them\):\n {2}- missing \{"rates":\["created_at=0.18",/);
+  });
+
+  it('generate loans applies the documented missingness; --clean does not', () => {
+    const r = sh(`${datagen} generate loans --rows 200000 --seed 7 --out data/loans.csv -q && ${datagen} generate loan_applications --rows 1000 --clean --out clean.csv -q`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(join(r.cwd, 'data/loans.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(200_001);
+    const statusBlank = lines.slice(1).filter((l) => l.split(',')[6] === '').length;
+    expect(Math.abs(statusBlank / 200_000 - 0.08)).toBeLessThan(0.004);
+    const clean = readFileSync(join(r.cwd, 'clean.csv'), 'utf8').trimEnd().split('\n').slice(1);
+    expect(clean.every((l) => !l.split(',').includes(''))).toBe(true);
+  });
+
+  it('spark_logs to a .log file is one raw log4j line per row', () => {
+    const r = sh(`${datagen} generate spark_logs --rows 50000 --out logs/app.log -q`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(join(r.cwd, 'logs/app.log'), 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(50_000);
+    expect(lines.every((l) => /^\d{2}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} (INFO|WARN|ERROR) \S/.test(l))).toBe(true);
+  });
+
+  it('pipe iot_sensors | csv', () => {
+    const r = sh(`${datagen} pipe iot_sensors --rows 100000 | ${datagen} csv > sensors.csv`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(join(r.cwd, 'sensors.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(100_001);
+    expect(lines[0]).toBe('device_id,timestamp,value');
+  });
+});
