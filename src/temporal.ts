@@ -91,12 +91,20 @@ export function parseTime(text: string): number | undefined {
 }
 
 /** ISO-8601 with microseconds and a UTC offset: 2024-03-01T09:15:02.123456Z. */
+// Rows of a table often share a day: its text is kept from the previous call.
+let lastDay = NaN;
+let lastDayText = '';
+
 export function formatTimestamp(micros: number): string {
   const days = Math.floor(micros / MICROS_PER_DAY);
+  if (days !== lastDay) {
+    lastDay = days;
+    lastDayText = formatDate(days) + 'T';
+  }
   const rest = micros - days * MICROS_PER_DAY;
   const secs = Math.floor(rest / 1_000_000);
-  const frac = rest - secs * 1_000_000;
-  return `${formatDate(days)}T${formatTime(secs)}.${String(frac).padStart(6, '0')}Z`;
+  const frac = Math.floor(rest - secs * 1_000_000); // whole microseconds, whatever arithmetic made `micros`
+  return lastDayText + formatTime(secs) + '.' + String(1_000_000 + frac).slice(1) + 'Z';
 }
 
 const TS_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})?$/;
