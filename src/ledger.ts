@@ -24,20 +24,37 @@ export interface LedgerEntry {
   after: JsonValue;
 }
 
+/**
+ * What a stage was asked to do and how many rows it saw: written when the stage opens and
+ * closes, so `datagen ledger summary` can set injected counts against configured rates.
+ */
+export interface StageEvent {
+  event: 'open' | 'close';
+  stage: string;
+  table: string;
+  /** The options the stage was made with (on open). */
+  options?: Readonly<Record<string, unknown>>;
+  /** Rows the stage received and passed on (on close). */
+  rowsIn?: number;
+  rowsOut?: number;
+}
+
 export interface Ledger {
   record(entry: LedgerEntry): void;
+  event(e: StageEvent): void;
   /** Called after each batch: persist what was recorded so far. */
   flush(): void;
   close(): void;
 }
 
 /** Drops entries: used when nobody asked for a ledger. */
-export const nullLedger: Ledger = { record() {}, flush() {}, close() {} };
+export const nullLedger: Ledger = { record() {}, event() {}, flush() {}, close() {} };
 
 /** Keeps entries in memory (tests and small TypeScript runs). */
-export function memoryLedger(): Ledger & { entries: LedgerEntry[] } {
+export function memoryLedger(): Ledger & { entries: LedgerEntry[]; events: StageEvent[] } {
   const entries: LedgerEntry[] = [];
-  return { entries, record: (e) => void entries.push(e), flush() {}, close() {} };
+  const events: StageEvent[] = [];
+  return { entries, events, record: (e) => void entries.push(e), event: (e) => void events.push(e), flush() {}, close() {} };
 }
 
 /** Appends JSON lines to a file, creating it (and its folder) if needed. */
@@ -52,6 +69,9 @@ export function fileLedger(path: string): Ledger {
   let pending: string[] = [];
   return {
     record(e) {
+      pending.push(JSON.stringify(e));
+    },
+    event(e) {
       pending.push(JSON.stringify(e));
     },
     flush() {

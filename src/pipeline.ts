@@ -1,8 +1,8 @@
 import { Duplex, Readable } from 'node:stream';
 import { DatagenError } from './errors.js';
 import { fileLedger, nullLedger, type Ledger } from './ledger.js';
-import type { Row } from './schema.js';
-import type { Batch, Sink, Source, StageContext, Transform } from './stage.js';
+import { tableName, type Row } from './schema.js';
+import type { Batch, Sink, Source, StageContext, StageFn, Transform } from './stage.js';
 
 /**
  * Composition. In one process, transforms are plain function calls on each batch (no stream
@@ -21,22 +21,61 @@ export interface RunResult {
 
 /** Apply transforms to a source's batches, opening each with the schema it will see. */
 export async function* applyTransforms(source: Source, transforms: readonly Transform[], ctx: StageContext, count?: RunResult): AsyncGenerator<Batch> {
-  let fns: Array<(b: Batch) => Batch> | undefined;
-  for await (const batch of source.batches()) {
-    if (!fns) fns = openAll(batch.schema, transforms, ctx);
-    let b = batch;
-    for (const fn of fns) b = fn(b);
+  let opened: Opened | undefined;
+  const emit = (b: Batch) => {
     ctx.ledger.flush();
     if (count) {
       count.rows += b.rows.length;
       count.batches++;
     }
-    yield b;
+    return b;
+  };
+  for await (const batch of source.batches()) {
+    opened ??= openAll(batch.schema, transforms, ctx);
+    yield emit(opened.run(batch, 0));
   }
+  if (!opened) return;
+  // Stages that held rows back hand them over now, through the stages after them.
+  for (let k = 0; k < transforms.length; k++) {
+    const tail = opened.fns[k]!.end?.();
+    if (tail) yield emit(opened.run(tail, k + 1));
+  }
+  opened.close();
 }
 
-function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx: StageContext) {
-  return transforms.map((t) => t.open(schema, ctx));
+interface Opened {
+  fns: StageFn[];
+  /** Pass a batch through the stages from `from` on. */
+  run(batch: Batch, from: number): Batch;
+  close(): void;
+}
+
+/** Open every transform with the schema; each records what it was asked to do and what it saw. */
+function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx: StageContext): Opened {
+  const table = tableName(schema);
+  const fns = transforms.map((t) => {
+    const fn = t.open(schema, ctx);
+    ctx.ledger.event({ event: 'open', stage: t.name, table, options: t.options ?? {} });
+    return fn;
+  });
+  const rowsIn = transforms.map(() => 0);
+  const rowsOut = transforms.map(() => 0);
+  return {
+    fns,
+    run(batch, from) {
+      let b = batch;
+      for (let k = from; k < fns.length; k++) {
+        rowsIn[k]! += b.rows.length;
+        b = fns[k]!(b);
+        rowsOut[k]! += b.rows.length;
+      }
+      return b;
+    },
+    close() {
+      transforms.forEach((t, k) => ctx.ledger.event({ event: 'close', stage: t.name, table, rowsIn: rowsIn[k], rowsOut: rowsOut[k] }));
+      ctx.ledger.flush();
+    },
+  };
 }
 
 /**
@@ -84,12 +123,6 @@ export function toReadable(source: Source): Readable {
 /** A transform as an object-mode Duplex of batches (for stream.pipeline users). */
 export function toDuplex(transform: Transform, ctx: StageContext = { ledger: nullLedger }): Duplex {
   return Duplex.from(async function* (input: AsyncIterable<Batch>) {
-    let fn: ((b: Batch) => Batch) | undefined;
-    for await (const batch of input) {
-      fn ??= transform.open(batch.schema, ctx);
-      const out = fn(batch);
-      ctx.ledger.flush();
-      yield out;
-    }
+    yield* applyTransforms({ kind: 'source', name: 'stream', batches: () => input }, [transform], ctx);
   });
 }

@@ -43,8 +43,14 @@ export interface Transform {
    * batch, so this is safe and spares a copy per changed row). Cells a stage does not change
    * must stay exactly as they were.
    */
-  open(schema: Schema, ctx: StageContext): (batch: Batch) => Batch;
+  open(schema: Schema, ctx: StageContext): StageFn;
 }
+
+/**
+ * A transform's per-batch function. Stages that hold rows back (duplicates placed later in
+ * the stream) hand them over in `end`, called once after the last batch.
+ */
+export type StageFn = ((batch: Batch) => Batch) & { end?(): Batch | undefined };
 
 export interface Sink {
   readonly kind: 'sink';

@@ -17,7 +17,12 @@ describe('TypeScript API', () => {
   it('writes the ledger to a file when given a path', async () => {
     const dir = tempDir();
     await run(scenario('attendance', { rows: 10_000, seed: 1 }), missing({ rate: 0.05, columns: ['check_out'] }), csv({ path: join(dir, 'a.csv') }), { ledger: join(dir, 'ledger.jsonl') });
-    const lines = readFileSync(join(dir, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const all = readFileSync(join(dir, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    // the stage's own open and close events frame its changes
+    expect(all[0]).toEqual({ event: 'open', stage: 'missing', table: 'attendance', options: { rate: 0.05, columns: ['check_out'] } });
+    expect(all[all.length - 1]).toEqual({ event: 'close', stage: 'missing', table: 'attendance', rowsIn: 10_000, rowsOut: 10_000 });
+    const lines = all.filter((l) => !('event' in l));
+    expect(lines.length).toBe(all.length - 2);
     expect(lines.length).toBeGreaterThan(300);
     expect(lines[0]).toMatchObject({ stage: 'missing', table: 'attendance', column: 'check_out', kind: 'null', after: null });
     expect(lines[0].key).toHaveProperty('employee_id');
