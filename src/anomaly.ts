@@ -51,6 +51,11 @@ export function cellStage(
     /** Reject columns this stage cannot handle (throw E_OPTION). */
     check?(field: Field): void;
     change(cell: CellContext): CellChange | undefined;
+    /**
+     * Let changes start a text value with = + - @ (which spreadsheets run as formulas). Off
+     * unless the user asked for that kind explicitly; such a change is otherwise dropped.
+     */
+    formulas?: boolean;
   },
 ): Transform['open'] {
   return (schema, ctx) => {
@@ -100,6 +105,7 @@ export function cellStage(
         const index = first + i;
         const change = pick.change(cell.at(value, kinds[c]!, fields[c]!, column, index));
         if (!change || change.after === value) continue;
+        if (!pick.formulas && startsFormula(change.after) && !startsFormula(value)) continue;
         // The key is read before the row's first change, so it is the row's original key.
         if (recording && keys.length > 0 && keyRow !== i) {
           key = keyOf(batch.schema, keys, row);
@@ -197,4 +203,11 @@ export function rejectKind(stage: string, field: Field, allowed: readonly Kind[]
   if (!allowed.includes(kind)) {
     throw new DatagenError('E_OPTION', `${stage}: column '${field.name}' is ${kind}; this stage handles ${allowed.join(', ')}`);
   }
+}
+
+/** Text a spreadsheet would run as a formula (OWASP's CSV injection list). */
+export function startsFormula(v: Value): boolean {
+  if (typeof v !== 'string' || v.length === 0) return false;
+  const c = v.charCodeAt(0);
+  return c === 61 || c === 43 || c === 45 || c === 64 || c === 9 || c === 13; // = + - @ \t \r
 }
