@@ -1,6 +1,7 @@
 import type { Command } from '@oclif/core';
 import { listScenarios, listSinks, listTransforms } from '../registry.js';
 import Describe from './describe.js';
+import LedgerSummary from './ledger-summary.js';
 import List from './list.js';
 import NewScenario from './new-scenario.js';
 import { GenerateDispatch, generateCommand, PipeDispatch, pipeCommand } from './scenario-commands.js';
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   list: List,
   describe: Describe,
   'new:scenario': NewScenario,
+  'ledger:summary': LedgerSummary,
 };
 for (const def of listScenarios()) {
   COMMANDS[`generate:${def.name}`] = generateCommand(def);
