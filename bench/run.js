@@ -8,7 +8,7 @@
 // machine; docs/BENCHMARKS.md records one run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,8 @@ const TARGET_CSV_ROWS_PER_S = 400_000;
 const TARGET_RSS_MB_LARGE = 250;
 const RUNS = 3; // runs of each comparison case (median reported)
 
+// Other work on the machine skews every figure; the load averages are kept with the results.
+const loadBefore = loadavg().map((x) => round(x, 2));
 const tmp = mkdtempSync(join(tmpdir(), 'datagen-bench-'));
 const file = (name) => join(tmp, name);
 const MB = 1e6; // all MB figures are 10^6 bytes, RSS included
@@ -158,7 +160,10 @@ for (const [name, t] of Object.entries(targets)) {
 const report = {
   date: new Date().toISOString(),
   command: ['node', 'bench/run.js', ...argv].join(' '),
+  // The commit measured (the work tree may hold uncommitted changes on top; dist/ is built from it).
+  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout?.trim() || null,
   machine: { cpu: cpus()[0]?.model, cpus: cpus().length, memoryGB: round(totalmem() / 1e9, 1), node: process.version, platform: `${process.platform} ${process.arch}` },
+  loadAverage: { before: loadBefore, after: loadavg().map((x) => round(x, 2)) },
   baseRows: base,
   quick,
   results,

@@ -1,11 +1,12 @@
 import { faker } from '@faker-js/faker/locale/en_IN';
 import { DatagenError } from '../src/errors.js';
 import { rateOption } from '../src/options.js';
-import { normal, Weighted, Zipf } from '../src/random/distributions.js';
-import type { Rng } from '../src/random/rng.js';
+import { normal, Weighted } from '../src/random/distributions.js';
+import { uuid4 } from '../src/random/uuid.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { MICROS_PER_DAY, formatDate, isoWeekday } from '../src/temporal.js';
+import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
+import { AIRLINES, IST_MICROS, cityPicker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, popularity } from '../sources/transactions.js';
 
 /**
  * Retail bank transactions (INR), one row per transaction, in timestamp order.
@@ -38,41 +39,17 @@ const AWAY_SHARE = 0.1;
 /** Relative activity per hour of day and per weekday (Monday first). */
 const HOURLY = [0.6, 0.35, 0.25, 0.2, 0.25, 0.5, 1.2, 2.2, 3.5, 4.5, 5.5, 6, 6.5, 6.2, 5.6, 5.3, 5.5, 6, 6.8, 7.2, 6.8, 5.5, 3.5, 1.8];
 const WEEKDAY = [1, 0.95, 0.95, 1, 1.1, 1.2, 0.9];
-const HOUR = 3_600_000_000;
-const IST = 19_800_000_000; // India's UTC+05:30: days and hours above are India's
 
-const CITIES: readonly string[] = faker.definitions.location.city_name;
-const METRO_WEIGHTS: Record<string, number> = { Mumbai: 12, Delhi: 11, Bengaluru: 9, Hyderabad: 7, Chennai: 7, Kolkata: 6, Ahmedabad: 5, Pune: 5, Surat: 4, Jaipur: 3.5, Lucknow: 3, Kanpur: 2.5, Nagpur: 2.5, Indore: 2.5, Kochi: 2 };
-const METROS = Object.keys(METRO_WEIGHTS).filter((c) => CITIES.includes(c));
-const metros = new Weighted(METROS, METROS.map((c) => METRO_WEIGHTS[c]!));
-const pickCity = (rng: Rng) => (rng.float() < 0.55 ? metros.pick(rng) : rng.pick(CITIES));
-
+const pickCity = cityPicker(faker.definitions.location.city_name);
 const LAST: readonly string[] = faker.definitions.person.last_name.generic!;
-const by = (suffixes: string[], names = LAST) => names.flatMap((n) => suffixes.map((s) => `${n} ${s}`));
+const by = (suffixes: string[], names = LAST) => merchantNames(names, suffixes);
 const MERCHANTS: string[][] = [
   by(['Kirana Store', 'Supermart', 'General Stores', 'Fresh Mart']),
-  [...faker.definitions.airline.airline.map((a) => a.name), ...by(['Tours & Travels', 'Holidays'])],
+  [...AIRLINES, ...by(['Tours & Travels', 'Holidays'])],
   by(['Dhaba', 'Restaurant', 'Cafe', 'Sweets', 'Bhojanalaya']),
   by(['Electronics', 'Mobile Point', 'Digital World']),
   [...by(['Electricity Board', 'Gas Ltd', 'Water Supply'], faker.definitions.location.state), ...by(['Broadband', 'Telecom'])],
 ];
-
-const HEX = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-const uuidChars = new Array<number>(36);
-/** A random (version 4) UUID from four 32-bit draws, built as one flat string. */
-function uuid(rng: Rng): string {
-  let k = 0;
-  for (let w = 0; w < 4; w++) {
-    const word = Math.floor(rng.float() * 4294967296);
-    for (let shift = 28; shift >= 0; shift -= 4) {
-      if (k === 8 || k === 13 || k === 18 || k === 23) uuidChars[k++] = 45; // '-'
-      const nibble = (word >>> shift) & 15;
-      uuidChars[k] = k === 14 ? 52 : HEX[k === 19 ? 8 | (nibble & 3) : nibble]!; // version 4, variant 10xx
-      k++;
-    }
-  }
-  return String.fromCharCode.apply(null, uuidChars);
-}
 
 export const bankTransactions = defineScenario({
   name: 'bank_transactions',
@@ -116,35 +93,13 @@ export const bankTransactions = defineScenario({
 
   plan(o, { rows, rng }) {
     if (o.end < o.start) throw new DatagenError('E_OPTION', `bank_transactions: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
-    const nCustomers = o.customers ?? Math.max(1, Math.ceil(rows / 40));
-    const customers = new Zipf(nCustomers, 0.5);
-    const people = rng.fork('customers');
-    const ids: string[] = new Array(nCustomers + 1);
-    const home: string[] = new Array(nCustomers + 1);
-    const scale = new Float64Array(nCustomers + 1);
-    for (let c = 1; c <= nCustomers; c++) {
-      ids[c] = 'CUST-' + String(c).padStart(5, '0');
-      home[c] = pickCity(people);
-      scale[c] = Math.exp(normal(people, 0, 0.35));
-    }
-    // Merchant popularity: a power law over each category's names in a seed-dependent order.
+    const customers = customerPopulation(rng.fork('customers'), customerCount(o.customers, rows, 40), { homeCity: pickCity, spendSd: 0.35 });
     const order = rng.fork('merchants');
-    const merchants = MERCHANTS.map((names) => {
-      const list = [...names];
-      for (let i = list.length - 1; i > 0; i--) {
-        const j = order.int(0, i);
-        [list[i], list[j]] = [list[j]!, list[i]!];
-      }
-      return { list, zipf: new Zipf(list.length, 1) };
-    });
-    // Hourly intensity over the range and its prefix sums: the timeline's inverse CDF.
-    const hours = (o.end - o.start + 1) * 24;
-    const cum = new Float64Array(hours + 1);
-    for (let h = 0; h < hours; h++) cum[h + 1] = cum[h]! + HOURLY[h % 24]! * WEEKDAY[isoWeekday(o.start + Math.floor(h / 24))]!;
-    const startMicros = o.start * MICROS_PER_DAY - IST;
+    const merchants = MERCHANTS.map((names) => popularity(names, order));
+    // India's days and hours: UTC timestamps shifted by IST.
+    const timeline = hourlyTimeline({ start: o.start, end: o.end, hourly: HOURLY, weekday: WEEKDAY, utcOffsetMicros: IST_MICROS });
     // Fraud odds are relative factors; base makes their mean equal to fraudRate (E[exp(a z)] = exp(a^2 / 2)).
-    const hourSum = HOURLY.reduce((s, w) => s + w, 0);
-    const night = HOURLY.slice(0, 5).reduce((s, w) => s + w, 0) / hourSum;
+    const night = hourShare(HOURLY, 0, 5);
     const channelMean = CHANNEL_WEIGHTS.reduce((s, w, k) => s + w * (1 - CREDIT_SHARE[k]!) * CHANNEL_FRAUD[k]!, 0);
     const base = o.fraudRate / (channelMean * (1 + night * (NIGHT_FRAUD - 1)) * (1 + AWAY_SHARE * (AWAY_FRAUD - 1)));
     const amountNorm = Math.exp((AMOUNT_FRAUD * AMOUNT_FRAUD) / 2);
@@ -158,33 +113,29 @@ export const bankTransactions = defineScenario({
           type: chunk.fork('transaction_type'), merchant: chunk.fork('merchant'), category: chunk.fork('merchant_category'),
           location: chunk.fork('location'), channel: chunk.fork('channel'), fraud: chunk.fork('is_fraud'),
         };
-        const total = cum[hours]!;
-        let h = 0;
+        const time = timeline.cursor(first, rows);
         const out: Row[] = new Array(count);
         for (let i = 0; i < count; i++) {
-          const q = ((first + i + r.time.float()) / rows) * total;
-          if (i === 0) for (let step = 1 << 30; step > 0; step >>>= 1) if (h + step < hours && cum[h + step]! <= q) h += step;
-          while (h < hours - 1 && cum[h + 1]! <= q) h++;
-          const timestamp = startMicros + h * HOUR + Math.min(HOUR - 1, Math.floor(((q - cum[h]!) / (cum[h + 1]! - cum[h]!)) * HOUR));
+          const timestamp = time.next(r.time.float());
           const customer = customers.sample(r.customer);
           const ch = channels.pick(r.channel);
           const credit = r.type.float() < CREDIT_SHARE[ch]!;
           const cat = ch === 4 ? 5 : categories[ch]!.pick(r.category);
           const z = normal(r.amount);
-          let amount = AMOUNT[cat]![0] * scale[customer]! * Math.exp(AMOUNT[cat]![1] * z);
+          let amount = AMOUNT[cat]![0] * customers.scale[customer]! * Math.exp(AMOUNT[cat]![1] * z);
           amount = ch === 4 ? Math.min(20_000, Math.max(100, Math.round(amount / 100) * 100)) : Math.min(500_000, Math.max(1, Math.round(amount * 100) / 100));
           const away = r.location.float() < AWAY_SHARE;
-          const p = credit ? 0 : base * CHANNEL_FRAUD[ch]! * (Math.exp(AMOUNT_FRAUD * z) / amountNorm) * ((h % 24) < 5 ? NIGHT_FRAUD : 1) * (away ? AWAY_FRAUD : 1);
+          const p = credit ? 0 : base * CHANNEL_FRAUD[ch]! * (Math.exp(AMOUNT_FRAUD * z) / amountNorm) * (time.hourOfDay < 5 ? NIGHT_FRAUD : 1) * (away ? AWAY_FRAUD : 1);
           const m = ch === 4 ? null : merchants[cat]!;
           out[i] = {
-            transaction_id: uuid(r.id),
-            customer_id: ids[customer]!,
+            transaction_id: uuid4(r.id),
+            customer_id: customers.ids[customer]!,
             timestamp,
             amount,
             transaction_type: credit ? 'credit' : 'debit',
-            merchant: m ? m.list[m.zipf.sample(r.merchant) - 1]! : null,
+            merchant: m ? m.pick(r.merchant) : null,
             merchant_category: ch === 4 ? null : CATEGORIES[cat]!,
-            location: away ? pickCity(r.location) : home[customer]!,
+            location: away ? pickCity(r.location) : customers.home[customer]!,
             channel: CHANNELS[ch]!,
             is_fraud: r.fraud.float() < p,
           };

@@ -1,17 +1,11 @@
-import { faker as de } from '@faker-js/faker/locale/de';
-import { faker as enCA } from '@faker-js/faker/locale/en_CA';
-import { faker as enHK } from '@faker-js/faker/locale/en_HK';
-import { faker as enIN } from '@faker-js/faker/locale/en_IN';
-import { faker as enUS } from '@faker-js/faker/locale/en_US';
-import { faker as enZA } from '@faker-js/faker/locale/en_ZA';
-import { faker as fr } from '@faker-js/faker/locale/fr';
 import { DatagenError } from '../src/errors.js';
 import { rateOption } from '../src/options.js';
-import { normal, Weighted, Zipf } from '../src/random/distributions.js';
-import type { Rng } from '../src/random/rng.js';
+import { normal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { MICROS_PER_DAY, civilFromDays, formatDate, isoWeekday } from '../src/temporal.js';
+import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
+import { paddedId } from '../sources/domain.js';
+import { AIRLINES, COUNTRY_LOCALES, IST_MICROS, cityPicker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, popularity } from '../sources/transactions.js';
 
 /**
  * Credit card spend of an Indian card issuer, one row per authorised transaction, in time order.
@@ -43,29 +37,25 @@ const F = { international: 4, online: 2.5, atm: 1.5, night: 2, amount: 0.6 }; //
 
 /** Where cards are used: India first, then the countries with city names in faker's locale data. */
 export const COUNTRIES = [
-  { country: 'India', currency: 'INR', inr: 1, weight: 0, locale: enIN },
-  { country: 'United States', currency: 'USD', inr: 83.5, weight: 0.32, locale: enUS },
-  { country: 'Germany', currency: 'EUR', inr: 90.5, weight: 0.12, locale: de },
-  { country: 'France', currency: 'EUR', inr: 90.5, weight: 0.12, locale: fr },
-  { country: 'Canada', currency: 'CAD', inr: 61.5, weight: 0.12, locale: enCA },
-  { country: 'Hong Kong', currency: 'HKD', inr: 10.7, weight: 0.2, locale: enHK },
-  { country: 'South Africa', currency: 'ZAR', inr: 4.5, weight: 0.12, locale: enZA },
-].map(({ locale, ...c }) => {
+  { country: 'India', currency: 'INR', inr: 1, weight: 0 },
+  { country: 'United States', currency: 'USD', inr: 83.5, weight: 0.32 },
+  { country: 'Germany', currency: 'EUR', inr: 90.5, weight: 0.12 },
+  { country: 'France', currency: 'EUR', inr: 90.5, weight: 0.12 },
+  { country: 'Canada', currency: 'CAD', inr: 61.5, weight: 0.12 },
+  { country: 'Hong Kong', currency: 'HKD', inr: 10.7, weight: 0.2 },
+  { country: 'South Africa', currency: 'ZAR', inr: 4.5, weight: 0.12 },
+].map((c) => {
+  const locale = COUNTRY_LOCALES[c.country]!;
   const last: readonly string[] = locale.definitions.person.last_name.generic!;
-  const merchants = SUFFIXES.map((sfx, k) => [...(k === 2 ? enIN.definitions.airline.airline.map((a) => a.name) : []), ...last.flatMap((n) => sfx.map((s) => `${n} ${s}`))]);
+  const merchants = SUFFIXES.map((sfx, k) => [...(k === 2 ? AIRLINES : []), ...merchantNames(last, sfx)]);
   return { ...c, cities: locale.definitions.location.city_name as readonly string[], merchants };
 });
 const abroad = new Weighted(COUNTRIES.map((_, k) => k).slice(1), COUNTRIES.slice(1).map((c) => c.weight));
-const INDIA = COUNTRIES[0]!.cities;
-const METRO_WEIGHTS: Record<string, number> = { Mumbai: 12, Delhi: 11, Bengaluru: 9, Hyderabad: 7, Chennai: 7, Kolkata: 6, Ahmedabad: 5, Pune: 5, Surat: 4, Jaipur: 3.5, Lucknow: 3, Kanpur: 2.5, Nagpur: 2.5, Indore: 2.5, Kochi: 2 };
-const METROS = Object.keys(METRO_WEIGHTS).filter((c) => INDIA.includes(c));
-const metros = new Weighted(METROS, METROS.map((c) => METRO_WEIGHTS[c]!));
-const pickCity = (rng: Rng, metroShare = 0.55) => (rng.float() < metroShare ? metros.pick(rng) : rng.pick(INDIA));
+const pickCity = cityPicker(COUNTRIES[0]!.cities);
+const cardId = paddedId('CARD-', 7);
 const HOURLY = [0.5, 0.3, 0.2, 0.15, 0.2, 0.4, 1, 2, 3.2, 4.2, 5.2, 6, 6.5, 6.2, 5.6, 5.4, 5.6, 6.2, 7, 7.5, 7.2, 6, 3.8, 1.8];
 const WEEKDAY = [0.95, 0.92, 0.95, 1, 1.1, 1.25, 1.05];
 const MONTH = [0.95, 0.9, 0.95, 0.95, 1, 0.95, 0.95, 1, 1, 1.15, 1.25, 1.1];
-const HOUR = 3_600_000_000;
-const IST = 19_800_000_000; // UTC+05:30: the days and hours above are India's
 
 export const creditCardSpend = defineScenario({
   name: 'credit_card_spend',
@@ -114,50 +104,33 @@ export const creditCardSpend = defineScenario({
 
   plan(o, { rows, rng }) {
     if (o.end < o.start) throw new DatagenError('E_OPTION', `credit_card_spend: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
-    const nCustomers = o.customers ?? Math.max(1, Math.ceil(rows / 50));
-    const customers = new Zipf(nCustomers, 0.5);
-    // Card holders, in customer order: id, home city, spend level, cards (ids and networks).
-    const people = rng.fork('customers');
-    const ids: string[] = new Array(nCustomers + 1);
-    const home: string[] = new Array(nCustomers + 1);
-    const scale = new Float64Array(nCustomers + 1);
+    // Card holders, in customer order: id, home city, spend level, then cards (ids and networks).
+    const nCustomers = customerCount(o.customers, rows, 50);
     const firstCard = new Int32Array(nCustomers + 2);
     const cardIds: string[] = [];
     const cardNetworks: number[] = [];
     const networks = new Weighted([0, 1, 2, 3], NETWORK_WEIGHTS);
-    for (let c = 1; c <= nCustomers; c++) {
-      ids[c] = 'CUST-' + String(c).padStart(5, '0');
-      home[c] = pickCity(people);
-      scale[c] = Math.exp(normal(people, 0, 0.4));
-      const cards = people.float() < 0.65 ? 1 : people.float() < 0.75 ? 2 : 3;
-      for (let k = 0; k < cards; k++) {
-        cardIds.push('CARD-' + String(cardIds.length + 1).padStart(7, '0'));
-        cardNetworks.push(networks.pick(people));
-      }
-      firstCard[c + 1] = cardIds.length;
-    }
-    // Merchant popularity: a power law over each (country, category) list in a seed-dependent order.
+    const customers = customerPopulation(rng.fork('customers'), nCustomers, {
+      homeCity: pickCity,
+      spendSd: 0.4,
+      each(c, people) {
+        const cards = people.float() < 0.65 ? 1 : people.float() < 0.75 ? 2 : 3;
+        for (let k = 0; k < cards; k++) {
+          cardIds.push(cardId(cardIds.length + 1));
+          cardNetworks.push(networks.pick(people));
+        }
+        firstCard[c + 1] = cardIds.length;
+      },
+    });
+    // Merchants per (country, category), all ranked from one stream, country by country.
     const order = rng.fork('merchants');
-    const merchants = COUNTRIES.map((c) => c.merchants.map((names) => {
-      const list = [...names];
-      for (let i = list.length - 1; i > 0; i--) {
-        const j = order.int(0, i);
-        [list[i], list[j]] = [list[j]!, list[i]!];
-      }
-      return { list, zipf: new Zipf(list.length, 1) };
-    }));
-    // Hourly intensity over the range and its prefix sums: the timeline's inverse CDF.
-    const hours = (o.end - o.start + 1) * 24;
-    const cum = new Float64Array(hours + 1);
-    for (let h = 0; h < hours; h++) {
-      const day = o.start + Math.floor(h / 24);
-      cum[h + 1] = cum[h]! + HOURLY[h % 24]! * WEEKDAY[isoWeekday(day)]! * MONTH[civilFromDays(day).month - 1]!;
-    }
-    const startMicros = o.start * MICROS_PER_DAY - IST;
+    const merchants = COUNTRIES.map((c) => c.merchants.map((names) => popularity(names, order)));
+    // India's days and hours, and more spend in the festive season.
+    const timeline = hourlyTimeline({ start: o.start, end: o.end, hourly: HOURLY, weekday: WEEKDAY, month: MONTH, utcOffsetMicros: IST_MICROS });
     // Fraud factors are relative odds; base makes their mean the fraud rate (E[exp(a z)] = exp(a^2 / 2)),
     // per network, so the rate holds whichever cards the busiest customers happen to hold.
     const channelFraud = [1, F.online, F.atm, 1];
-    const night = HOURLY.slice(0, 5).reduce((s, w) => s + w, 0) / HOURLY.reduce((s, w) => s + w, 0);
+    const night = hourShare(HOURLY, 0, 5);
     const base = CHANNEL_BY_NETWORK.map((mix) => {
       const mean = mix.reduce((s, w, c) => s + w * channelFraud[c]! * (1 + INTERNATIONAL[c]! * (F.international - 1)), 0);
       return o.fraudRate / (mean * (1 + night * (F.night - 1)));
@@ -173,14 +146,10 @@ export const creditCardSpend = defineScenario({
           merchant: chunk.fork('merchant'), category: chunk.fork('merchant_category'), channel: chunk.fork('channel'), country: chunk.fork('country'),
           city: chunk.fork('city'), fraud: chunk.fork('is_fraud'),
         };
-        const total = cum[hours]!;
-        let h = 0;
+        const time = timeline.cursor(first, rows);
         const out: Row[] = new Array(count);
         for (let i = 0; i < count; i++) {
-          const q = ((first + i + r.time.float()) / rows) * total;
-          if (i === 0) for (let step = 1 << 30; step > 0; step >>>= 1) if (h + step < hours && cum[h + step]! <= q) h += step;
-          while (h < hours - 1 && cum[h + 1]! <= q) h++;
-          const timestamp = startMicros + h * HOUR + Math.min(HOUR - 1, Math.floor(((q - cum[h]!) / (cum[h + 1]! - cum[h]!)) * HOUR));
+          const timestamp = time.next(r.time.float());
           const customer = customers.sample(r.customer);
           const cards = firstCard[customer + 1]! - firstCard[customer]!;
           const card = firstCard[customer]! + (cards === 1 || r.card.float() < 0.7 ? 0 : r.card.int(1, cards - 1));
@@ -191,24 +160,24 @@ export const creditCardSpend = defineScenario({
           const place = COUNTRIES[where]!;
           const cat = ch === 2 ? 9 : categories[ch]!.pick(r.category);
           const z = normal(r.amount);
-          const inr = Math.min(MAX_INR, Math.max(MIN_INR, AMOUNT[cat]![0] * scale[customer]! * Math.exp(AMOUNT[cat]![1] * z)));
+          const inr = Math.min(MAX_INR, Math.max(MIN_INR, AMOUNT[cat]![0] * customers.scale[customer]! * Math.exp(AMOUNT[cat]![1] * z)));
           const cash = ch === 2 ? (intl ? 10 : 100) : 0; // ATMs pay out round sums
           const amount = cash ? Math.max(cash, Math.round(inr / place.inr / cash) * cash) : Math.max(0.01, Math.round((inr / place.inr) * 100) / 100);
-          const p = base[net]! * (intl ? F.international : 1) * channelFraud[ch]! * (h % 24 < 5 ? F.night : 1) * (Math.exp(F.amount * z) / amountNorm);
+          const p = base[net]! * (intl ? F.international : 1) * channelFraud[ch]! * (time.hourOfDay < 5 ? F.night : 1) * (Math.exp(F.amount * z) / amountNorm);
           const m = ch === 2 ? null : merchants[where]![cat]!;
           out[i] = {
             transaction_id: 'TXN' + String(first + i + 1).padStart(10, '0'),
-            customer_id: ids[customer]!,
+            customer_id: customers.ids[customer]!,
             card_id: cardIds[card]!,
             card_network: NETWORKS[net]!,
             txn_timestamp: timestamp,
             amount,
             currency: place.currency,
-            merchant: m ? m.list[m.zipf.sample(r.merchant) - 1]! : null,
+            merchant: m ? m.pick(r.merchant) : null,
             merchant_category: ch === 2 ? null : CATEGORIES[cat]!,
             channel: CHANNELS[ch]!,
             country: place.country,
-            city: intl ? r.city.pick(place.cities) : ch === 1 ? pickCity(r.city, 0.85) : r.city.float() < 0.88 ? home[customer]! : pickCity(r.city),
+            city: intl ? r.city.pick(place.cities) : ch === 1 ? pickCity(r.city, 0.85) : r.city.float() < 0.88 ? customers.home[customer]! : pickCity(r.city),
             is_international: intl,
             is_online: ch === 1,
             is_fraud: r.fraud.float() < p,

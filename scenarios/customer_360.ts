@@ -1,14 +1,10 @@
-import { faker as de } from '@faker-js/faker/locale/de';
-import { faker as enCA } from '@faker-js/faker/locale/en_CA';
-import { faker as enHK } from '@faker-js/faker/locale/en_HK';
 import { faker as enIN } from '@faker-js/faker/locale/en_IN';
-import { faker as enUS } from '@faker-js/faker/locale/en_US';
-import { faker as enZA } from '@faker-js/faker/locale/en_ZA';
 import { DatagenError } from '../src/errors.js';
 import { normal, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
+import { COUNTRY_LOCALES, cityPicker, customerId } from '../sources/transactions.js';
 
 /**
  * Customer profiles of an Indian retail bank, one row per customer, CUST-00001.. in joining order.
@@ -37,17 +33,14 @@ const MALE: readonly string[] = P.first_name.male!;
 const LAST: readonly string[] = P.last_name.generic!;
 const JOBS = P.job_area.flatMap((area) => P.job_type.map((type) => `${area} ${type}`));
 const COUNTRIES = [
-  { country: 'India', weight: 0.905, locale: enIN },
-  { country: 'United States', weight: 0.035, locale: enUS },
-  { country: 'Canada', weight: 0.02, locale: enCA },
-  { country: 'Germany', weight: 0.01, locale: de },
-  { country: 'Hong Kong', weight: 0.015, locale: enHK },
-  { country: 'South Africa', weight: 0.015, locale: enZA },
-].map(({ locale, ...c }) => ({ ...c, cities: locale.definitions.location.city_name as readonly string[] }));
-const INDIA = COUNTRIES[0]!.cities;
-const METRO_WEIGHTS: Record<string, number> = { Mumbai: 12, Delhi: 11, Bengaluru: 9, Hyderabad: 7, Chennai: 7, Kolkata: 6, Ahmedabad: 5, Pune: 5, Surat: 4, Jaipur: 3.5, Lucknow: 3, Kanpur: 2.5, Nagpur: 2.5, Indore: 2.5, Kochi: 2 };
-const METROS = Object.keys(METRO_WEIGHTS).filter((c) => INDIA.includes(c));
-const metros = new Weighted(METROS, METROS.map((c) => METRO_WEIGHTS[c]!));
+  { country: 'India', weight: 0.905 },
+  { country: 'United States', weight: 0.035 },
+  { country: 'Canada', weight: 0.02 },
+  { country: 'Germany', weight: 0.01 },
+  { country: 'Hong Kong', weight: 0.015 },
+  { country: 'South Africa', weight: 0.015 },
+].map((c) => ({ ...c, cities: COUNTRY_LOCALES[c.country]!.definitions.location.city_name as readonly string[] }));
+const pickIndianCity = cityPicker(COUNTRIES[0]!.cities, 0.5); // residents: half in a metro
 const countries = new Weighted(COUNTRIES.map((_, k) => k), COUNTRIES.map((c) => c.weight));
 const genders = new Weighted([0, 1, 2], [0.505, 0.485, 0.01]);
 
@@ -153,12 +146,12 @@ export const customer360 = defineScenario({
           const churn = sigmoid(-1.3 - 3 * (engagement - 0.5) - 0.3 * (products - 2) + (tenure < 1 ? 0.7 : 0) - 0.02 * (age - 40) + (risk === 2 ? 0.4 : 0) + normal(r.churn, 0, 0.5));
           const place = COUNTRIES[k]!;
           out[i] = {
-            customer_id: 'CUST-' + String(n + 1).padStart(5, '0'),
+            customer_id: customerId(n + 1),
             full_name: r.name.pick(female ? FEMALE : MALE) + ' ' + r.name.pick(LAST),
             age,
             gender: GENDERS[gender]!,
             country: place.country,
-            city: k === 0 && r.city.float() < 0.5 ? metros.pick(r.city) : r.city.pick(place.cities),
+            city: k === 0 ? pickIndianCity(r.city) : r.city.pick(place.cities),
             income_annual: cents(income),
             occupation,
             risk_segment: RISKS[risk]!,

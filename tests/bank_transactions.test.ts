@@ -1,54 +1,34 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bankTransactions } from '../scenarios/bank_transactions.js';
-import { collect } from '../src/pipeline.js';
-import { fieldValues, type Row } from '../src/schema.js';
-import { scenario } from '../sources/scenario.js';
-import { withinSamplingError } from './helpers.js';
+import type { Row } from '../src/schema.js';
+import {
+  expectClosedSets, expectExactRowCounts, expectOrderedWithin, expectRejectsEndBeforeStart, expectReproducible, fraudShare as rate,
+  istHour, istHourCounts, istMidnight, median, scenarioRows, topDecileByGroup, withinSamplingError,
+} from './helpers.js';
 
 const N = 100_000;
-const IST = 19_800_000_000;
-const HOUR = 3_600_000_000;
-const DAY = 24 * HOUR;
-const istHour = (ts: number) => Math.floor((((ts + IST) % DAY) + DAY) % DAY / HOUR);
-const rate = (rows: Row[]) => rows.filter((r) => r.is_fraud).length / rows.length;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
+const OPTIONS = { rows: N, seed: 11 };
 
 describe('bank_transactions', () => {
   let rows: Row[];
   beforeAll(async () => {
-    rows = await collect(scenario(bankTransactions, { rows: N, seed: 11 }));
+    rows = await scenarioRows(bankTransactions, OPTIONS);
   });
 
   it('makes exactly the rows asked for', async () => {
-    for (const n of [0, 1, 8193, 50_000]) expect((await collect(scenario(bankTransactions, { rows: n, seed: 3 }))).length).toBe(n);
+    await expectExactRowCounts(bankTransactions);
     expect(rows.length).toBe(N);
   });
 
   it('is deterministic: same seed same rows, batch size and shards change nothing, another seed differs', async () => {
-    const again = await collect(scenario(bankTransactions, { rows: N, seed: 11, batchSize: 1000 }));
-    expect(again).toEqual(rows);
-    const shards = [];
-    for (let i = 0; i < 3; i++) shards.push(...(await collect(scenario(bankTransactions, { rows: N, seed: 11, shard: `${i}/3` }))));
-    expect(shards).toEqual(rows);
-    const other = await collect(scenario(bankTransactions, { rows: N, seed: 12 }));
+    const other = await expectReproducible(bankTransactions, rows, OPTIONS);
     expect(other.length).toBe(N);
     expect(other.filter((r, i) => r.transaction_id === rows[i]!.transaction_id).length).toBe(0);
     expect(other.filter((r, i) => r.amount === rows[i]!.amount).length).toBeLessThan(N / 100);
   });
 
   it('keeps every closed-set column inside its values', () => {
-    for (const field of bankTransactions.schema.fields) {
-      const values = fieldValues(field);
-      if (!values) continue;
-      const allowed = new Set<unknown>(values);
-      if (field.nullable) allowed.add(null);
-      const seen = new Set(rows.map((r) => r[field.name]));
-      for (const v of seen) expect(allowed.has(v), `${field.name}: ${String(v)}`).toBe(true);
-      expect(seen.size, field.name).toBeGreaterThanOrEqual(values.length);
-    }
+    expectClosedSets(bankTransactions, rows);
     expect(new Set(rows.map((r) => typeof r.is_fraud))).toEqual(new Set(['boolean']));
   });
 
@@ -70,17 +50,12 @@ describe('bank_transactions', () => {
   });
 
   it('keeps timestamps in the range (India time), in order, with quiet nights', async () => {
-    const start = Date.UTC(2024, 0, 1) * 1000 - IST;
-    const end = Date.UTC(2025, 0, 1) * 1000 - IST;
-    for (let i = 0; i < N; i++) {
-      const t = rows[i]!.timestamp as number;
-      if (t < start || t >= end || (i > 0 && t < (rows[i - 1]!.timestamp as number))) throw new Error(`row ${i}: ${t}`);
-    }
-    const byHour = new Array(24).fill(0);
-    for (const r of rows) byHour[istHour(r.timestamp as number)]++;
+    const timestamps = rows.map((r) => r.timestamp as number);
+    expectOrderedWithin(timestamps, istMidnight(2024, 1, 1), istMidnight(2025, 1, 1));
+    const byHour = istHourCounts(timestamps);
     expect(byHour[3]! * 10).toBeLessThan(byHour[19]!);
-    const few = await collect(scenario(bankTransactions, { rows: 2000, seed: 1, start: '2025-03-01', end: '2025-03-02' }));
-    const [from, to] = [Date.UTC(2025, 2, 1) * 1000 - IST, Date.UTC(2025, 2, 3) * 1000 - IST];
+    const few = await scenarioRows(bankTransactions, { rows: 2000, seed: 1, start: '2025-03-01', end: '2025-03-02' });
+    const [from, to] = [istMidnight(2025, 3, 1), istMidnight(2025, 3, 3)];
     expect(few.every((r) => (r.timestamp as number) >= from && (r.timestamp as number) < to)).toBe(true);
   });
 
@@ -144,13 +119,7 @@ describe('bank_transactions', () => {
     expect(rate(debits.filter((r) => r.channel === 'online'))).toBeGreaterThan(2 * rate(debits.filter((r) => r.channel === 'card_swipe')));
     expect(rate(debits.filter((r) => istHour(r.timestamp as number) < 5))).toBeGreaterThan(2 * rate(debits.filter((r) => istHour(r.timestamp as number) >= 8)));
     // the top 10% of amounts within each category (ATM cash included) against the rest
-    const top: Row[] = [];
-    const rest: Row[] = [];
-    for (const c of new Set(debits.map((r) => r.merchant_category))) {
-      const sel = debits.filter((r) => r.merchant_category === c).sort((a, b) => (a.amount as number) - (b.amount as number));
-      top.push(...sel.slice(Math.floor(sel.length * 0.9)));
-      rest.push(...sel.slice(0, Math.floor(sel.length * 0.9)));
-    }
+    const { top, rest } = topDecileByGroup(debits, (r) => r.merchant_category, (r) => r.amount as number);
     expect(rate(top)).toBeGreaterThan(1.8 * rate(rest));
     // away from the customer's most frequent city
     const modal = new Map<string, string>();
@@ -170,13 +139,13 @@ describe('bank_transactions', () => {
   });
 
   it('fraud rate follows the fraud-rate option', async () => {
-    const heavy = await collect(scenario(bankTransactions, { rows: 50_000, seed: 5, fraudRate: 0.1 }));
+    const heavy = await scenarioRows(bankTransactions, { rows: 50_000, seed: 5, fraudRate: 0.1 });
     expect(withinSamplingError(heavy.filter((r) => r.is_fraud).length, 50_000, 0.1)).toBe(true);
-    const none = await collect(scenario(bankTransactions, { rows: 10_000, seed: 5, fraudRate: 0 }));
+    const none = await scenarioRows(bankTransactions, { rows: 10_000, seed: 5, fraudRate: 0 });
     expect(none.some((r) => r.is_fraud)).toBe(false);
   });
 
   it('rejects an end before the start', () => {
-    expect(() => scenario(bankTransactions, { start: '2024-02-01', end: '2024-01-01' })).toThrowError(expect.objectContaining({ code: 'E_OPTION' }));
+    expectRejectsEndBeforeStart(bankTransactions);
   });
 });

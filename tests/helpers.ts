@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import { collect } from '../src/pipeline.js';
-import type { Row } from '../src/schema.js';
+import { fieldValues, type Row } from '../src/schema.js';
 import type { Batch, Source } from '../src/stage.js';
-import { scenario } from '../sources/scenario.js';
+import type { ScenarioDefinition } from '../src/units.js';
+import { scenario, type ScenarioOptions } from '../sources/scenario.js';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -31,4 +33,87 @@ export function rowsSource(schema: Batch['schema'], rows: Row[], batchSize = 100
 export function withinSamplingError(count: number, trials: number, p: number, z = 4.5): boolean {
   const sd = Math.sqrt(trials * p * (1 - p));
   return Math.abs(count - trials * p) <= z * sd;
+}
+
+// ---- Shared by the scenario tests (bank_transactions, credit_card_spend, customer_360) ----
+
+/** All rows of a scenario run. */
+export const scenarioRows = (def: ScenarioDefinition, options: ScenarioOptions): Promise<Row[]> => collect(scenario(def, options));
+
+/** `rows: n` gives exactly n rows, for counts around the chunk size. */
+export async function expectExactRowCounts(def: ScenarioDefinition, counts: readonly number[] = [0, 1, 8193, 50_000]): Promise<void> {
+  for (const n of counts) expect((await scenarioRows(def, { rows: n, seed: 3 })).length).toBe(n);
+}
+
+/**
+ * `rows` (made with `options`) come out again with batch size 1000 and as 3 shards. Returns the
+ * rows of seed + 1, for the caller's own "another seed differs" checks.
+ */
+export async function expectReproducible(def: ScenarioDefinition, rows: Row[], options: { rows: number; seed: number }): Promise<Row[]> {
+  expect(await scenarioRows(def, { ...options, batchSize: 1000 })).toEqual(rows);
+  const shards: Row[] = [];
+  for (let i = 0; i < 3; i++) shards.push(...(await scenarioRows(def, { ...options, shard: `${i}/3` })));
+  expect(shards).toEqual(rows);
+  return scenarioRows(def, { ...options, seed: options.seed + 1 });
+}
+
+/** Every closed-set column holds only its declared values (or null where nullable), and each declared value occurs. */
+export function expectClosedSets(def: ScenarioDefinition, rows: Row[]): void {
+  for (const field of def.schema.fields) {
+    const values = fieldValues(field);
+    if (!values) continue;
+    const allowed = new Set<unknown>(values);
+    if (field.nullable) allowed.add(null);
+    const seen = new Set(rows.map((r) => r[field.name]));
+    for (const v of seen) expect(allowed.has(v), `${field.name}: ${String(v)}`).toBe(true);
+    for (const v of values) expect(seen.has(v), `${field.name}: ${v} never occurs`).toBe(true);
+    expect(seen.size, field.name).toBeGreaterThanOrEqual(values.length);
+  }
+}
+
+/** An end date before the start date is an option error. */
+export function expectRejectsEndBeforeStart(def: ScenarioDefinition): void {
+  expect(() => scenario(def, { start: '2024-02-01', end: '2024-01-01' })).toThrowError(expect.objectContaining({ code: 'E_OPTION' }));
+}
+
+/** India time (UTC+05:30) in microseconds, for scenarios whose days and hours are India's. */
+export const IST = 19_800_000_000;
+export const HOUR = 3_600_000_000;
+export const DAY = 24 * HOUR;
+/** Days since the epoch of an instant, in India. */
+export const istDay = (ts: number) => Math.floor((ts + IST) / DAY);
+/** Hour of day (0-23) of an instant, in India. */
+export const istHour = (ts: number) => Math.floor((ts + IST - istDay(ts) * DAY) / HOUR);
+/** The instant (µs, UTC) of midnight in India on a calendar day (month 1-12). */
+export const istMidnight = (year: number, month: number, day: number) => Date.UTC(year, month - 1, day) * 1000 - IST;
+/** Rows per India hour of day. */
+export function istHourCounts(timestamps: readonly number[]): number[] {
+  const byHour = new Array<number>(24).fill(0);
+  for (const t of timestamps) byHour[istHour(t)]++;
+  return byHour;
+}
+
+/** Every value in [from, to), never decreasing with the index. */
+export function expectOrderedWithin(values: readonly number[], from: number, to: number): void {
+  const bad = values.flatMap((t, i) => (t < from || t >= to || (i > 0 && t < values[i - 1]!) ? [`${i}: ${t}`] : []));
+  expect(bad.slice(0, 3)).toEqual([]);
+}
+
+/** The upper median (element n / 2 of the sorted copy). */
+export const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+/** Share of rows satisfying `pred`. */
+export const share = (rows: readonly Row[], pred: (r: Row) => boolean) => rows.filter(pred).length / rows.length;
+/** Share of rows flagged is_fraud. */
+export const fraudShare = (rows: readonly Row[]) => share(rows, (r) => Boolean(r.is_fraud));
+
+/** The top 10% of rows by `value` within each group (by `group`), and the rest. */
+export function topDecileByGroup(rows: readonly Row[], group: (r: Row) => unknown, value: (r: Row) => number): { top: Row[]; rest: Row[] } {
+  const top: Row[] = [];
+  const rest: Row[] = [];
+  for (const g of new Set(rows.map(group))) {
+    const sel = rows.filter((r) => group(r) === g).sort((a, b) => value(a) - value(b));
+    top.push(...sel.slice(Math.floor(sel.length * 0.9)));
+    rest.push(...sel.slice(0, Math.floor(sel.length * 0.9)));
+  }
+  return { top, rest };
 }
