@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allFakers } from '@faker-js/faker';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import type { DataType } from 'apache-arrow';
 import { DatagenError } from './errors.js';
+import { fakerLocale } from './faker-data.js';
 import { packageRoot } from './paths.js';
 import { compileExpression, type Compiled } from './expression.js';
 import { exponential, logNormal, poisson, truncatedNormal, Weighted, Zipf } from './random/distributions.js';
@@ -236,7 +236,7 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
     }
     case 'faker': {
       const { path, locale } = typeof p === 'string' ? { path: p, locale: 'en' } : (p as { path: string; locale?: string });
-      const faker = (allFakers as Record<string, { definitions: unknown }>)[locale ?? 'en'];
+      const faker = fakerLocale(locale ?? 'en');
       if (!faker) fail(`unknown faker locale '${locale}'`);
       let node: unknown;
       try {
