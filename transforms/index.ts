@@ -1,5 +1,6 @@
+import { corruptFk } from './corrupt-fk.js';
 import { missing } from './missing.js';
 import { noise } from './noise.js';
 
 /** Every transform, by registry name. Adding a transform: one file in this folder plus one line here. */
-export const transforms = [noise, missing] as const;
+export const transforms = [noise, missing, corruptFk] as const;
