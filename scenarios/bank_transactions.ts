@@ -1,4 +1,3 @@
-import { faker } from '@faker-js/faker/locale/en_IN';
 import { DatagenError } from '../src/errors.js';
 import { rateOption } from '../src/options.js';
 import { normal, Weighted } from '../src/random/distributions.js';
@@ -6,7 +5,7 @@ import { uuid4 } from '../src/random/uuid.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
-import { AIRLINES, IST_MICROS, cityPicker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, popularity } from '../sources/transactions.js';
+import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
 
 /**
  * Retail bank transactions (INR), one row per transaction, in timestamp order.
@@ -40,16 +39,20 @@ const AWAY_SHARE = 0.1;
 const HOURLY = [0.6, 0.35, 0.25, 0.2, 0.25, 0.5, 1.2, 2.2, 3.5, 4.5, 5.5, 6, 6.5, 6.2, 5.6, 5.3, 5.5, 6, 6.8, 7.2, 6.8, 5.5, 3.5, 1.8];
 const WEEKDAY = [1, 0.95, 0.95, 1, 1.1, 1.2, 0.9];
 
-const pickCity = cityPicker(faker.definitions.location.city_name);
-const LAST: readonly string[] = faker.definitions.person.last_name.generic!;
-const by = (suffixes: string[], names = LAST) => merchantNames(names, suffixes);
-const MERCHANTS: string[][] = [
-  by(['Kirana Store', 'Supermart', 'General Stores', 'Fresh Mart']),
-  [...AIRLINES, ...by(['Tours & Travels', 'Holidays'])],
-  by(['Dhaba', 'Restaurant', 'Cafe', 'Sweets', 'Bhojanalaya']),
-  by(['Electronics', 'Mobile Point', 'Digital World']),
-  [...by(['Electricity Board', 'Gas Ltd', 'Water Supply'], faker.definitions.location.state), ...by(['Broadband', 'Telecom'])],
-];
+/** Cities and merchants from faker's en_IN data, made on first use (in plan). */
+const india = once(() => {
+  const faker = countryFaker('India');
+  const last: readonly string[] = faker.definitions.person.last_name.generic!;
+  const by = (suffixes: string[], names = last) => merchantNames(names, suffixes);
+  const merchants: string[][] = [
+    by(['Kirana Store', 'Supermart', 'General Stores', 'Fresh Mart']),
+    [...airlines(), ...by(['Tours & Travels', 'Holidays'])],
+    by(['Dhaba', 'Restaurant', 'Cafe', 'Sweets', 'Bhojanalaya']),
+    by(['Electronics', 'Mobile Point', 'Digital World']),
+    [...by(['Electricity Board', 'Gas Ltd', 'Water Supply'], faker.definitions.location.state), ...by(['Broadband', 'Telecom'])],
+  ];
+  return { pickCity: cityPicker(faker.definitions.location.city_name), merchants };
+});
 
 export const bankTransactions = defineScenario({
   name: 'bank_transactions',
@@ -93,9 +96,10 @@ export const bankTransactions = defineScenario({
 
   plan(o, { rows, rng }) {
     if (o.end < o.start) throw new DatagenError('E_OPTION', `bank_transactions: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    const { pickCity, merchants: names } = india();
     const customers = customerPopulation(rng.fork('customers'), customerCount(o.customers, rows, 40), { homeCity: pickCity, spendSd: 0.35 });
     const order = rng.fork('merchants');
-    const merchants = MERCHANTS.map((names) => popularity(names, order));
+    const merchants = names.map((list) => popularity(list, order));
     // India's days and hours: UTC timestamps shifted by IST.
     const timeline = hourlyTimeline({ start: o.start, end: o.end, hourly: HOURLY, weekday: WEEKDAY, utcOffsetMicros: IST_MICROS });
     // Fraud odds are relative factors; base makes their mean equal to fraudRate (E[exp(a z)] = exp(a^2 / 2)).

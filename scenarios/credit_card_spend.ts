@@ -5,7 +5,7 @@ import { defineTable, types, type Row } from '../src/schema.js';
 import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
 import { paddedId } from '../sources/domain.js';
-import { AIRLINES, COUNTRY_LOCALES, IST_MICROS, cityPicker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, popularity } from '../sources/transactions.js';
+import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
 
 /**
  * Credit card spend of an Indian card issuer, one row per authorised transaction, in time order.
@@ -44,14 +44,18 @@ export const COUNTRIES = [
   { country: 'Canada', currency: 'CAD', inr: 61.5, weight: 0.12 },
   { country: 'Hong Kong', currency: 'HKD', inr: 10.7, weight: 0.2 },
   { country: 'South Africa', currency: 'ZAR', inr: 4.5, weight: 0.12 },
-].map((c) => {
-  const locale = COUNTRY_LOCALES[c.country]!;
-  const last: readonly string[] = locale.definitions.person.last_name.generic!;
-  const merchants = SUFFIXES.map((sfx, k) => [...(k === 2 ? AIRLINES : []), ...merchantNames(last, sfx)]);
-  return { ...c, cities: locale.definitions.location.city_name as readonly string[], merchants };
+];
+/** City names and merchants (per category) of each country of COUNTRIES, from its faker locale, made on first use (in plan). */
+const localeData = once(() => {
+  const places = COUNTRIES.map((c) => {
+    const locale = countryFaker(c.country);
+    const last: readonly string[] = locale.definitions.person.last_name.generic!;
+    const merchants = SUFFIXES.map((sfx, k) => [...(k === 2 ? airlines() : []), ...merchantNames(last, sfx)]);
+    return { cities: locale.definitions.location.city_name as readonly string[], merchants };
+  });
+  return { places, pickCity: cityPicker(places[0]!.cities) };
 });
 const abroad = new Weighted(COUNTRIES.map((_, k) => k).slice(1), COUNTRIES.slice(1).map((c) => c.weight));
-const pickCity = cityPicker(COUNTRIES[0]!.cities);
 const cardId = paddedId('CARD-', 7);
 const HOURLY = [0.5, 0.3, 0.2, 0.15, 0.2, 0.4, 1, 2, 3.2, 4.2, 5.2, 6, 6.5, 6.2, 5.6, 5.4, 5.6, 6.2, 7, 7.5, 7.2, 6, 3.8, 1.8];
 const WEEKDAY = [0.95, 0.92, 0.95, 1, 1.1, 1.25, 1.05];
@@ -104,6 +108,7 @@ export const creditCardSpend = defineScenario({
 
   plan(o, { rows, rng }) {
     if (o.end < o.start) throw new DatagenError('E_OPTION', `credit_card_spend: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    const { places, pickCity } = localeData();
     // Card holders, in customer order: id, home city, spend level, then cards (ids and networks).
     const nCustomers = customerCount(o.customers, rows, 50);
     const firstCard = new Int32Array(nCustomers + 2);
@@ -124,7 +129,7 @@ export const creditCardSpend = defineScenario({
     });
     // Merchants per (country, category), all ranked from one stream, country by country.
     const order = rng.fork('merchants');
-    const merchants = COUNTRIES.map((c) => c.merchants.map((names) => popularity(names, order)));
+    const merchants = places.map((c) => c.merchants.map((names) => popularity(names, order)));
     // India's days and hours, and more spend in the festive season.
     const timeline = hourlyTimeline({ start: o.start, end: o.end, hourly: HOURLY, weekday: WEEKDAY, month: MONTH, utcOffsetMicros: IST_MICROS });
     // Fraud factors are relative odds; base makes their mean the fraud rate (E[exp(a z)] = exp(a^2 / 2)),
@@ -177,7 +182,7 @@ export const creditCardSpend = defineScenario({
             merchant_category: ch === 2 ? null : CATEGORIES[cat]!,
             channel: CHANNELS[ch]!,
             country: place.country,
-            city: intl ? r.city.pick(place.cities) : ch === 1 ? pickCity(r.city, 0.85) : r.city.float() < 0.88 ? customers.home[customer]! : pickCity(r.city),
+            city: intl ? r.city.pick(places[where]!.cities) : ch === 1 ? pickCity(r.city, 0.85) : r.city.float() < 0.88 ? customers.home[customer]! : pickCity(r.city),
             is_international: intl,
             is_online: ch === 1,
             is_fraud: r.fraud.float() < p,

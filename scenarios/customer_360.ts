@@ -1,10 +1,9 @@
-import { faker as enIN } from '@faker-js/faker/locale/en_IN';
 import { DatagenError } from '../src/errors.js';
 import { normal, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
-import { COUNTRY_LOCALES, cityPicker, customerId } from '../sources/transactions.js';
+import { cityPicker, countryFaker, customerId, once } from '../sources/transactions.js';
 
 /**
  * Customer profiles of an Indian retail bank, one row per customer, CUST-00001.. in joining order.
@@ -27,11 +26,6 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 const cents = (x: number) => Math.round(x * 100) / 100;
 const thousandths = (x: number) => Math.round(x * 1000) / 1000;
 
-const P = enIN.definitions.person;
-const FEMALE: readonly string[] = P.first_name.female!;
-const MALE: readonly string[] = P.first_name.male!;
-const LAST: readonly string[] = P.last_name.generic!;
-const JOBS = P.job_area.flatMap((area) => P.job_type.map((type) => `${area} ${type}`));
 const COUNTRIES = [
   { country: 'India', weight: 0.905 },
   { country: 'United States', weight: 0.035 },
@@ -39,8 +33,18 @@ const COUNTRIES = [
   { country: 'Germany', weight: 0.01 },
   { country: 'Hong Kong', weight: 0.015 },
   { country: 'South Africa', weight: 0.015 },
-].map((c) => ({ ...c, cities: COUNTRY_LOCALES[c.country]!.definitions.location.city_name as readonly string[] }));
-const pickIndianCity = cityPicker(COUNTRIES[0]!.cities, 0.5); // residents: half in a metro
+];
+/** Names and jobs from faker's en_IN data and each country's city names, made on first use (in plan). */
+const localeData = once(() => {
+  const P = countryFaker('India').definitions.person;
+  const femaleNames: readonly string[] = P.first_name.female!;
+  const maleNames: readonly string[] = P.first_name.male!;
+  const lastNames: readonly string[] = P.last_name.generic!;
+  const jobs = P.job_area.flatMap((area) => P.job_type.map((type) => `${area} ${type}`));
+  const cities = COUNTRIES.map((c) => countryFaker(c.country).definitions.location.city_name as readonly string[]);
+  const pickIndianCity = cityPicker(cities[0]!, 0.5); // residents: half in a metro
+  return { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity };
+});
 const countries = new Weighted(COUNTRIES.map((_, k) => k), COUNTRIES.map((c) => c.weight));
 const genders = new Weighted([0, 1, 2], [0.505, 0.485, 0.01]);
 
@@ -93,6 +97,7 @@ export const customer360 = defineScenario({
     if (o.end < o.start) throw new DatagenError('E_OPTION', `customer_360: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
     const span = o.end - o.start + 1;
     const grown = Math.expm1(GROWTH * span);
+    const { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity } = localeData();
     return {
       rows(first, count, rng) {
         const r = {
@@ -129,7 +134,7 @@ export const customer360 = defineScenario({
           } else if (u < (female ? 0.14 : 0.01) + 0.12) {
             occupation = 'Self-employed';
             earns = 1.1;
-          } else occupation = r.job.pick(JOBS);
+          } else occupation = r.job.pick(jobs);
           const income = Math.min(50_000_000, Math.max(30_000, BAND_INCOME[band]! * earns * (k ? 2.5 : 1) * Math.exp(normal(r.income, 0, 0.6))));
           const logIncome = Math.log(income / REFERENCE_INCOME);
           const latent = normal(r.risk) + 0.9 * logIncome - (age < 25 ? 0.4 : 0);
@@ -147,11 +152,11 @@ export const customer360 = defineScenario({
           const place = COUNTRIES[k]!;
           out[i] = {
             customer_id: customerId(n + 1),
-            full_name: r.name.pick(female ? FEMALE : MALE) + ' ' + r.name.pick(LAST),
+            full_name: r.name.pick(female ? femaleNames : maleNames) + ' ' + r.name.pick(lastNames),
             age,
             gender: GENDERS[gender]!,
             country: place.country,
-            city: k === 0 ? pickIndianCity(r.city) : r.city.pick(place.cities),
+            city: k === 0 ? pickIndianCity(r.city) : r.city.pick(cities[k]!),
             income_annual: cents(income),
             occupation,
             risk_segment: RISKS[risk]!,

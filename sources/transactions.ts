@@ -1,11 +1,5 @@
 import type { Faker } from '@faker-js/faker';
-import { faker as de } from '@faker-js/faker/locale/de';
-import { faker as enCA } from '@faker-js/faker/locale/en_CA';
-import { faker as enHK } from '@faker-js/faker/locale/en_HK';
-import { faker as enIN } from '@faker-js/faker/locale/en_IN';
-import { faker as enUS } from '@faker-js/faker/locale/en_US';
-import { faker as enZA } from '@faker-js/faker/locale/en_ZA';
-import { faker as fr } from '@faker-js/faker/locale/fr';
+import { fakerLocale } from '../src/faker-data.js';
 import { normal, Weighted, Zipf } from '../src/random/distributions.js';
 import type { Rng } from '../src/random/rng.js';
 import { MICROS_PER_DAY, civilFromDays, isoWeekday } from '../src/temporal.js';
@@ -20,7 +14,8 @@ import { paddedId } from './domain.js';
  * - name lists that repeat by a power law in a seed-dependent order (merchants);
  * - an hourly timeline that puts row i at quantile (i + u) / rows of the activity over a date
  *   range, so rows come out in time order without a sort and without earlier rows;
- * - Indian metros and the faker locales of the countries the scenarios use.
+ * - Indian metros and the faker locales of the countries the scenarios use, loaded on first
+ *   use (from plan, through `once`), so importing a scenario loads no locale data.
  *
  * Every helper draws from the stream it is given, in a fixed order, and forks nothing itself:
  * the scenario names its streams, so the stream names stay visible next to the columns.
@@ -30,19 +25,44 @@ import { paddedId } from './domain.js';
 export const IST_MICROS = 19_800_000_000;
 const HOUR = 3_600_000_000;
 
-/** faker locale data (city names, surnames) by the country names the scenarios print. */
-export const COUNTRY_LOCALES: Readonly<Record<string, Faker>> = {
-  India: enIN,
-  'United States': enUS,
-  Germany: de,
-  France: fr,
-  Canada: enCA,
-  'Hong Kong': enHK,
-  'South Africa': enZA,
+/**
+ * `make()` on the first call, its value on every call after. Why: values built from faker's
+ * locale data are made in plan, the first time a table needs them, not when the module loads
+ * (every CLI command imports every scenario).
+ */
+export function once<T>(make: () => T): () => T {
+  let made = false;
+  let value: T;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value;
+  };
+}
+
+/** faker locale (city names, surnames) by the country names the scenarios print. */
+export const COUNTRY_LOCALES: Readonly<Record<string, string>> = {
+  India: 'en_IN',
+  'United States': 'en_US',
+  Germany: 'de',
+  France: 'fr',
+  Canada: 'en_CA',
+  'Hong Kong': 'en_HK',
+  'South Africa': 'en_ZA',
 };
 
+/** faker's locale data for a country of COUNTRY_LOCALES, loaded on the first call (then cached). */
+export function countryFaker(country: string): Faker {
+  const locale = COUNTRY_LOCALES[country];
+  const faker = locale === undefined ? undefined : fakerLocale(locale);
+  if (!faker) throw new Error(`no faker locale data for country '${country}'`);
+  return faker;
+}
+
 /** Indian airlines, for the travel merchants of both transaction scenarios. */
-export const AIRLINES: readonly string[] = enIN.definitions.airline.airline.map((a) => a.name);
+export const airlines = once((): readonly string[] => countryFaker('India').definitions.airline.airline.map((a) => a.name));
 
 /** Relative population of India's largest metros (cities missing from a locale's list are dropped). */
 export const INDIAN_METROS: Readonly<Record<string, number>> = { Mumbai: 12, Delhi: 11, Bengaluru: 9, Hyderabad: 7, Chennai: 7, Kolkata: 6, Ahmedabad: 5, Pune: 5, Surat: 4, Jaipur: 3.5, Lucknow: 3, Kanpur: 2.5, Nagpur: 2.5, Indore: 2.5, Kochi: 2 };
