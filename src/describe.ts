@@ -3,7 +3,7 @@ import { DatagenError } from './errors.js';
 import { kebab, type OptionsSpec } from './options.js';
 import { findScenario, findSink, findTransform, listScenarios } from './registry.js';
 import { fieldDescription, fieldValues, typeLabel } from './schema.js';
-import { isScenarioFile, loadYamlScenario } from './yaml-scenario.js';
+import type { ScenarioDefinition } from './units.js';
 
 /**
  * What `datagen describe` prints and docs/scenarios.md is made of, read from the units'
@@ -26,14 +26,15 @@ function options(spec: OptionsSpec): Described['options'] {
   return Object.entries(spec).map(([name, s]) => ({ flag: `--${s.flag ?? kebab(name)}`, type: s.type, default: s.default, description: s.description }));
 }
 
-export function describeUnit(name: string): Described {
-  const attempts = [isScenarioFile(name) ? loadYamlScenario : findScenario, findTransform, findSink];
+/** Describe a unit by name, or a scenario definition (e.g. one loaded from a YAML file). */
+export function describeUnit(nameOrDefinition: string | ScenarioDefinition): Described {
+  const name = typeof nameOrDefinition === 'string' ? nameOrDefinition : nameOrDefinition.name;
+  const attempts = typeof nameOrDefinition === 'string' ? [findScenario, findTransform, findSink] : [() => nameOrDefinition];
   for (const find of attempts) {
     let unit;
     try {
       unit = find(name);
-    } catch (err) {
-      if ((err as DatagenError).code === 'E_SCENARIO_FILE') throw err;
+    } catch {
       continue;
     }
     if (unit.unit === 'scenario') {

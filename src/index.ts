@@ -15,6 +15,7 @@ export { parseCondition } from './condition.js';
 export { Rng } from './random/rng.js';
 export { normal, truncatedNormal, logNormal, exponential, poisson, Zipf, Weighted } from './random/distributions.js';
 export { Pattern } from './random/pattern.js';
+export { loadYamlScenario, parseYamlScenario } from './yaml-scenario.js';
 export { findScenario, findTransform, findSink, listScenarios, listTransforms, listSinks } from './registry.js';
 export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './temporal.js';
 

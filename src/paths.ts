@@ -15,3 +15,11 @@ export function packageRoot(): string {
   }
   return dir;
 }
+
+/** The published JSON Schema of YAML scenario files. */
+export const scenarioSchemaPath = (): string => join(packageRoot(), 'schemas', 'scenario.schema.json');
+
+/** True when a CLI argument names a scenario file rather than a registered scenario. */
+export function isScenarioFile(arg: string): boolean {
+  return /\.(ya?ml)$/i.test(arg);
+}

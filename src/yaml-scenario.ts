@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument } from 'yaml';
 import type { DataType } from 'apache-arrow';
 import { DatagenError } from './errors.js';
 import { fakerLocale } from './faker-data.js';
-import { packageRoot } from './paths.js';
+import { scenarioSchemaPath } from './paths.js';
 import { compileExpression, type Compiled } from './expression.js';
 import { exponential, logNormal, poisson, truncatedNormal, Weighted, Zipf } from './random/distributions.js';
 import { Pattern } from './random/pattern.js';
@@ -20,9 +19,11 @@ import { defineScenario, type ScenarioDefinition } from './units.js';
  * tags), validated against the published JSON Schema (schemas/scenario.schema.json), and
  * compiled into the same ScenarioDefinition a TypeScript scenario is. Every mistake is one
  * line: `file:line:column: where: problem` with code E_SCENARIO_FILE.
+ *
+ * The CLI imports this module only when it is given a .yml file: yaml and ajv are not loaded
+ * by every command.
  */
-export const SCENARIO_JSON_SCHEMA_PATH = join(packageRoot(), 'schemas', 'scenario.schema.json');
-const validate = new Ajv({ allErrors: false, strict: false, verbose: true }).compile(JSON.parse(readFileSync(SCENARIO_JSON_SCHEMA_PATH, 'utf8')) as object);
+const validate = new Ajv({ allErrors: false, strict: false, verbose: true }).compile(JSON.parse(readFileSync(scenarioSchemaPath(), 'utf8')) as object);
 
 type Gen = (rng: Rng, index: number, row: Row) => Value;
 interface FieldDoc {
@@ -269,9 +270,4 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
     default:
       return fail(`unknown generator '${kind}'`);
   }
-}
-
-/** True when a CLI argument names a scenario file rather than a registered scenario. */
-export function isScenarioFile(arg: string): boolean {
-  return /\.(ya?ml)$/i.test(arg);
 }

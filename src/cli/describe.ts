@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { describeUnit, renderDescription } from '../describe.js';
+import { isScenarioFile } from '../paths.js';
 import { DatagenCommand } from './base.js';
 
 export default class Describe extends DatagenCommand {
@@ -10,7 +11,8 @@ export default class Describe extends DatagenCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Describe);
-    const info = describeUnit(args.name);
+    // A .yml file is loaded only when asked for, so other commands never load yaml and ajv.
+    const info = isScenarioFile(args.name) ? describeUnit((await import('../yaml-scenario.js')).loadYamlScenario(args.name)) : describeUnit(args.name);
     process.stdout.write(flags.json ? JSON.stringify(info, null, 2) + '\n' : renderDescription(info));
   }
 }

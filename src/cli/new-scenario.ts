@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { DatagenError } from '../errors.js';
 import { openOutput } from '../output.js';
-import { packageRoot } from '../paths.js';
-import { SCENARIO_JSON_SCHEMA_PATH } from '../yaml-scenario.js';
+import { packageRoot, scenarioSchemaPath } from '../paths.js';
 import { DatagenCommand } from './base.js';
 
 /** `datagen new scenario <name>`: a commented scenario file that runs as written. */
@@ -34,7 +33,7 @@ export default class NewScenario extends DatagenCommand {
     const text = readFileSync(join(packageRoot(), 'templates', `scenario.${ext}`), 'utf8')
       .replaceAll('{{name}}', args.name)
       .replaceAll('{{camel}}', camel)
-      .replaceAll('{{schema}}', SCENARIO_JSON_SCHEMA_PATH);
+      .replaceAll('{{schema}}', scenarioSchemaPath());
     const out = await openOutput(path);
     await out.write(text);
     await out.close();

@@ -5,7 +5,7 @@ import { run } from '../pipeline.js';
 import { DatagenError } from '../errors.js';
 import { findScenario, findSink, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../units.js';
-import { isScenarioFile, loadYamlScenario } from '../yaml-scenario.js';
+import { isScenarioFile } from '../paths.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 
@@ -105,6 +105,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
       const name = argv.splice(at, 1)[0]!;
       if (isScenarioFile(name)) {
         // A YAML scenario gets the same command a registered one has, made on the spot.
+        const { loadYamlScenario } = await import('../yaml-scenario.js');
         const def = loadYamlScenario(name);
         const command = verb === 'generate' ? generateCommand(def) : pipeCommand(def);
         await command.run(argv, this.config);
