@@ -18,17 +18,21 @@ import { csv } from '../dist/sinks/csv.js';
 import { jsonl } from '../dist/sinks/jsonl.js';
 import { noise } from '../dist/transforms/noise.js';
 import { missing } from '../dist/transforms/missing.js';
+import { findTransform } from '../dist/src/registry.js';
 import { kindOf } from '../dist/src/schema.js';
 import { jsonDecoder } from '../dist/src/codec.js';
 import { formatDate, formatTime } from '../dist/src/temporal.js';
 
 const args = JSON.parse(process.argv[2]);
-const source = () => scenario('attendance', { rows: args.rows, seed: args.seed ?? 42 });
+const source = () => scenario(args.scenario ?? 'attendance', { rows: args.rows, seed: args.seed ?? 42 });
 
 const cases = {
   // The library as users call it: generation, optional stages, formatting and the file write.
   async pipeline({ format, stages, out }) {
-    const transforms = stages ? [noise({ rate: 0.01 }), missing({ rate: 0.02, columns: ['check_in', 'check_out'] })] : [];
+    // stages: true (the attendance noise + missing pair) or a list of [transform name, options].
+    const transforms = stages === true
+      ? [noise({ rate: 0.01 }), missing({ rate: 0.02, columns: ['check_in', 'check_out'] })]
+      : (stages ?? []).map(([name, options]) => findTransform(name)(options));
     const sink = format === 'csv' ? csv({ path: out }) : jsonl({ path: out });
     return timed(async () => (await run(source(), ...transforms, sink)).rows, out);
   },

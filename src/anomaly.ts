@@ -3,6 +3,7 @@ import { toJsonValue } from './codec.js';
 import { parseCondition } from './condition.js';
 import { DatagenError } from './errors.js';
 import { nullLedger, type JsonValue } from './ledger.js';
+import { blockPicker, forEachPick } from './random/picks.js';
 import { Rng } from './random/rng.js';
 import { keyColumns, kindOf, resolveColumns, tableName, type Kind, type Row, type Value } from './schema.js';
 import type { Transform } from './stage.js';
@@ -12,8 +13,8 @@ import type { Transform } from './stage.js';
  * recording each change in the ledger. A stage supplies only `change`.
  *
  * Which cells: each cell of the selected columns, in rows that match `when`, is picked
- * independently with probability `rate` (see blockPicker): the same cells whatever the batch
- * size or the process layout.
+ * independently with probability `rate` (see src/random/picks.ts): the same cells whatever
+ * the batch size or the process layout.
  */
 export const stageOptions = {
   seed: { type: 'integer', description: "seed for this stage's choices (give each stage of a pipe its own)", default: 42 },
@@ -82,15 +83,7 @@ export function cellStage(
       const end = first + rows.length;
       // The picked cells of this batch, as row * n + column, in row order then column order.
       const chosen: number[] = [];
-      for (let c = 0; c < n; c++) {
-        for (let block = Math.floor(first / PICK_BLOCK); block * PICK_BLOCK < end; block++) {
-          const base = block * PICK_BLOCK;
-          for (const p of picks[c]!(block)) {
-            const index = base + p;
-            if (index >= first && index < end) chosen.push((index - first) * n + c);
-          }
-        }
-      }
+      for (let c = 0; c < n; c++) forEachPick(picks[c]!, first, end, (index) => chosen.push((index - first) * n + c));
       if (n > 1) chosen.sort((a, b) => a - b);
       let keyRow = -1;
       let key: Record<string, JsonValue> | undefined;
@@ -127,32 +120,6 @@ export function cellStage(
       }
       return batch;
     };
-  };
-}
-
-/**
- * Which cells of a column a stage picks, by blocks of PICK_BLOCK row indexes: each index is
- * picked with probability `rate`, independently, by drawing the gaps between picks from a
- * geometric distribution. Cost is proportional to the picks, not to the rows, and block b
- * depends only on (stage seed, column, b), so picks do not depend on batch boundaries.
- */
-const PICK_BLOCK = 8192;
-
-function blockPicker(rng: Rng, rate: number): (block: number) => Int32Array {
-  const logQ = Math.log1p(-rate);
-  let cachedBlock = -1;
-  let cached = new Int32Array(0);
-  return (block) => {
-    if (block === cachedBlock) return cached;
-    const out: number[] = [];
-    if (rate >= 1) for (let p = 0; p < PICK_BLOCK; p++) out.push(p);
-    else if (rate > 0) {
-      const r = rng.fork(block);
-      for (let p = Math.floor(Math.log1p(-r.float()) / logQ); p < PICK_BLOCK; p += 1 + Math.floor(Math.log1p(-r.float()) / logQ)) out.push(p);
-    }
-    cachedBlock = block;
-    cached = Int32Array.from(out);
-    return cached;
   };
 }
 

@@ -38,7 +38,9 @@ export async function* applyTransforms(source: Source, transforms: readonly Tran
   // Stages that held rows back hand them over now, through the stages after them.
   for (let k = 0; k < transforms.length; k++) {
     const tail = opened.fns[k]!.end?.();
-    if (tail) yield emit(opened.run(tail, k + 1));
+    if (!tail) continue;
+    opened.handedOver(k, tail.rows.length);
+    yield emit(opened.run(tail, k + 1));
   }
   opened.close();
 }
@@ -47,6 +49,8 @@ interface Opened {
   fns: StageFn[];
   /** Pass a batch through the stages from `from` on. */
   run(batch: Batch, from: number): Batch;
+  /** Count rows stage k handed over at the end as its output. */
+  handedOver(k: number, rows: number): void;
   close(): void;
 }
 
@@ -70,6 +74,9 @@ function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx:
         rowsOut[k]! += b.rows.length;
       }
       return b;
+    },
+    handedOver(k, rows) {
+      rowsOut[k]! += rows;
     },
     close() {
       transforms.forEach((t, k) => ctx.ledger.event({ event: 'close', stage: t.name, table, rowsIn: rowsIn[k], rowsOut: rowsOut[k] }));

@@ -1,6 +1,7 @@
 import { corruptFk } from './corrupt-fk.js';
+import { duplicate } from './duplicate.js';
 import { missing } from './missing.js';
 import { noise } from './noise.js';
 
 /** Every transform, by registry name. Adding a transform: one file in this folder plus one line here. */
-export const transforms = [noise, missing, corruptFk] as const;
+export const transforms = [noise, missing, duplicate, corruptFk] as const;
