@@ -1,5 +1,6 @@
 import { DatagenError } from '../src/errors.js';
 import { normal, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
+import type { Rng } from '../src/random/rng.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
@@ -63,6 +64,7 @@ export const customer360 = defineScenario({
   schema: defineTable('customer_360', 'Customer profiles with products and scores', {
     customer_id: { type: types.string(), description: 'CUST- + the 1-based row number, at least 5 digits (joining order)', key: true },
     full_name: { type: types.string(), description: 'first and last name (Indian names, first name by gender)' },
+    email: { type: types.string(), description: 'personal email made from the name (first.last, first_last or initial+last, sometimes a number) at a common provider' },
     age: { type: types.int32(), description: 'age in whole years at the end date, 18 or more' },
     gender: { type: types.string(), description: 'gender', values: GENDERS },
     country: { type: types.string(), description: 'country of residence; about 10% non-residents', values: COUNTRIES.map((c) => c.country) },
@@ -81,6 +83,7 @@ export const customer360 = defineScenario({
   }),
   rules: [
     'customer_id is CUST- + the row number (5+ digits), unique; customer_since lies in [start, end] and never decreases with the row number',
+    'email is a well-formed address (local part from the name, letters, digits, . and _ only) at one of six common providers',
     'age between 18 and 90, and the customer was at least 18 when joining: age - whole years since customer_since >= 18',
     'median income rises by age band up to 45-54 and falls after; non-residents earn more than residents; Students below 23, Retired from 60',
     'HIGH risk is commoner in the lowest income quartile than in the highest; LOW the other way round',
@@ -103,7 +106,7 @@ export const customer360 = defineScenario({
         const r = {
           since: rng.fork('customer_since'), name: rng.fork('full_name'), age: rng.fork('age'), gender: rng.fork('gender'), country: rng.fork('country'),
           city: rng.fork('city'), income: rng.fork('income_annual'), job: rng.fork('occupation'), risk: rng.fork('risk_segment'),
-          products: rng.fork('num_products'), balance: rng.fork('total_balance'), churn: rng.fork('churn_score'), engagement: rng.fork('engagement_score'),
+          email: rng.fork('email'), products: rng.fork('num_products'), balance: rng.fork('total_balance'), churn: rng.fork('churn_score'), engagement: rng.fork('engagement_score'),
         };
         const out: Row[] = new Array(count);
         for (let i = 0; i < count; i++) {
@@ -150,9 +153,11 @@ export const customer360 = defineScenario({
           const engagement = sigmoid(-0.2 + 0.5 * (products - 2) + 0.025 * (40 - age) + (card ? 0.3 : 0) + normal(r.engagement, 0, 0.7));
           const churn = sigmoid(-1.3 - 3 * (engagement - 0.5) - 0.3 * (products - 2) + (tenure < 1 ? 0.7 : 0) - 0.02 * (age - 40) + (risk === 2 ? 0.4 : 0) + normal(r.churn, 0, 0.5));
           const place = COUNTRIES[k]!;
+          let name: string;
           out[i] = {
             customer_id: customerId(n + 1),
-            full_name: r.name.pick(female ? femaleNames : maleNames) + ' ' + r.name.pick(lastNames),
+            full_name: (name = r.name.pick(female ? femaleNames : maleNames) + ' ' + r.name.pick(lastNames)),
+            email: emailFor(name, r.email),
             age,
             gender: GENDERS[gender]!,
             country: place.country,
@@ -175,3 +180,14 @@ export const customer360 = defineScenario({
     };
   },
 });
+
+const MAIL_DOMAINS = new Weighted(['gmail.com', 'yahoo.co.in', 'outlook.com', 'hotmail.com', 'rediffmail.com', 'icloud.com'], [0.5, 0.15, 0.13, 0.1, 0.07, 0.05]);
+
+/** A plausible personal address for a name: the local part from the name, a provider by share. */
+function emailFor(fullName: string, rng: Rng): string {
+  const [first = 'user', last = ''] = fullName.toLowerCase().replace(/[^a-z ]/g, '').split(' ');
+  const style = rng.int(0, 3);
+  const local = style === 0 ? `${first}.${last}` : style === 1 ? `${first}_${last}` : style === 2 ? `${first[0] ?? 'x'}${last}` : `${first}${last}`;
+  const suffix = rng.chance(0.45) ? String(rng.int(1, 999)) : '';
+  return `${local}${suffix}@${MAIL_DOMAINS.pick(rng)}`;
+}

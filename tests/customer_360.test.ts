@@ -137,3 +137,18 @@ describe('customer_360', () => {
     expectRejectsEndBeforeStart(customer360);
   });
 });
+
+describe('customer_360: email', () => {
+  it('every email is well formed and comes from the name', async () => {
+    const { collect } = await import('../src/pipeline.js');
+    const { scenario } = await import('../sources/scenario.js');
+    const rows = await collect(scenario('customer_360', { rows: 50_000, seed: 8 }));
+    for (const r of rows) {
+      const email = r.email as string;
+      expect(email).toMatch(/^[a-z][a-z0-9._]*@(gmail\.com|yahoo\.co\.in|outlook\.com|hotmail\.com|rediffmail\.com|icloud\.com)$/);
+      const last = (r.full_name as string).toLowerCase().replace(/[^a-z ]/g, '').split(' ')[1]!;
+      expect(email.split('@')[0]).toContain(last);
+    }
+    expect(new Set(rows.map((r) => r.email)).size).toBeGreaterThan(25_000);
+  });
+});
