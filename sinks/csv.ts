@@ -7,7 +7,7 @@ import { defineSink } from '../src/units.js';
 
 /**
  * CSV per RFC 4180: a header row, fields quoted when they hold the delimiter, a quote, CR or
- * LF, quotes doubled. A null is an empty field; an empty string is `""`, so readers such as
+ * LF (or start or end with a blank), quotes doubled. A null is an empty field; an empty string is `""`, so readers such as
  * DuckDB and pandas can tell them apart. Rows end with LF by default (`eol: 'crlf'` for the
  * RFC's CRLF).
  *
@@ -32,7 +32,9 @@ export const csv = defineSink({
     }
     const eol = o.eol === 'crlf' ? '\r\n' : '\n';
     const special = new RegExp(`["\\r\\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
-    const quote = (s: string) => (s === '' ? '""' : special.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s);
+    // Leading or trailing blanks are quoted too: some readers trim unquoted fields.
+    const padded = (s: string) => s.charCodeAt(0) <= 32 || s.charCodeAt(s.length - 1) <= 32;
+    const quote = (s: string) => (s === '' ? '""' : special.test(s) || padded(s) ? '"' + s.replaceAll('"', '""') + '"' : s);
 
     return (batches) =>
       writeText(

@@ -49,7 +49,13 @@ export function jsonDecoder(kind: Kind): JsonDecoder {
     case 'time':
       return (v) => (typeof v === 'string' ? (parseTime(v) ?? v) : (v as Value));
     case 'timestamp':
-      return (v) => (typeof v === 'string' ? (parseTimestamp(v) ?? v) : (v as Value));
+      // Only the text datagen itself writes is decoded; any other spelling (no offset, a space
+      // separator, fewer digits) stays text, so a value passes through a pipe byte for byte.
+      return (v) => {
+        if (typeof v !== 'string') return v as Value;
+        const micros = parseTimestamp(v);
+        return micros !== undefined && formatTimestamp(micros) === v ? micros : v;
+      };
     default:
       return (v) => (v === undefined ? null : typeof v === 'object' && v !== null ? JSON.stringify(v) : (v as Value));
   }

@@ -177,3 +177,26 @@ describe('CLI: scenarios, defaults and raw logs', () => {
     expect(lines[0]).toBe('device_id,timestamp,value');
   });
 });
+
+describe('CLI: the anomaly toolkit with one shared ledger', () => {
+  it('duplicate | malform | outliers in separate processes, summed up by ledger summary', () => {
+    const r = sh(
+      `${datagen} pipe customer_360 --rows 50000 --seed 3 ` +
+        `| ${datagen} duplicate --rate 0.002 --key customer_id --near --ledger anomalies.jsonl --schema customer_360 ` +
+        `| ${datagen} malform --columns email --rate 0.008 --kinds email --ledger anomalies.jsonl --schema customer_360 ` +
+        `| ${datagen} outliers --columns income_annual --rate 0.001 --ledger anomalies.jsonl --schema customer_360 ` +
+        `| ${datagen} csv > customers.csv && ${datagen} ledger summary anomalies.jsonl`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const ledger = readFileSync(join(r.cwd, 'anomalies.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const changes = ledger.filter((e) => !('event' in e));
+    const inserted = changes.filter((e) => e.stage === 'duplicate').length;
+    const lines = readFileSync(join(r.cwd, 'customers.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines.length).toBe(1 + 50_000 + inserted);
+    expect(new Set(changes.map((e) => e.stage))).toEqual(new Set(['duplicate', 'malform', 'outliers']));
+    // every malformed email in the ledger is in the file, on the row the ledger names
+    for (const e of changes.filter((x) => x.stage === 'malform').slice(0, 50)) expect(lines[e.row + 1]).toContain(e.after.includes(',') ? '"' : e.after);
+    expect(r.stdout).toMatch(/^customer_360 +malform +email +malformed_email +0\.8% +\d+ +\d+ /m);
+    expect(r.stdout).toMatch(/^customer_360 +duplicate +\* +near_duplicate +0\.2% /m);
+  });
+});
