@@ -153,11 +153,12 @@ export const customer360 = defineScenario({
           const engagement = sigmoid(-0.2 + 0.5 * (products - 2) + 0.025 * (40 - age) + (card ? 0.3 : 0) + normal(r.engagement, 0, 0.7));
           const churn = sigmoid(-1.3 - 3 * (engagement - 0.5) - 0.3 * (products - 2) + (tenure < 1 ? 0.7 : 0) - 0.02 * (age - 40) + (risk === 2 ? 0.4 : 0) + normal(r.churn, 0, 0.5));
           const place = COUNTRIES[k]!;
-          let name: string;
+          const firstName = r.name.pick(female ? femaleNames : maleNames);
+          const lastName = r.name.pick(lastNames);
           out[i] = {
             customer_id: customerId(n + 1),
-            full_name: (name = r.name.pick(female ? femaleNames : maleNames) + ' ' + r.name.pick(lastNames)),
-            email: emailFor(name, r.email),
+            full_name: firstName + ' ' + lastName,
+            email: emailFor(firstName, lastName, r.email),
             age,
             gender: GENDERS[gender]!,
             country: place.country,
@@ -183,11 +184,19 @@ export const customer360 = defineScenario({
 
 const MAIL_DOMAINS = new Weighted(['gmail.com', 'yahoo.co.in', 'outlook.com', 'hotmail.com', 'rediffmail.com', 'icloud.com'], [0.5, 0.15, 0.13, 0.1, 0.07, 0.05]);
 
+/** Names as they appear in addresses (lower case, letters only), made once per distinct name. */
+const mailNames = new Map<string, string>();
+const mailName = (name: string) => {
+  let m = mailNames.get(name);
+  if (m === undefined) mailNames.set(name, (m = name.toLowerCase().replace(/[^a-z]/g, '') || 'user'));
+  return m;
+};
+
 /** A plausible personal address for a name: the local part from the name, a provider by share. */
-function emailFor(fullName: string, rng: Rng): string {
-  const [first = 'user', last = ''] = fullName.toLowerCase().replace(/[^a-z ]/g, '').split(' ');
+function emailFor(first: string, last: string, rng: Rng): string {
+  const f = mailName(first);
+  const l = mailName(last);
   const style = rng.int(0, 3);
-  const local = style === 0 ? `${first}.${last}` : style === 1 ? `${first}_${last}` : style === 2 ? `${first[0] ?? 'x'}${last}` : `${first}${last}`;
-  const suffix = rng.chance(0.45) ? String(rng.int(1, 999)) : '';
-  return `${local}${suffix}@${MAIL_DOMAINS.pick(rng)}`;
+  const local = style === 0 ? f + '.' + l : style === 1 ? f + '_' + l : style === 2 ? f[0] + l : f + l;
+  return local + (rng.chance(0.45) ? String(rng.int(1, 999)) : '') + '@' + MAIL_DOMAINS.pick(rng);
 }
