@@ -27,6 +27,9 @@ const STAGES = [
   ['noise 1%', [['noise', { rate: 0.01 }]]],
   ['missing 2%', [['missing', { rate: 0.02 }]]],
   ['corrupt-fk 1%', [['corrupt-fk', { columns: ['customer_id'], template: 'CUST-{n:05}', range: `1..${Math.max(1, base)}`, rate: 0.01 }]]],
+  ['duplicate 1% (exact, key, near)', [['duplicate', { rate: 0.01, kinds: ['exact', 'key', 'near'] }]]],
+  ['malform 1%', [['malform', { rate: 0.01 }]]],
+  ['outliers 1%', [['outliers', { rate: 0.01 }]]],
 ];
 
 // Targets stated in docs/BENCHMARKS.md.
