@@ -103,3 +103,23 @@ function normalizeOne(owner: string, name: string, s: OptionSpec, given: unknown
 export function rateOption(description: string, dflt: number) {
   return { type: 'number' as const, description, default: dflt, min: 0, max: 1 };
 }
+
+/**
+ * A `kinds` option with optional weights, `kind` or `kind=weight` (e.g. `whitespace=3,case`):
+ * each name must be one of `names`; a missing weight is 1.
+ */
+export function parseWeightedKinds<K extends string>(owner: string, items: readonly string[], names: readonly K[]): Map<K, number> {
+  const out = new Map<K, number>();
+  for (const item of items) {
+    const [name, weightText] = item.split('=').map((x) => x.trim());
+    if (!names.includes(name as K)) {
+      throw new DatagenError('E_OPTION', `${owner}: kinds must be among ${names.join(', ')}, got ${JSON.stringify(name)}`);
+    }
+    const weight = weightText === undefined ? 1 : Number(weightText);
+    if (weightText === '' || !(weight > 0) || !Number.isFinite(weight)) {
+      throw new DatagenError('E_OPTION', `${owner}: kinds weight must be a positive number (kind=weight), got ${JSON.stringify(item)}`);
+    }
+    out.set(name as K, weight);
+  }
+  return out;
+}

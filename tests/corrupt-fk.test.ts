@@ -16,26 +16,13 @@ import { loans } from '../scenarios/loans.js';
 import { csv } from '../sinks/csv.js';
 import { scenario } from '../sources/scenario.js';
 import { corruptFk, FK_KINDS } from '../transforms/corrupt-fk.js';
-import { tempDir, withinSamplingError } from './helpers.js';
+import { asDiff, cellDiff, tempDir, withinSamplingError } from './helpers.js';
 
 const ROWS = 100_000;
 const RATE = 0.02;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
-/** Every cell that differs between input and output, as ledger-like records. */
-function diff(def: ScenarioDefinition, before: Row[], after: Row[]) {
-  const out: Array<{ row: number; column: string; before: unknown; after: unknown }> = [];
-  const kinds = Object.fromEntries(def.schema.fields.map((f) => [f.name, kindOf(f.type)]));
-  expect(after.length).toBe(before.length);
-  before.forEach((r, i) => {
-    for (const c of Object.keys(r)) {
-      if (r[c] !== after[i]![c]) out.push({ row: i, column: c, before: toJsonValue(kinds[c]!, r[c]!), after: toJsonValue(kinds[c]!, after[i]![c]!) });
-    }
-  });
-  return out;
-}
-const asDiff = (e: LedgerEntry) => ({ row: e.row, column: e.column, before: e.before, after: e.after });
 const byKind = (entries: LedgerEntry[], kind: string) => entries.filter((e) => e.kind === kind);
 
 /**
@@ -136,7 +123,7 @@ describe.each(CASES)('corrupt-fk, $name', (c) => {
   });
 
   it('records every change in the ledger, and nothing else', () => {
-    expect(ledger.entries.map(asDiff)).toEqual(diff(c.def, clean, out));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(c.def.schema, clean, out));
     expect(ledger.entries.every((e) => e.stage === 'corrupt-fk' && e.table === c.def.name)).toBe(true);
     expect(ledger.entries.every((e) => e.column === c.column && e.key !== undefined)).toBe(true);
   });

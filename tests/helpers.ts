@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { collect } from '../src/pipeline.js';
-import { fieldValues, type Row } from '../src/schema.js';
+import { toJsonValue } from '../src/codec.js';
+import type { LedgerEntry } from '../src/ledger.js';
+import { fieldValues, kindOf, type Row } from '../src/schema.js';
 import type { Batch, Source } from '../src/stage.js';
 import type { ScenarioDefinition } from '../src/units.js';
 import { scenario, type ScenarioOptions } from '../sources/scenario.js';
@@ -117,3 +119,19 @@ export function topDecileByGroup(rows: readonly Row[], group: (r: Row) => unknow
   }
   return { top, rest };
 }
+
+/** Every cell that differs between input and output, as ledger-like records (for ledger-completeness tests). */
+export function cellDiff(schema: Batch['schema'], before: Row[], after: Row[]) {
+  const out: Array<{ row: number; column: string; before: unknown; after: unknown }> = [];
+  const fields = schema.fields.map((f) => [f.name, kindOf(f.type), (f.type as { scale?: number }).scale ?? 0] as const);
+  expect(after.length).toBe(before.length);
+  before.forEach((r, i) => {
+    for (const [c, kind, scale] of fields) {
+      if (r[c] !== after[i]![c]) out.push({ row: i, column: c, before: toJsonValue(kind, r[c]!, scale), after: toJsonValue(kind, after[i]![c]!, scale) });
+    }
+  });
+  return out;
+}
+
+/** A ledger entry in the shape cellDiff returns. */
+export const asDiff = (e: LedgerEntry) => ({ row: e.row, column: e.column, before: e.before, after: e.after });

@@ -16,7 +16,7 @@ import { ndjsonSource } from '../sources/ndjson.js';
 import { scenario } from '../sources/scenario.js';
 import { customer360 as customer_360 } from '../scenarios/customer_360.js';
 import { malform } from '../transforms/malform.js';
-import { rowsSource, tempDir, withinSamplingError } from './helpers.js';
+import { asDiff, cellDiff, rowsSource, tempDir, withinSamplingError } from './helpers.js';
 
 // ---------------------------------------------------------------- a table with every kind of column
 
@@ -85,19 +85,6 @@ const fixture = (batchSize = 8192, rows = clean): Source => rowsSource(people, r
 
 // ---------------------------------------------------------------- helpers
 
-/** Every cell that differs between input and output, as ledger-like records. */
-function diff(schema: Schema, before: Row[], after: Row[]) {
-  const out: Array<{ row: number; column: string; before: unknown; after: unknown }> = [];
-  const fields = schema.fields.map((f) => [f.name, kindOf(f.type), (f.type as { scale?: number }).scale ?? 0] as const);
-  expect(after.length).toBe(before.length);
-  before.forEach((r, i) => {
-    for (const [c, kind, scale] of fields) {
-      if (r[c] !== after[i]![c]) out.push({ row: i, column: c, before: toJsonValue(kind, r[c]!, scale), after: toJsonValue(kind, after[i]![c]!, scale) });
-    }
-  });
-  return out;
-}
-const asDiff = (e: LedgerEntry) => ({ row: e.row, column: e.column, before: e.before, after: e.after });
 
 /** Stage kind of each ledger kind (the documented table). */
 const STAGE_KIND: Record<string, string> = {
@@ -245,7 +232,7 @@ describe('malform: default kinds on every column type', () => {
   });
 
   it('records every change in the ledger, and nothing else', () => {
-    expect(ledger.entries.map(asDiff)).toEqual(diff(people, clean, out));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(people, clean, out));
     expect(ledger.entries.every((e) => e.stage === 'malform' && e.table === 'people' && e.key?.id === e.row)).toBe(true);
   });
 
@@ -397,7 +384,7 @@ describe('malform on scenarios', () => {
     const before = await collect(source());
     const ledger = memoryLedger();
     const after = await collect(source(), malform({ rate: 0.01, seed: 5 }), { ledger });
-    expect(ledger.entries.map(asDiff)).toEqual(diff(customer_360.schema, before, after));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(customer_360.schema, before, after));
     const keys = new Set(keyColumns(customer_360.schema));
     const columns = customer_360.schema.fields.filter((f) => !keys.has(f.name) && kindOf(f.type) !== 'bool').map((f) => f.name);
     expect(new Set(ledger.entries.map((e) => e.column))).toEqual(new Set(columns));
@@ -449,7 +436,7 @@ describe('malformed values keep the container well-formed', () => {
   it('NDJSON: a later process reads back every malformed value (timestamps without offset excepted)', async () => {
     const text = ndjsonFormatter(people)({ rows });
     const back = await collect(ndjsonSource({ input: Readable.from([text]), schema: people }));
-    const changed = diff(people, rows, back);
+    const changed = cellDiff(people, rows, back);
     // The reader accepts ISO timestamps without an offset (as UTC): that variant comes back
     // normalised. Everything else survives the hop between processes.
     for (const d of changed) {

@@ -9,25 +9,12 @@ import type { Source } from '../src/stage.js';
 import { scenario } from '../sources/scenario.js';
 import { customer360 } from '../scenarios/customer_360.js';
 import { outliers } from '../transforms/outliers.js';
-import { rowsSource, withinSamplingError } from './helpers.js';
+import { asDiff, cellDiff, rowsSource, withinSamplingError } from './helpers.js';
 
 const ROWS = 60_000;
 const RATE = 0.04;
 const GENERAL = ['beyond_bound', 'sign_flip', 'unit_x1000', 'extreme'];
 
-/** Every cell that differs between input and output, as ledger-like records. */
-function diff(schema: Schema, before: Row[], after: Row[]) {
-  const out: Array<{ row: number; column: string; before: unknown; after: unknown }> = [];
-  const fields = schema.fields.map((f) => [f.name, kindOf(f.type), (f.type as { scale?: number }).scale ?? 0] as const);
-  expect(after.length).toBe(before.length);
-  before.forEach((r, i) => {
-    for (const [c, kind, scale] of fields) {
-      if (r[c] !== after[i]![c]) out.push({ row: i, column: c, before: toJsonValue(kind, r[c]!, scale), after: toJsonValue(kind, after[i]![c]!, scale) });
-    }
-  });
-  return out;
-}
-const asDiff = (e: LedgerEntry) => ({ row: e.row, column: e.column, before: e.before, after: e.after });
 
 /** What a column's type can hold, and its step. */
 function typeOf(schema: Schema, column: string) {
@@ -144,7 +131,7 @@ describe('outliers on customer_360 (default kinds)', () => {
   });
 
   it('records every change in the ledger, and nothing else', () => {
-    expect(ledger.entries.map(asDiff)).toEqual(diff(schema, clean, out));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(schema, clean, out));
     expect(ledger.entries.every((e) => e.stage === 'outliers' && e.table === 'customer_360' && typeof e.key?.customer_id === 'string')).toBe(true);
     const touched = new Set(ledger.entries.map((e) => e.row));
     clean.forEach((r, i) => {
@@ -186,7 +173,7 @@ describe('outliers: holding the first rows back', () => {
     const after = await collect(scenario('customer_360', { rows: 300, seed: 1, batchSize: 7 }), outliers({ rate: 0.2, kinds: ['beyond_bound'] }), { ledger });
     expect(after.length).toBe(300);
     expect(ledger.entries.length).toBeGreaterThan(100);
-    expect(ledger.entries.map(asDiff)).toEqual(diff(customer360.schema, before, after));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(customer360.schema, before, after));
     for (const e of ledger.entries) expectKind(customer360.schema, before, e);
   });
 });
@@ -274,7 +261,7 @@ describe('outliers: impossible coordinates', () => {
     // a negative longitude written 0..360, and a lost decimal point, both occur
     expect(ledger.entries.some((e) => e.column === 'longitude' && Math.abs((e.after as number) - (e.before as number) - 360) < 1e-6)).toBe(true);
     expect(ledger.entries.some((e) => e.column === 'latitude' && Math.abs((e.after as number) - (e.before as number) * 100) < 1e-4)).toBe(true);
-    expect(ledger.entries.map(asDiff)).toEqual(diff(places, clean, out));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(places, clean, out));
     expect(await collect(source(1000), outliers({ rate: RATE }))).toEqual(out);
   });
 

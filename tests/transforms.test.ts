@@ -7,24 +7,12 @@ import { scenario } from '../sources/scenario.js';
 import { attendance } from '../scenarios/attendance.js';
 import { missing } from '../transforms/missing.js';
 import { noise } from '../transforms/noise.js';
-import { withinSamplingError } from './helpers.js';
+import { asDiff, cellDiff, withinSamplingError } from './helpers.js';
 
 const ROWS = 100_000;
 const source = () => scenario('attendance', { rows: ROWS, seed: 7 });
 
-/** Every cell that differs between input and output, as ledger-like records. */
-function diff(before: Row[], after: Row[]) {
-  const out: Array<{ row: number; column: string; before: unknown; after: unknown }> = [];
-  const kinds = Object.fromEntries(attendance.schema.fields.map((f) => [f.name, kindOf(f.type)]));
-  before.forEach((r, i) => {
-    for (const c of Object.keys(r)) {
-      if (r[c] !== after[i]![c]) out.push({ row: i, column: c, before: toJsonValue(kinds[c]!, r[c]!), after: toJsonValue(kinds[c]!, after[i]![c]!) });
-    }
-  });
-  return out;
-}
 
-const asDiff = (e: LedgerEntry) => ({ row: e.row, column: e.column, before: e.before, after: e.after });
 
 describe('noise', () => {
   let clean: Row[];
@@ -48,7 +36,7 @@ describe('noise', () => {
   });
 
   it('records every change in the ledger, and nothing else', () => {
-    expect(ledger.entries.map(asDiff)).toEqual(diff(clean, noisy));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(attendance.schema, clean, noisy));
   });
 
   it('leaves untouched rows as they were and keys alone', () => {
@@ -118,7 +106,7 @@ describe('missing', () => {
       expect(withinSamplingError(blanked, eligible, 0.02)).toBe(true);
     }
     expect(ledger.entries.every((e) => e.kind === 'null' && e.after === null && e.before !== null)).toBe(true);
-    expect(ledger.entries.map(asDiff)).toEqual(diff(clean, out));
+    expect(ledger.entries.map(asDiff)).toEqual(cellDiff(attendance.schema, clean, out));
   });
 
   it('missing at random: conditioned on another column, other rows untouched', async () => {

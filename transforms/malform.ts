@@ -2,7 +2,7 @@ import type { Field, Schema } from 'apache-arrow';
 import { cellStage, nonKeyColumns, stageOptions, startsFormula, type CellChange, type CellContext } from '../src/anomaly.js';
 import { textEncoder } from '../src/codec.js';
 import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { rateOption, parseWeightedKinds } from '../src/options.js';
 import type { Rng } from '../src/random/rng.js';
 import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/schema.js';
 import { civilFromDays, daysInMonth, formatTime, formatTimestamp, MICROS_PER_DAY } from '../src/temporal.js';
@@ -52,7 +52,7 @@ export const malform = defineTransform({
     ...stageOptions,
   },
   create: (o) => {
-    const requested = o.kinds && o.kinds.length > 0 ? parseKinds(o.kinds) : undefined;
+    const requested = o.kinds && o.kinds.length > 0 ? parseWeightedKinds('malform', o.kinds, KIND_NAMES) : undefined;
     return (schema, ctx) => {
       const plans = planColumns(schema, o.columns, requested);
       return cellStage('malform', { ...o, columns: [...plans.keys()] }, {
@@ -149,21 +149,6 @@ interface ColumnPlan {
   units: readonly Unit[];
 }
 
-function parseKinds(items: string[]): Map<MalformKind, number> {
-  const out = new Map<MalformKind, number>();
-  for (const item of items) {
-    const [name, weightText] = item.split('=').map((s) => s.trim());
-    if (!KIND_NAMES.includes(name as MalformKind)) {
-      throw new DatagenError('E_OPTION', `malform: kinds must be among ${KIND_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
-    }
-    const weight = weightText === undefined ? 1 : Number(weightText);
-    if (weightText === '' || !(weight > 0) || !Number.isFinite(weight)) {
-      throw new DatagenError('E_OPTION', `malform: kinds weight must be a positive number (kind=weight), got ${JSON.stringify(item)}`);
-    }
-    out.set(name as MalformKind, weight);
-  }
-  return out;
-}
 
 function planColumns(schema: Schema, columns: string[] | undefined, requested: Map<MalformKind, number> | undefined): Map<string, ColumnPlan> {
   const explicit = columns !== undefined && columns.length > 0;

@@ -1,7 +1,7 @@
 import type { Field, Int, Schema } from 'apache-arrow';
 import { cellStage, nonKeyColumns, rejectKind, stageOptions, type CellChange, type CellContext } from '../src/anomaly.js';
 import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { rateOption, parseWeightedKinds } from '../src/options.js';
 import type { Rng } from '../src/random/rng.js';
 import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/schema.js';
 import type { Batch, StageFn } from '../src/stage.js';
@@ -52,7 +52,7 @@ export const outliers = defineTransform({
     ...stageOptions,
   },
   create: (o) => {
-    const requested = o.kinds && o.kinds.length > 0 ? parseKinds(o.kinds) : undefined;
+    const requested = o.kinds && o.kinds.length > 0 ? parseWeightedKinds('outliers', o.kinds, KIND_NAMES) : undefined;
     const bounded = o.min !== undefined || o.max !== undefined;
     if (o.min !== undefined && o.max !== undefined && !(o.min < o.max)) {
       throw new DatagenError('E_OPTION', `outliers: min must be below max, got min ${o.min} and max ${o.max}`);
@@ -111,21 +111,6 @@ function coordinateOf(name: string): 'lat' | 'lon' | undefined {
   return undefined;
 }
 
-function parseKinds(items: string[]): Map<OutlierKind, number> {
-  const out = new Map<OutlierKind, number>();
-  for (const item of items) {
-    const [name, weightText] = item.split('=').map((s) => s.trim());
-    if (!KIND_NAMES.includes(name as OutlierKind)) {
-      throw new DatagenError('E_OPTION', `outliers: kinds must be among ${KIND_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
-    }
-    const weight = weightText === undefined ? 1 : Number(weightText);
-    if (weightText === '' || !(weight > 0) || !Number.isFinite(weight)) {
-      throw new DatagenError('E_OPTION', `outliers: kinds weight must be a positive number (kind=weight), got ${JSON.stringify(item)}`);
-    }
-    out.set(name as OutlierKind, weight);
-  }
-  return out;
-}
 
 /** The range a column's type can hold. */
 function limits(field: Field): [number, number] {
