@@ -33,7 +33,9 @@ export abstract class DatagenCommand extends Command {
     if (err.oclif?.exit === 0) return;
     if (err.oclif?.exit !== undefined && err.oclif.exit !== 1) {
       // Flag and argument mistakes caught by oclif's parser: usage errors.
-      const first = err.message.split('\n')[0];
+      // oclif puts the detail of "Missing 1 required arg:" on the next line: keep both, on one.
+      const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
+      const first = lines[0]!.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
       process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${first} (see --help) [E_USAGE]\n`);
       process.exitCode = err.oclif.exit;
       return;
