@@ -1,4 +1,4 @@
-import { jsonEncoder } from '../src/codec.js';
+import { jsonEncoder, TRUNCATE_LINE } from '../src/codec.js';
 import { kindOf } from '../src/schema.js';
 import { writeText } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
@@ -6,7 +6,8 @@ import { defineSink } from '../src/units.js';
 /**
  * JSON Lines / NDJSON: one object per row, keys in schema order, nulls written as null.
  * Dates, times and timestamps are ISO strings; decimals are number literals with exactly
- * their scale's digits. This is also what `datagen pipe` sends between processes.
+ * their scale's digits. This is also what `datagen pipe` sends between processes. A row the
+ * truncate-lines stage marked is written cut short (a deliberately broken line).
  */
 export const jsonl = defineSink({
   name: 'jsonl',
@@ -29,11 +30,15 @@ export function ndjsonFormatter(schema: import('apache-arrow').Schema) {
     let out = '';
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
+      const start = out.length;
       for (let c = 0; c < n; c++) {
         const v = row[names[c]!];
         out += prefixes[c]! + (v === null || v === undefined ? 'null' : encoders[c]!(v));
       }
-      out += n === 0 ? '{}\n' : '}\n';
+      out += n === 0 ? '{}' : '}';
+      const cut = (row as { [TRUNCATE_LINE]?: number })[TRUNCATE_LINE];
+      if (cut !== undefined) out = out.slice(0, start + Math.max(1, Math.min(out.length - start - 1, Math.floor((out.length - start) * cut))));
+      out += '\n';
     }
     return out;
   };

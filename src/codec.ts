@@ -8,6 +8,13 @@ import { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTim
  * it is written as it is, never "fixed".
  */
 export type TextEncoder = (v: Exclude<Value, null>) => string;
+
+/**
+ * Set on a row (by the truncate-lines stage) to have the JSON Lines writer cut that row's line
+ * after this share of its characters: a container-breaking anomaly, only when asked for.
+ * A symbol, so it is no column and no other writer sees it.
+ */
+export const TRUNCATE_LINE = Symbol.for('datagen.truncateLine');
 export type JsonDecoder = (v: unknown) => Value;
 
 export function textEncoder(kind: Kind, scale = 0): TextEncoder {

@@ -1,0 +1,50 @@
+import { stageOptions } from '../src/anomaly.js';
+import { toJsonValue, TRUNCATE_LINE } from '../src/codec.js';
+import { parseCondition } from '../src/condition.js';
+import { nullLedger, type JsonValue } from '../src/ledger.js';
+import { rateOption } from '../src/options.js';
+import { blockPicker, forEachPick } from '../src/random/picks.js';
+import { Rng } from '../src/random/rng.js';
+import { keyColumns, kindOf, tableName } from '../src/schema.js';
+import { defineTransform } from '../src/units.js';
+
+/**
+ * Truncated JSON lines: the JSON Lines writer cuts a share of rows' lines short, as an
+ * interrupted upload or a full disk leaves them. It breaks the container on purpose, so it only
+ * happens when this stage is asked for; a datagen stage reading such output stops with an
+ * error naming the line. Other writers (CSV) ignore the mark.
+ */
+export const truncateLines = defineTransform({
+  name: 'truncate-lines',
+  summary: 'Cut a share of JSON lines short (breaks the NDJSON container on purpose; every cut recorded)',
+  examples: [
+    'datagen pipe customer_360 --rows 100000 | datagen truncate-lines --rate 0.001 --ledger anomalies.jsonl > customers.ndjson',
+    'datagen pipe attendance --rows 10000 | datagen truncate-lines --rate 0.01 --when status=ABSENT --ledger cut.jsonl > broken.jsonl',
+  ],
+  options: {
+    rate: rateOption('share of rows whose line is cut, 0..1', 0.001),
+    ...stageOptions,
+  },
+  create: (o) => (schema, ctx) => {
+    const root = Rng.seeded(o.seed).fork('stage', 'truncate-lines');
+    const picks = blockPicker(root.fork('rows'), o.rate);
+    const when = o.when ? parseCondition(o.when, schema, 'truncate-lines') : undefined;
+    const keys = keyColumns(schema);
+    const kinds = new Map(schema.fields.map((f) => [f.name, kindOf(f.type)]));
+    const table = tableName(schema);
+    return (batch) => {
+      forEachPick(picks, batch.offset, batch.offset + batch.rows.length, (index) => {
+        const row = batch.rows[index - batch.offset]!;
+        if (when && !when(row)) return;
+        // Keep 10-90% of the line's characters.
+        const keep = Math.round(root.fork(index).between(0.1, 0.9) * 1000) / 1000;
+        (row as { [TRUNCATE_LINE]?: number })[TRUNCATE_LINE] = keep;
+        if (ctx.ledger === nullLedger) return;
+        const key: Record<string, JsonValue> = {};
+        for (const k of keys) key[k] = toJsonValue(kinds.get(k)!, row[k] ?? null);
+        ctx.ledger.record({ stage: 'truncate-lines', table, row: index, ...(keys.length ? { key } : {}), column: '*', kind: 'truncated_line', before: null, after: keep });
+      });
+      return batch;
+    };
+  },
+});
