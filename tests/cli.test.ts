@@ -103,9 +103,10 @@ describe('CLI files and help', () => {
   it('an interrupted generate leaves no complete-looking file', async () => {
     const dir = tempDir();
     const child = spawn('node', [BIN, 'generate', 'attendance', '--rows', '20000000', '--out', 'big.csv'], { cwd: dir, env });
-    await new Promise((r) => setTimeout(r, 1500));
-    const during = readdirSync(dir);
-    expect(during).toEqual(expect.arrayContaining([expect.stringMatching(/^\.big\.csv\.tmp-\d+$/)]));
+    // Wait (up to 20 s on a busy machine) until the temporary file is being written.
+    const temp = /^\.big\.csv\.tmp-\d+$/;
+    for (let waited = 0; waited < 20_000 && !readdirSync(dir).some((f) => temp.test(f)); waited += 100) await new Promise((r) => setTimeout(r, 100));
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(temp)]);
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('exit', (c, s) => r(c ?? s)));
     expect(code).toBe(130);
