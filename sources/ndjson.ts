@@ -3,7 +3,7 @@ import type { Schema } from 'apache-arrow';
 import { jsonDecoder, type JsonDecoder } from '../src/codec.js';
 import { DatagenError } from '../src/errors.js';
 import { inferSchema } from '../src/infer.js';
-import { columnNames, kindOf, type Row } from '../src/schema.js';
+import { columnNames, kindOf, tableName, type Row } from '../src/schema.js';
 import type { Batch, Source } from '../src/stage.js';
 
 /**
@@ -37,6 +37,8 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
       let schema = options.schema;
       let decoders: Array<[string, JsonDecoder]> | undefined;
       let parsed: Record<string, unknown>[] = [];
+      let parsedLines: number[] = [];
+      let known: Set<string> | undefined;
       let offset = 0;
       let lineNo = 0;
       let rest = '';
@@ -45,9 +47,17 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
         schema ??= inferSchema(parsed, options.table);
         decoders ??= schema.fields.map((f) => [f.name, jsonDecoder(kindOf(f.type))]);
         const names = columnNames(schema);
+        known ??= new Set(names);
         const rows: Row[] = new Array(parsed.length);
         for (let i = 0; i < parsed.length; i++) {
           const obj = parsed[i]!;
+          // A column the schema does not have would be dropped without a word: refuse it.
+          for (const key in obj) {
+            if (!known.has(key)) {
+              const why = options.schema ? `not a column of ${tableName(schema)}` : 'not in the first rows, from which the columns were inferred (pass --schema)';
+              throw new DatagenError('E_INPUT', `${label} line ${parsedLines[i]}: column '${key}' is ${why}`);
+            }
+          }
           const row: Row = {};
           for (const [name, decode] of decoders) row[name] = decode(obj[name] ?? null);
           rows[i] = row;
@@ -56,6 +66,7 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
         const batch = { schema, rows, offset };
         offset += parsed.length;
         parsed = [];
+        parsedLines = [];
         return batch;
       };
 
@@ -73,6 +84,7 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
           throw new DatagenError('E_INPUT', `${label} line ${lineNo}: expected a JSON object per line, got ${preview(line)}`);
         }
         parsed.push(value as Record<string, unknown>);
+        parsedLines.push(lineNo);
       };
 
       input.setEncoding('utf8');

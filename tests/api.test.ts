@@ -66,6 +66,12 @@ describe('NDJSON source', () => {
     expect(readFileSync(join(dir, 'b.ndjson'), 'utf8')).toBe(input);
   });
 
+  it('refuses a column the schema does not have, naming the line', async () => {
+    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ a: i })).join('\n') + '\n{"a":10,"b":1}\n';
+    const source = ndjsonSource({ input: Readable.from([lines]), batchSize: 4 });
+    await expect(collect(source)).rejects.toMatchObject({ code: 'E_INPUT', message: "stdin line 11: column 'b' is not in the first rows, from which the columns were inferred (pass --schema)" });
+  });
+
   it('names the broken line', async () => {
     const source = ndjsonSource({ input: Readable.from(['{"a":1}\n{"a":2}\n{"a":3,}\n']) });
     await expect(collect(source)).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(/^stdin line 3: not valid JSON/) });
