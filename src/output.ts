@@ -1,6 +1,8 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
 import { DatagenError } from './errors.js';
 
 /**
@@ -45,14 +47,15 @@ async function fileOutput(path: string): Promise<Output> {
     throw new DatagenError('E_OUTPUT', `cannot write ${path}: ${describeIoError(err)}`);
   }
   openTemps.add(temp);
-  const inner = streamOutput(stream);
+  // `.gz`: gzip on the way to the file (zstd needs Node >= 22.15, so it is not offered here).
+  const gzip = isGzipPath(path) ? createGzip() : undefined;
+  if (gzip) gzip.pipe(stream);
+  const inner = streamOutput(gzip ?? stream);
   return {
     write: inner.write,
     async close() {
-      await new Promise<void>((resolve, reject) => {
-        stream.once('error', reject);
-        stream.end(() => resolve());
-      });
+      (gzip ?? stream).end();
+      await finished(stream);
       try {
         renameSync(temp, path);
       } catch (err) {
@@ -63,6 +66,7 @@ async function fileOutput(path: string): Promise<Output> {
       }
     },
     abort() {
+      gzip?.destroy();
       stream.destroy();
       rmSync(temp, { force: true });
       openTemps.delete(temp);
@@ -123,4 +127,9 @@ export function ensureDir(dir: string): void {
   const parent = dirname(dir);
   if (parent !== dir) ensureDir(parent);
   mkdirSync(dir);
+}
+
+/** `out.csv.gz` is gzip-compressed CSV: the format is named by the extension before `.gz`. */
+export function isGzipPath(path: string): boolean {
+  return path.toLowerCase().endsWith('.gz');
 }

@@ -3,6 +3,7 @@ import { scenarios } from '../scenarios/index.js';
 import { sinks } from '../sinks/index.js';
 import { transforms } from '../transforms/index.js';
 import { DatagenError } from './errors.js';
+import { isGzipPath } from './output.js';
 import type { ScenarioDefinition, SinkFactory, TransformFactory } from './units.js';
 
 /**
@@ -40,11 +41,11 @@ export const listSinks = (): readonly SinkFactory[] => sinks as readonly SinkFac
 
 /** The sink that writes files with this path's extension (`out.csv` -> csv). */
 export function sinkForPath(path: string): SinkFactory {
-  const ext = extname(path).toLowerCase();
+  const ext = extname(isGzipPath(path) ? path.slice(0, -3) : path).toLowerCase();
   const sink = listSinks().find((s) => s.extensions.includes(ext));
   if (!sink) {
     const known = listSinks().flatMap((s) => s.extensions);
-    throw new DatagenError('E_OPTION', `cannot tell the format of ${JSON.stringify(path)} from its extension '${ext}' (known: ${known.join(', ')})`);
+    throw new DatagenError('E_OPTION', `cannot tell the format of ${JSON.stringify(path)} from its extension '${ext}' (known: ${known.join(', ')}, each optionally followed by .gz)`);
   }
   return sink;
 }
