@@ -2,7 +2,7 @@ import type { Schema } from 'apache-arrow';
 import { textEncoder } from '../src/codec.js';
 import { DatagenError } from '../src/errors.js';
 import { kindOf } from '../src/schema.js';
-import { writeText } from '../src/text-sink.js';
+import { fileOptions, writeText } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
 
 /**
@@ -20,7 +20,7 @@ export const csv = defineSink({
   examples: ['datagen pipe attendance --rows 1000 | datagen csv > attendance.csv', 'datagen pipe attendance | datagen csv --out data/attendance.csv --eol crlf'],
   extensions: ['.csv'],
   options: {
-    path: { type: 'string', flag: 'out', char: 'o', description: 'file to write (default: stdout); written under a temporary name, renamed when complete' },
+    ...fileOptions,
     header: { type: 'boolean', description: 'write a header row', default: true },
     delimiter: { type: 'string', description: 'field separator (one character)', default: ',' },
     eol: { type: 'string', description: 'line ending', default: 'lf', choices: ['lf', 'crlf'] },
@@ -38,7 +38,7 @@ export const csv = defineSink({
 
     return (batches) =>
       writeText(
-        o.path,
+        o,
         {
           header: o.header ? (schema: Schema) => schema.fields.map((f) => quote(f.name)).join(delimiter) + eol : undefined,
           formatter(schema) {

@@ -1,6 +1,6 @@
 import { jsonEncoder, TRUNCATE_LINE } from '../src/codec.js';
 import { kindOf } from '../src/schema.js';
-import { writeText } from '../src/text-sink.js';
+import { fileOptions, writeText } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
 
 /**
@@ -16,9 +16,9 @@ export const jsonl = defineSink({
   examples: ['datagen pipe attendance --rows 1000 | datagen noise | datagen jsonl --out noisy.jsonl', 'datagen generate attendance --rows 1000 --out attendance.ndjson'],
   extensions: ['.jsonl', '.ndjson'],
   options: {
-    path: { type: 'string', flag: 'out', char: 'o', description: 'file to write (default: stdout); written under a temporary name, renamed when complete' },
+    ...fileOptions,
   },
-  create: (o) => (batches) => writeText(o.path, { formatter: ndjsonFormatter }, batches),
+  create: (o) => (batches) => writeText(o, { formatter: ndjsonFormatter }, batches),
 });
 
 export function ndjsonFormatter(schema: import('apache-arrow').Schema) {

@@ -3,7 +3,7 @@ import { textEncoder } from '../src/codec.js';
 import { DatagenError } from '../src/errors.js';
 import { columnNames, kindOf, tableName, type Kind, type Value } from '../src/schema.js';
 import { MICROS_PER_DAY, civilFromDays, formatTimestamp } from '../src/temporal.js';
-import { writeText } from '../src/text-sink.js';
+import { fileOptions, writeText } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
 
 /**
@@ -45,7 +45,7 @@ export const log = defineSink({
   ],
   extensions: ['.log'],
   options: {
-    path: { type: 'string', flag: 'out', char: 'o', description: 'file to write (default: stdout); written under a temporary name, renamed when complete' },
+    ...fileOptions,
     template: {
       type: 'string',
       description: 'line template: {column}, {column:yyyy-MM-dd HH:mm:ss.SSS} for times, {column:-5} to pad, {{ }} for braces (default: "{ts} {level} {message}" for log-like schemas, else all columns)',
@@ -56,7 +56,7 @@ export const log = defineSink({
     if (o.template !== undefined) parseTemplate(o.template);
     return (batches) =>
       writeText(
-        o.path,
+        o,
         {
           formatter(schema) {
             const line = compileLine(schema, o.template);

@@ -29,11 +29,12 @@ export function removeOpenTemps(): void {
   openTemps.clear();
 }
 
-export async function openOutput(path: string | undefined): Promise<Output> {
-  return path === undefined || path === '-' ? streamOutput(process.stdout) : fileOutput(path);
+export async function openOutput(path: string | undefined, options: { overwrite?: boolean } = {}): Promise<Output> {
+  return path === undefined || path === '-' ? streamOutput(process.stdout) : fileOutput(path, options.overwrite ?? false);
 }
 
-async function fileOutput(path: string): Promise<Output> {
+async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
+  if (!overwrite && existsSync(path)) throw new DatagenError('E_OUTPUT', `${path} already exists (pass --overwrite to replace it)`);
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   let stream: WriteStream;
   try {

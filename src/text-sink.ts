@@ -14,8 +14,14 @@ export interface TextFormat {
   formatter(schema: Schema): (batch: Batch) => string;
 }
 
-export async function writeText(path: string | undefined, format: TextFormat, batches: AsyncIterable<Batch>): Promise<void> {
-  const out = await openOutput(path);
+/** Where every file sink writes: declared once, so `--out` and `--overwrite` read the same everywhere. */
+export const fileOptions = {
+  path: { type: 'string', flag: 'out', char: 'o', description: 'file to write (default: stdout); written under a temporary name, renamed when complete; .gz compresses' },
+  overwrite: { type: 'boolean', description: 'replace the file if it exists', default: false },
+} as const;
+
+export async function writeText(target: { path: string | undefined; overwrite?: boolean }, format: TextFormat, batches: AsyncIterable<Batch>): Promise<void> {
+  const out = await openOutput(target.path, { overwrite: target.overwrite });
   try {
     let schema: Schema | undefined;
     let format1: ((b: Batch) => string) | undefined;

@@ -201,3 +201,15 @@ describe('CLI: the anomaly toolkit with one shared ledger', () => {
     expect(r.stdout).toMatch(/^customer_360 +duplicate +\* +near_duplicate +0\.2% /m);
   });
 });
+
+describe('CLI: existing outputs', () => {
+  it('are not replaced without --overwrite', () => {
+    const r = sh(`${datagen} generate attendance --rows 10 --out a.csv -q && ${datagen} generate attendance --rows 20 --out a.csv -q`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('datagen: a.csv already exists (pass --overwrite to replace it) [E_OUTPUT]\n');
+    expect(readFileSync(join(r.cwd, 'a.csv'), 'utf8').trimEnd().split('\n').length).toBe(11);
+    const again = sh(`${datagen} generate attendance --rows 20 --out a.csv -q --overwrite && ${datagen} pipe attendance --rows 5 | ${datagen} csv --out a.csv --overwrite`, r.cwd);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(join(r.cwd, 'a.csv'), 'utf8').trimEnd().split('\n').length).toBe(6);
+  });
+});

@@ -12,7 +12,7 @@ export default class LedgerSummary extends DatagenCommand {
   ];
   static override args = { ledger: Args.string({ description: 'ledger file (JSON lines written with --ledger)', required: true }) };
   static override flags = {
-    markdown: Flags.string({ description: 'also write the summary as a Markdown report to this file' }),
+    markdown: Flags.string({ description: 'also write the summary as a Markdown report to this file (replaced if it exists)' }),
     json: Flags.boolean({ description: 'print JSON instead of a table' }),
   };
 
@@ -21,7 +21,7 @@ export default class LedgerSummary extends DatagenCommand {
     const summary = await summarizeLedger(args.ledger);
     process.stdout.write(flags.json ? JSON.stringify(summary, null, 2) + '\n' : renderSummaryText(summary));
     if (flags.markdown) {
-      const out = await openOutput(flags.markdown);
+      const out = await openOutput(flags.markdown, { overwrite: true }); // a report is rewritten on each run
       await out.write(renderSummaryMarkdown(summary, args.ledger));
       await out.close();
     }

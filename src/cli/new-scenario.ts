@@ -34,7 +34,7 @@ export default class NewScenario extends DatagenCommand {
       .replaceAll('{{name}}', args.name)
       .replaceAll('{{camel}}', camel)
       .replaceAll('{{schema}}', scenarioSchemaPath());
-    const out = await openOutput(path);
+    const out = await openOutput(path, { overwrite: true }); // existence was checked above (--force)
     await out.write(text);
     await out.close();
     process.stderr.write(`datagen: wrote ${path}; next: datagen ${flags.ts ? 'see the comment at the top of the file' : `generate ./${path.replace(/^\.\//, '')} --rows 1000 --out ${args.name}.csv`}\n`);

@@ -49,6 +49,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       out: Flags.string({ char: 'o', description: `file to write; the format follows the extension [default: ${def.name}.csv]` }),
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
       quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
+      overwrite: Flags.boolean({ description: 'replace the output file if it exists' }),
       ...stageFlags(def),
     };
 
@@ -58,7 +59,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       const out = (flags.out as string | undefined) ?? `${def.name}.csv`;
       const sink = flags.format ? findSink(flags.format as string) : sinkForPath(out);
       const started = performance.now();
-      const result = await run(source, ...stagesFrom(def, flags), sink({ path: out }), { ledger: flags.ledger as string | undefined });
+      const result = await run(source, ...stagesFrom(def, flags), sink({ path: out, overwrite: Boolean(flags.overwrite) } as never), { ledger: flags.ledger as string | undefined });
       if (!flags.quiet) {
         const seconds = (performance.now() - started) / 1000;
         process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to ${out} in ${seconds.toFixed(1)}s\n`);
