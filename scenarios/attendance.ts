@@ -1,5 +1,5 @@
 import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { checkDateRange, rateOption } from '../src/options.js';
 import { exponential, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { civilFromDays, daysFromCivil, formatDate, isoWeekday } from '../src/temporal.js';
@@ -67,7 +67,7 @@ export const attendance = defineScenario({
   plan(o, { rows, rng }) {
     const start = o.start;
     const end = o.end;
-    if (end < start) throw new DatagenError('E_OPTION', `attendance: end ${formatDate(end)} is before start ${formatDate(start)}`);
+    checkDateRange('attendance', start, end);
     const nDays = end - start + 1;
     const winter = new Set(o.winterMonths.map((m) => monthNumber(m)));
     const holidays = o.holidays.map(holiday);

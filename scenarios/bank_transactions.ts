@@ -1,9 +1,7 @@
-import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { checkDateRange, rateOption } from '../src/options.js';
 import { normal, Weighted } from '../src/random/distributions.js';
 import { uuid4 } from '../src/random/uuid.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
 import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
 
@@ -95,7 +93,7 @@ export const bankTransactions = defineScenario({
   },
 
   plan(o, { rows, rng }) {
-    if (o.end < o.start) throw new DatagenError('E_OPTION', `bank_transactions: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    checkDateRange('bank_transactions', o.start, o.end);
     const { pickCity, merchants: names } = india();
     const customers = customerPopulation(rng.fork('customers'), customerCount(o.customers, rows, 40), { homeCity: pickCity, spendSd: 0.35 });
     const order = rng.fork('merchants');

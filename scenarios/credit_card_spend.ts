@@ -1,8 +1,6 @@
-import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { checkDateRange, rateOption } from '../src/options.js';
 import { normal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
 import { paddedId } from '../sources/domain.js';
 import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
@@ -107,7 +105,7 @@ export const creditCardSpend = defineScenario({
   },
 
   plan(o, { rows, rng }) {
-    if (o.end < o.start) throw new DatagenError('E_OPTION', `credit_card_spend: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    checkDateRange('credit_card_spend', o.start, o.end);
     const { places, pickCity } = localeData();
     // Card holders, in customer order: id, home city, spend level, then cards (ids and networks).
     const nCustomers = customerCount(o.customers, rows, 50);

@@ -1,8 +1,7 @@
-import { DatagenError } from '../src/errors.js';
+import { checkDateRange } from '../src/options.js';
 import { normal, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
 import type { Rng } from '../src/random/rng.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { formatDate } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
 import { cityPicker, countryFaker, customerId, once } from '../sources/transactions.js';
 
@@ -97,7 +96,7 @@ export const customer360 = defineScenario({
   },
 
   plan(o, { rows }) {
-    if (o.end < o.start) throw new DatagenError('E_OPTION', `customer_360: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    checkDateRange('customer_360', o.start, o.end);
     const span = o.end - o.start + 1;
     const grown = Math.expm1(GROWTH * span);
     const { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity } = localeData();

@@ -1,9 +1,9 @@
 import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { checkDateRange, rateOption } from '../src/options.js';
 import { Zipf } from '../src/random/distributions.js';
 import { combine, uniformAt } from '../src/random/hash.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { civilFromDays, daysFromCivil, daysInMonth, formatDate } from '../src/temporal.js';
+import { civilFromDays, daysFromCivil, daysInMonth } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
 
 /**
@@ -83,7 +83,7 @@ export const loanRepayments = defineScenario({
   },
 
   plan(o, { rows, rng }) {
-    if (o.end < o.start) throw new DatagenError('E_OPTION', `loan_repayments: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    checkDateRange('loan_repayments', o.start, o.end);
     const tenureKey = rng.fork('tenure').key;
     const tenure = (loan: number) => TENURES[Math.floor(uniformAt(tenureKey, loan) * TENURES.length)]!;
 

@@ -1,7 +1,7 @@
-import { DatagenError } from '../src/errors.js';
+import { checkDateRange } from '../src/options.js';
 import { Weighted, Zipf } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
-import { MICROS_PER_DAY, formatDate } from '../src/temporal.js';
+import { MICROS_PER_DAY } from '../src/temporal.js';
 import { defineScenario } from '../src/units.js';
 import { missing } from '../transforms/missing.js';
 
@@ -73,7 +73,7 @@ export const loans = defineScenario({
   defaultStages: () => [missing({ rates: Object.entries(LOANS_MISSING).map(([c, r]) => `${c}=${r}`), seed: 17 })],
 
   plan(o, { rows }) {
-    if (o.end < o.start) throw new DatagenError('E_OPTION', `loans: end ${formatDate(o.end)} is before start ${formatDate(o.start)}`);
+    checkDateRange('loans', o.start, o.end);
     const customers = new Zipf(o.customers ?? Math.max(1, Math.ceil(rows / 3)), 0.9);
     const statuses = new Weighted(STATUSES, [0.3, 0.3, 0.2, 0.2]);
     const products = new Weighted(PRODUCTS, [0.3, 0.5, 0.2]);

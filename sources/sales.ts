@@ -1,4 +1,5 @@
 import { DatagenError } from '../src/errors.js';
+import { checkDateRange } from '../src/options.js';
 import { logNormal, poisson } from '../src/random/distributions.js';
 import type { Row, Value } from '../src/schema.js';
 import { civilFromDays, formatDate, isoWeekday } from '../src/temporal.js';
@@ -68,7 +69,7 @@ export function sales(params: SalesParams, ctx: PlanContext): Sales {
   const owner = params.owner ?? 'sales';
   const start = checkInteger(owner, 'startDay', params.startDay, -1e8);
   const end = checkInteger(owner, 'endDay', params.endDay, -1e8);
-  if (end < start) throw new DatagenError('E_OPTION', `${owner}: end ${formatDate(end)} is before start ${formatDate(start)}`);
+  checkDateRange(owner, start, end);
   const nDays = end - start + 1;
   const weekday = normalised(owner, 'weekdayFactors', params.weekdayFactors ?? DEFAULT_WEEKDAY_FACTORS, 7);
   const month = normalised(owner, 'monthFactors', params.monthFactors ?? DEFAULT_MONTH_FACTORS, 12);

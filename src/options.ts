@@ -1,5 +1,5 @@
 import { DatagenError } from './errors.js';
-import { parseDate } from './temporal.js';
+import { formatDate, parseDate } from './temporal.js';
 
 /**
  * Every unit declares its options once, as data. The same declaration validates options in
@@ -122,4 +122,9 @@ export function parseWeightedKinds<K extends string>(owner: string, items: reado
     out.set(name as K, weight);
   }
   return out;
+}
+
+/** A `start`/`end` pair of date options (day numbers): the end may not come before the start. */
+export function checkDateRange(owner: string, start: number, end: number): void {
+  if (end < start) throw new DatagenError('E_OPTION', `${owner}: end ${formatDate(end)} is before start ${formatDate(start)}`);
 }
