@@ -109,16 +109,18 @@ export async function run(source: Source, ...rest: Array<Transform | Sink | RunO
   return result;
 }
 
-/** Run source and transforms and return the rows (for tests and small data). */
-export async function collect(source: Source, ...transforms: Array<Transform | RunOptions>): Promise<Row[]> {
-  const options = transforms.length > 0 && !('kind' in transforms[transforms.length - 1]!) ? (transforms.pop() as RunOptions) : {};
-  const ledger = typeof options.ledger === 'string' ? fileLedger(options.ledger) : (options.ledger ?? nullLedger);
+/** Run source and transforms and return the rows (for tests and small data): run() into memory. */
+export async function collect(source: Source, ...rest: Array<Transform | RunOptions>): Promise<Row[]> {
+  const options = rest.length > 0 && !('kind' in rest[rest.length - 1]!) ? (rest.pop() as RunOptions) : {};
   const rows: Row[] = [];
-  try {
-    for await (const b of applyTransforms(source, transforms as Transform[], { ledger })) for (const r of b.rows) rows.push(r);
-  } finally {
-    ledger.close();
-  }
+  const memory: Sink = {
+    kind: 'sink',
+    name: 'rows',
+    async write(batches) {
+      for await (const b of batches) for (const r of b.rows) rows.push(r);
+    },
+  };
+  await run(source, ...(rest as Transform[]), memory, options);
   return rows;
 }
 
