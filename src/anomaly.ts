@@ -69,7 +69,7 @@ export function cellStage(
     const scales = fields.map((f) => (f.type as { scale?: number }).scale ?? 0);
     const root = Rng.seeded(opts.seed).fork('stage', stage);
     const when = opts.when ? parseCondition(opts.when, schema, stage) : undefined;
-    const keys = keyColumns(schema);
+    const keyOf = keyRecorder(schema);
     const recording = ctx.ledger !== nullLedger;
     const table = tableName(schema);
     const picks = columns.map((column, c) => blockPicker(root.fork(column, 'picks'), rates[c]!));
@@ -100,8 +100,8 @@ export function cellStage(
         if (!change || change.after === value) continue;
         if (!pick.formulas && startsFormula(change.after) && !startsFormula(value)) continue;
         // The key is read before the row's first change, so it is the row's original key.
-        if (recording && keys.length > 0 && keyRow !== i) {
-          key = keyOf(batch.schema, keys, row);
+        if (recording && keyOf && keyRow !== i) {
+          key = keyOf(row);
           keyRow = i;
         }
         row[column] = change.after;
@@ -150,13 +150,21 @@ class Cell implements CellContext {
   }
 }
 
-function keyOf(schema: Schema, keys: string[], row: Row): Record<string, JsonValue> {
-  const key: Record<string, JsonValue> = {};
-  for (const k of keys) {
+/**
+ * How a row's key is written in the ledger: the key columns and their JSON values. Made once
+ * per schema; `undefined` when there is no key to record.
+ */
+export function keyRecorder(schema: Schema, keys: readonly string[] = keyColumns(schema)): ((row: Row) => Record<string, JsonValue>) | undefined {
+  if (keys.length === 0) return undefined;
+  const cols = keys.map((k) => {
     const f = schema.fields.find((x) => x.name === k)!;
-    key[k] = toJsonValue(kindOf(f.type), row[k] ?? null);
-  }
-  return key;
+    return [k, kindOf(f.type), (f.type as { scale?: number }).scale ?? 0] as const;
+  });
+  return (row) => {
+    const key: Record<string, JsonValue> = {};
+    for (const [k, kind, scale] of cols) key[k] = toJsonValue(kind, row[k] ?? null, scale);
+    return key;
+  };
 }
 
 /** Default column choice of most stages: every column that is not part of the key. */

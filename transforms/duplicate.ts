@@ -1,9 +1,8 @@
 import type { Field, Schema } from 'apache-arrow';
-import { startsFormula, stageOptions } from '../src/anomaly.js';
-import { toJsonValue } from '../src/codec.js';
+import { keyRecorder, startsFormula, stageOptions } from '../src/anomaly.js';
 import { parseCondition, type RowTest } from '../src/condition.js';
 import { DatagenError } from '../src/errors.js';
-import { nullLedger, type JsonValue, type Ledger } from '../src/ledger.js';
+import { nullLedger, type Ledger } from '../src/ledger.js';
 import { rateOption } from '../src/options.js';
 import { blockPicker, forEachPick } from '../src/random/picks.js';
 import { Rng } from '../src/random/rng.js';
@@ -126,15 +125,7 @@ function openDuplicate(schema: Schema, ledger: Ledger, o: Opts): StageFn {
   const picks = blockPicker(root.fork('picks'), o.rate);
   const fresh = freshKeyMaker(root.fork('fresh_key'));
   const recording = ledger !== nullLedger;
-  const keyJson = keys.map((k) => {
-    const f = fields.get(k)!;
-    return [k, kindOf(f.type), (f.type as { scale?: number }).scale ?? 0] as const;
-  });
-  const keyOf = (row: Row): Record<string, JsonValue> => {
-    const key: Record<string, JsonValue> = {};
-    for (const [k, kind, scale] of keyJson) key[k] = toJsonValue(kind, row[k] ?? null, scale);
-    return key;
-  };
+  const keyOf = keyRecorder(schema, keys);
   const keepDonors = o.kinds.includes('key');
   /** Copies of the last DONORS input rows of earlier batches (later stages change theirs in place). */
   const recent: Array<{ index: number; row: Row }> = [];
@@ -147,7 +138,7 @@ function openDuplicate(schema: Schema, ledger: Ledger, o: Opts): StageFn {
       stage,
       table,
       row: index,
-      ...(keys.length > 0 ? { key: keyOf(d.row) } : {}),
+      ...(keyOf ? { key: keyOf(d.row) } : {}),
       column: '*',
       kind: LEDGER_KIND[d.kind],
       before: d.original,

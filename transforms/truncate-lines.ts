@@ -1,11 +1,11 @@
-import { stageOptions } from '../src/anomaly.js';
-import { toJsonValue, TRUNCATE_LINE } from '../src/codec.js';
+import { keyRecorder, stageOptions } from '../src/anomaly.js';
+import { TRUNCATE_LINE } from '../src/codec.js';
 import { parseCondition } from '../src/condition.js';
-import { nullLedger, type JsonValue } from '../src/ledger.js';
+import { nullLedger } from '../src/ledger.js';
 import { rateOption } from '../src/options.js';
 import { blockPicker, forEachPick } from '../src/random/picks.js';
 import { Rng } from '../src/random/rng.js';
-import { keyColumns, kindOf, tableName } from '../src/schema.js';
+import { tableName } from '../src/schema.js';
 import { defineTransform } from '../src/units.js';
 
 /**
@@ -29,8 +29,7 @@ export const truncateLines = defineTransform({
     const root = Rng.seeded(o.seed).fork('stage', 'truncate-lines');
     const picks = blockPicker(root.fork('rows'), o.rate);
     const when = o.when ? parseCondition(o.when, schema, 'truncate-lines') : undefined;
-    const keys = keyColumns(schema);
-    const kinds = new Map(schema.fields.map((f) => [f.name, kindOf(f.type)]));
+    const keyOf = keyRecorder(schema);
     const table = tableName(schema);
     return (batch) => {
       forEachPick(picks, batch.offset, batch.offset + batch.rows.length, (index) => {
@@ -40,9 +39,7 @@ export const truncateLines = defineTransform({
         const keep = Math.round(root.fork(index).between(0.1, 0.9) * 1000) / 1000;
         (row as { [TRUNCATE_LINE]?: number })[TRUNCATE_LINE] = keep;
         if (ctx.ledger === nullLedger) return;
-        const key: Record<string, JsonValue> = {};
-        for (const k of keys) key[k] = toJsonValue(kinds.get(k)!, row[k] ?? null);
-        ctx.ledger.record({ stage: 'truncate-lines', table, row: index, ...(keys.length ? { key } : {}), column: '*', kind: 'truncated_line', before: null, after: keep });
+        ctx.ledger.record({ stage: 'truncate-lines', table, row: index, ...(keyOf ? { key: keyOf(row) } : {}), column: '*', kind: 'truncated_line', before: null, after: keep });
       });
       return batch;
     };
