@@ -14,7 +14,7 @@ import { DatagenError } from './errors.js';
  */
 export interface Output {
   /** Resolves when the bytes are accepted (waits for 'drain' when the consumer is slow). */
-  write(text: string): Promise<void>;
+  write(chunk: string | Uint8Array): Promise<void>;
   /** Finish: flush, and for files rename the temporary file into place. */
   close(): Promise<void>;
   /** Give up: for files, remove the temporary file. */
@@ -82,9 +82,9 @@ function streamOutput(stream: Writable): Output {
   };
   stream.on('error', onError);
   return {
-    write(text) {
+    write(chunk) {
       if (failure) return Promise.reject(failure);
-      if (stream.write(text)) return Promise.resolve();
+      if (stream.write(chunk)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const done = (err?: Error) => {
           stream.off('drain', done);
