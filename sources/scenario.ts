@@ -73,7 +73,8 @@ export function scenario(nameOrDefinition: string | ScenarioDefinition, options:
           }
         }
       }
-      if (pending.length > 0) yield { schema: def.schema, rows: pending, offset: pendingOffset };
+      // An empty table still hands on one (empty) batch, so sinks can write its header or schema.
+      if (pending.length > 0 || from === to) yield { schema: def.schema, rows: pending, offset: pendingOffset };
     },
   };
 }

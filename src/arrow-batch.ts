@@ -1,0 +1,244 @@
+import { AsyncByteQueue, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, type Data, type DataType, type Decimal, type Field, type Schema } from 'apache-arrow';
+import { DatagenError } from './errors.js';
+import { kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
+import type { Batch } from './stage.js';
+
+/**
+ * Rows <-> Arrow record batches, column by column into typed arrays.
+ *
+ * apache-arrow's builders measured about 5x slower than filling the buffers directly, and
+ * their Timestamp builder goes through milliseconds (losing microseconds). Here each column
+ * is one loop over the rows that writes the value buffer and, only when there are nulls, the
+ * validity bitmap. 64-bit and 128-bit integers are written as 32-bit words from the number's
+ * high and low halves, which is exact for every safe integer and avoids a BigInt per value.
+ */
+
+const TWO_32 = 4294967296;
+
+/** The schema a batch must have to become Arrow: the same fields, nothing else. */
+export function toRecordBatch(batch: Batch): RecordBatch {
+  const { schema, rows } = batch;
+  const table = tableName(schema);
+  const children = schema.fields.map((field) => columnData(field, rows, batch.offset, table));
+  const struct = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
+  return new RecordBatch(schema, struct);
+}
+
+function columnData(field: Field, rows: readonly Row[], offset: number, table: string): Data {
+  const n = rows.length;
+  const name = field.name;
+  const kind = kindOf(field.type);
+  let nullCount = 0;
+  let bitmap: Uint8Array | undefined;
+  const markNull = (r: number) => {
+    if (!bitmap) bitmap = new Uint8Array((n + 7) >> 3).fill(0xff);
+    bitmap[r >> 3]! &= ~(1 << (r & 7));
+    nullCount++;
+  };
+  const bad = (r: number, v: Value): never => {
+    throw new DatagenError(
+      'E_INPUT',
+      `${table}: row ${offset + r} column ${name} is ${kind} but holds ${JSON.stringify(v)}; ` +
+        'a malformed value fits only a text format (csv, jsonl)',
+    );
+  };
+  const type = field.type as DataType;
+
+  switch (kind) {
+    case 'string': {
+      // Offsets are counted in characters while the column is joined; if the bytes then
+      // outnumber the characters some text was not ASCII, and the offsets are redone in bytes.
+      const offsets = new Int32Array(n + 1);
+      let joined = '';
+      for (let r = 0; r < n; r++) {
+        offsets[r] = joined.length;
+        const v = rows[r]![name];
+        if (typeof v === 'string') joined += v;
+        else if (v === null || v === undefined) markNull(r);
+        else joined += String(v);
+      }
+      offsets[n] = joined.length;
+      let bytes: Uint8Array = Buffer.from(joined, 'utf8');
+      if (bytes.length !== joined.length) bytes = utf8Offsets(rows, name, offsets, bytes.length);
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data: bytes } as never);
+    }
+    case 'bool': {
+      const bits = new Uint8Array((n + 7) >> 3);
+      for (let r = 0; r < n; r++) {
+        const v = rows[r]![name];
+        if (v === null || v === undefined) markNull(r);
+        else if (v === true) bits[r >> 3]! |= 1 << (r & 7);
+        else if (v !== false) bad(r, v);
+      }
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: bits } as never);
+    }
+    case 'float': {
+      const values = new Float64Array(n);
+      for (let r = 0; r < n; r++) {
+        const v = rows[r]![name];
+        if (typeof v === 'number') values[r] = v;
+        else if (v === null || v === undefined) markNull(r);
+        else bad(r, v);
+      }
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: values } as never);
+    }
+    case 'int':
+    case 'date':
+    case 'time':
+    case 'timestamp': {
+      const wide = kind === 'timestamp' || (type as { bitWidth?: number }).bitWidth === 64;
+      const words = new Int32Array(wide ? 2 * n : n);
+      for (let r = 0; r < n; r++) {
+        const v = rows[r]![name];
+        if (typeof v === 'number' && Number.isSafeInteger(v)) {
+          if (wide) {
+            const hi = Math.floor(v / TWO_32);
+            words[2 * r] = v - hi * TWO_32; // low word, unsigned; Int32Array wraps it
+            words[2 * r + 1] = hi;
+          } else if (v >= -2147483648 && v <= 2147483647) words[r] = v;
+          else bad(r, v);
+        } else if (v === null || v === undefined) markNull(r);
+        else bad(r, v);
+      }
+      const data = wide ? new BigInt64Array(words.buffer) : words;
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data } as never);
+    }
+    case 'decimal': {
+      const { scale, precision } = type as Decimal;
+      const unit = 10 ** scale;
+      const limit = 10 ** precision;
+      const words = new Uint32Array(4 * n);
+      for (let r = 0; r < n; r++) {
+        const v = rows[r]![name];
+        if (typeof v === 'number') {
+          // The same rounding as the CSV/JSON text (codec.decimalText), so every format agrees.
+          const unscaled = Math.round(v * unit);
+          if (!Number.isSafeInteger(unscaled) || Math.abs(unscaled) >= limit) bad(r, v);
+          const hi = Math.floor(unscaled / TWO_32);
+          const sign = hi < 0 ? 0xffffffff : 0;
+          words[4 * r] = unscaled - hi * TWO_32;
+          words[4 * r + 1] = hi >>> 0;
+          words[4 * r + 2] = sign;
+          words[4 * r + 3] = sign;
+        } else if (v === null || v === undefined) markNull(r);
+        else bad(r, v);
+      }
+      return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: words } as never);
+    }
+  }
+}
+
+/** Encode a column that holds non-ASCII text string by string, rewriting `offsets` in bytes. */
+function utf8Offsets(rows: readonly Row[], name: string, offsets: Int32Array, size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  const encoder = new TextEncoder();
+  let at = 0;
+  for (let r = 0; r < rows.length; r++) {
+    offsets[r] = at;
+    const v = rows[r]![name];
+    if (v !== null && v !== undefined) at += encoder.encodeInto(typeof v === 'string' ? v : String(v), bytes.subarray(at)).written;
+  }
+  offsets[rows.length] = at;
+  return bytes;
+}
+
+/** Rows of an Arrow record batch, as the engine holds them (see schema.ts for each kind). */
+export function fromRecordBatch(rb: RecordBatch, offset = 0): Batch {
+  const schema = rb.schema as Schema;
+  const n = rb.numRows;
+  const rows: Row[] = new Array(n);
+  for (let r = 0; r < n; r++) rows[r] = {};
+  schema.fields.forEach((field, i) => {
+    const column = rb.getChildAt(i)!;
+    let at = 0;
+    for (const data of column.data) {
+      readColumn(field.name, kindOf(field.type), data as Data, rows, at);
+      at += data.length;
+    }
+  });
+  return { schema, rows, offset };
+}
+
+function readColumn(name: string, kind: Kind, data: Data, rows: Row[], at: number): void {
+  const n = data.length;
+  const o = data.offset;
+  const valid = data.nullCount > 0 ? data.nullBitmap : undefined;
+  const isNull = (i: number) => valid !== undefined && (valid[(o + i) >> 3]! & (1 << ((o + i) & 7))) === 0;
+  const set = (i: number, v: Value) => {
+    rows[at + i]![name] = isNull(i) ? null : v;
+  };
+  const values = data.values as ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
+  switch (kind) {
+    case 'string': {
+      const offsets = data.valueOffsets as Int32Array;
+      const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+      for (let i = 0; i < n; i++) set(i, bytes.toString('utf8', offsets[o + i]!, offsets[o + i + 1]!));
+      return;
+    }
+    case 'bool':
+      for (let i = 0; i < n; i++) set(i, (values[(o + i) >> 3]! & (1 << ((o + i) & 7))) !== 0);
+      return;
+    case 'float':
+      for (let i = 0; i < n; i++) set(i, values[o + i]!);
+      return;
+    case 'decimal': {
+      const words = new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
+      const unit = 10 ** (data.type as Decimal).scale;
+      for (let i = 0; i < n; i++) {
+        const w = 4 * (o + i);
+        // Values here come from safe integers, so the two low words hold them exactly.
+        set(i, ((words[w + 1]! | 0) * TWO_32 + words[w]!) / unit);
+      }
+      return;
+    }
+    default: {
+      if (values.byteLength === 8 * (values as { length: number }).length) {
+        const words = new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
+        for (let i = 0; i < n; i++) set(i, words[2 * (o + i) + 1]! * TWO_32 + (words[2 * (o + i)]! >>> 0));
+      } else for (let i = 0; i < n; i++) set(i, values[o + i]!);
+    }
+  }
+}
+
+/**
+ * Arrow IPC bytes, batch by batch, from apache-arrow's writers: the writer's output queue is
+ * replaced by one that hands each chunk to us as it is written, so bytes can go to a file or
+ * pipe with backpressure instead of piling up in the writer.
+ */
+export class IpcEncoder {
+  private readonly chunks: Uint8Array[] = [];
+  private started = false;
+  private readonly writer: RecordBatchStreamWriter | RecordBatchFileWriter;
+
+  constructor(format: 'stream' | 'file') {
+    const chunks = this.chunks;
+    const sink = new (class extends AsyncByteQueue {
+      override write(value: Uint8Array) {
+        if (value.byteLength > 0) chunks.push(value);
+      }
+    })();
+    this.writer = format === 'file' ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
+    this.writer.reset(sink as never);
+  }
+
+  /** The bytes of one batch (the first call also carries the schema message). */
+  encode(batch: Batch): Uint8Array {
+    this.writer.write(toRecordBatch(batch));
+    this.started = true;
+    return this.take();
+  }
+
+  /** The closing bytes (end-of-stream marker, or the file footer). */
+  finish(schema?: Schema): Uint8Array {
+    // A table with no rows still states its schema.
+    if (!this.started && schema) this.writer.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 0, nullCount: 0, children: schema.fields.map((f) => makeData({ type: f.type, length: 0 } as never)) })));
+    this.writer.finish();
+    return this.take();
+  }
+
+  private take(): Uint8Array {
+    const out = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks.length = 0;
+    return out;
+  }
+}
