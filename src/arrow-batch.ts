@@ -1,4 +1,4 @@
-import { AsyncByteQueue, makeData, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, type Data, type DataType, type Decimal, type Field, type Schema } from 'apache-arrow';
+import { AsyncByteQueue, DateUnit, makeData, Type, type Date_ as DateType, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, type Data, type DataType, type Decimal, type Field, type Schema } from 'apache-arrow';
 import { DatagenError } from './errors.js';
 import { kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
 import type { Batch } from './stage.js';
@@ -86,10 +86,12 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
     case 'date':
     case 'time':
     case 'timestamp': {
-      const wide = kind === 'timestamp' || (type as { bitWidth?: number }).bitWidth === 64;
+      const wide = isWide(type);
+      const scale = unitScale(type);
       const words = new Int32Array(wide ? 2 * n : n);
       for (let r = 0; r < n; r++) {
-        const v = rows[r]![name];
+        let v = rows[r]![name];
+        if (scale !== 1 && typeof v === 'number') v = scale > 1 ? v * scale : Math.floor(v * scale);
         if (typeof v === 'number' && Number.isSafeInteger(v)) {
           if (wide) {
             const hi = Math.floor(v / TWO_32);
@@ -125,6 +127,32 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
       }
       return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: words } as never);
     }
+  }
+}
+
+/** 64-bit storage: int64, timestamps, Time64 and millisecond dates. */
+function isWide(type: DataType): boolean {
+  if (type.typeId === Type.Timestamp) return true;
+  if (type.typeId === Type.Date) return (type as DateType).unit === DateUnit.MILLISECOND;
+  return (type as { bitWidth?: number }).bitWidth === 64;
+}
+
+/**
+ * Stored value = engine value x scale. The engine holds days, seconds of the day and
+ * microseconds (schema.ts); other Arrow units (Parquet has no seconds TIME, other tools send
+ * milliseconds) are converted on the way in and out.
+ */
+function unitScale(type: DataType): number {
+  const unit = (type as { unit?: number }).unit;
+  switch (type.typeId) {
+    case Type.Date:
+      return unit === DateUnit.MILLISECOND ? 86_400_000 : 1;
+    case Type.Time:
+      return [1, 1e3, 1e6, 1e9][unit ?? 0]!;
+    case Type.Timestamp:
+      return [1e-6, 1e-3, 1, 1e3][unit ?? 2]!;
+    default:
+      return 1;
   }
 }
 
@@ -192,10 +220,12 @@ function readColumn(name: string, kind: Kind, data: Data, rows: Row[], at: numbe
       return;
     }
     default: {
-      if (values.byteLength === 8 * (values as { length: number }).length) {
+      const scale = unitScale(data.type);
+      const toEngine = scale === 1 ? (x: number) => x : scale > 1 ? (x: number) => Math.floor(x / scale) : (x: number) => x / scale;
+      if (isWide(data.type)) {
         const words = new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
-        for (let i = 0; i < n; i++) set(i, words[2 * (o + i) + 1]! * TWO_32 + (words[2 * (o + i)]! >>> 0));
-      } else for (let i = 0; i < n; i++) set(i, values[o + i]!);
+        for (let i = 0; i < n; i++) set(i, toEngine(words[2 * (o + i) + 1]! * TWO_32 + (words[2 * (o + i)]! >>> 0)));
+      } else for (let i = 0; i < n; i++) set(i, toEngine(values[o + i]!));
     }
   }
 }

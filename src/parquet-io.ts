@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { RecordBatchStreamWriter, tableFromIPC, Type, type Schema } from 'apache-arrow';
+import { Field, RecordBatchStreamWriter, Schema, tableFromIPC, TimeMillisecond, Type } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm';
 import { fromRecordBatch, toRecordBatch } from './arrow-batch.js';
 import { DatagenError } from './errors.js';
@@ -102,8 +102,23 @@ function writerProperties(pw: typeof ParquetWasm, schema: Schema, o: ParquetWrit
   return builder.build();
 }
 
+/**
+ * Parquet has no TIME in seconds (arrow-rs would write a bare INT32), so time columns go in as
+ * milliseconds, Parquet's TIME(MILLIS); the rest of the schema is written as declared.
+ */
+const parquetSchemas = new WeakMap<Schema, Schema>();
+function parquetSchema(schema: Schema): Schema {
+  let out = parquetSchemas.get(schema);
+  if (!out) {
+    const fields = schema.fields.map((f) => (f.type.typeId === Type.Time ? new Field(f.name, new TimeMillisecond(), f.nullable, f.metadata) : f));
+    out = new Schema(fields, schema.metadata);
+    parquetSchemas.set(schema, out);
+  }
+  return out;
+}
+
 function toWasmBatch(pw: typeof ParquetWasm, batch: Batch): ParquetWasm.RecordBatch {
-  const ipc = RecordBatchStreamWriter.writeAll([toRecordBatch(batch)]).toUint8Array(true);
+  const ipc = RecordBatchStreamWriter.writeAll([toRecordBatch({ ...batch, schema: parquetSchema(batch.schema) })]).toUint8Array(true);
   const table = pw.Table.fromIPCStream(ipc);
   try {
     return table.recordBatch(0)!;

@@ -1,5 +1,6 @@
 import { Args, Flags, type Command } from '@oclif/core';
 import { engineOptions, scenario } from '../../sources/scenario.js';
+import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../pipeline.js';
 import { DatagenError } from '../errors.js';
@@ -70,15 +71,20 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
 
 export function pipeCommand(def: ScenarioDefinition): Command.Class {
   return class extends DatagenCommand {
-    static override summary = `Stream ${def.name} rows to stdout as NDJSON: ${def.summary}`;
+    static override summary = `Stream ${def.name} rows to stdout as NDJSON (or Arrow IPC with --ipc): ${def.summary}`;
     static override description = def.description;
     static override aliases = (def.aliases ?? []).map((a) => `pipe:${a}`);
     static override examples = def.examples.filter((e) => e.includes('pipe')).map((e) => `$ ${e}`);
-    static override flags = { ...engineFlags(def), ...flagsFor(def.options), ...stageFlags(def) };
+    static override flags = {
+      ...engineFlags(def),
+      ...flagsFor(def.options),
+      ...stageFlags(def),
+      ipc: Flags.boolean({ description: 'write an Arrow IPC stream (exact types: decimals, dates, timestamps) instead of NDJSON' }),
+    };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
-      await run(sourceFrom(def, flags), ...stagesFrom(def, flags), jsonl(), { ledger: flags.ledger as string | undefined });
+      await run(sourceFrom(def, flags), ...stagesFrom(def, flags), flags.ipc ? arrow() : jsonl(), { ledger: flags.ledger as string | undefined });
     }
   };
 }

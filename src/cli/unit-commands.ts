@@ -1,4 +1,5 @@
 import { Flags, type Command } from '@oclif/core';
+import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../pipeline.js';
 import type { SinkFactory, TransformFactory } from '../units.js';
@@ -7,8 +8,9 @@ import { flagsFor, optionsFromFlags } from './flags.js';
 import { inputFlags, stdinSource } from './input.js';
 
 /**
- * One command per transform and per sink, made from the unit's declaration: NDJSON rows in on
- * stdin; a transform writes NDJSON rows to stdout, a sink writes its format.
+ * One command per transform and per sink, made from the unit's declaration: rows in on stdin
+ * (NDJSON or Arrow IPC, detected); a transform writes rows to stdout in the format it read
+ * (or as --ipc says), a sink writes its format.
  */
 export function transformCommand(unit: TransformFactory): Command.Class {
   return class extends DatagenCommand {
@@ -19,12 +21,15 @@ export function transformCommand(unit: TransformFactory): Command.Class {
       ...flagsFor(unit.options),
       ledger: Flags.string({ description: 'append a JSON line per change to this file (the answer key)' }),
       ...inputFlags,
+      ipc: Flags.boolean({ allowNo: true, description: 'write Arrow IPC (typed) instead of NDJSON to stdout [default: the format read from stdin]' }),
     };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const transform = unit(optionsFromFlags(unit.options, flags) as never); // options checked before any input is read
-      await run(stdinSource(unit.name, flags as { schema?: string; table?: string }), transform, jsonl(), { ledger: flags.ledger as string | undefined });
+      const { source, format } = await stdinSource(unit.name, flags as { schema?: string; table?: string });
+      const ipc = (flags.ipc as boolean | undefined) ?? format === 'arrow';
+      await run(source, transform, ipc ? arrow() : jsonl(), { ledger: flags.ledger as string | undefined });
     }
   };
 }
@@ -40,7 +45,7 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const sink = unit(optionsFromFlags(unit.options, flags) as never);
-      await run(stdinSource(unit.name, flags as { schema?: string; table?: string }), sink);
+      await run((await stdinSource(unit.name, flags as { schema?: string; table?: string })).source, sink);
     }
   };
 }
