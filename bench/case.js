@@ -15,10 +15,9 @@ import { scenario } from '../dist/sources/scenario.js';
 import { ndjsonSource } from '../dist/sources/ndjson.js';
 import { run } from '../dist/src/pipeline.js';
 import { csv } from '../dist/sinks/csv.js';
-import { jsonl } from '../dist/sinks/jsonl.js';
 import { noise } from '../dist/transforms/noise.js';
 import { missing } from '../dist/transforms/missing.js';
-import { findTransform } from '../dist/src/registry.js';
+import { findSink, findTransform } from '../dist/src/registry.js';
 import { kindOf } from '../dist/src/schema.js';
 import { jsonDecoder } from '../dist/src/codec.js';
 import { formatDate, formatTime } from '../dist/src/temporal.js';
@@ -33,7 +32,7 @@ const cases = {
     const transforms = stages === true
       ? [noise({ rate: 0.01 }), missing({ rate: 0.02, columns: ['check_in', 'check_out'] })]
       : (stages ?? []).map(([name, options]) => findTransform(name)(options));
-    const sink = format === 'csv' ? csv({ path: out }) : jsonl({ path: out });
+    const sink = findSink(format === 'ndjson' ? 'jsonl' : format)({ path: out });
     return timed(async () => (await run(source(), ...transforms, sink)).rows, out);
   },
 

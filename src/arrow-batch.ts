@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import { AsyncByteQueue, DateUnit, makeData, Type, type Date_ as DateType, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, type Data, type DataType, type Decimal, type Field, type Schema } from 'apache-arrow';
 import { DatagenError } from './errors.js';
 import { kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
@@ -19,13 +20,14 @@ const TWO_32 = 4294967296;
 export function toRecordBatch(batch: Batch): RecordBatch {
   const { schema, rows } = batch;
   const table = tableName(schema);
-  const children = schema.fields.map((field) => columnData(field, rows, batch.offset, table));
+  const columns = columnsOf(schema)(rows);
+  const children = schema.fields.map((field, c) => columnData(field, columns[c]!, batch.offset, table));
   const struct = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
   return new RecordBatch(schema, struct);
 }
 
-function columnData(field: Field, rows: readonly Row[], offset: number, table: string): Data {
-  const n = rows.length;
+function columnData(field: Field, column: readonly Value[], offset: number, table: string): Data {
+  const n = column.length;
   const name = field.name;
   const kind = kindOf(field.type);
   let nullCount = 0;
@@ -52,20 +54,20 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
       let joined = '';
       for (let r = 0; r < n; r++) {
         offsets[r] = joined.length;
-        const v = rows[r]![name];
+        const v = column[r];
         if (typeof v === 'string') joined += v;
         else if (v === null || v === undefined) markNull(r);
         else joined += String(v);
       }
       offsets[n] = joined.length;
       let bytes: Uint8Array = Buffer.from(joined, 'utf8');
-      if (bytes.length !== joined.length) bytes = utf8Offsets(rows, name, offsets, bytes.length);
+      if (bytes.length !== joined.length) bytes = utf8Offsets(column, offsets, bytes.length);
       return makeData({ type, length: n, nullCount, nullBitmap: bitmap, valueOffsets: offsets, data: bytes } as never);
     }
     case 'bool': {
       const bits = new Uint8Array((n + 7) >> 3);
       for (let r = 0; r < n; r++) {
-        const v = rows[r]![name];
+        const v = column[r];
         if (v === null || v === undefined) markNull(r);
         else if (v === true) bits[r >> 3]! |= 1 << (r & 7);
         else if (v !== false) bad(r, v);
@@ -75,7 +77,7 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
     case 'float': {
       const values = new Float64Array(n);
       for (let r = 0; r < n; r++) {
-        const v = rows[r]![name];
+        const v = column[r];
         if (typeof v === 'number') values[r] = v;
         else if (v === null || v === undefined) markNull(r);
         else bad(r, v);
@@ -90,7 +92,7 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
       const scale = unitScale(type);
       const words = new Int32Array(wide ? 2 * n : n);
       for (let r = 0; r < n; r++) {
-        let v = rows[r]![name];
+        let v = column[r];
         if (scale !== 1 && typeof v === 'number') v = scale > 1 ? v * scale : Math.floor(v * scale);
         if (typeof v === 'number' && Number.isSafeInteger(v)) {
           if (wide) {
@@ -111,7 +113,7 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
       const limit = 10 ** precision;
       const words = new Uint32Array(4 * n);
       for (let r = 0; r < n; r++) {
-        const v = rows[r]![name];
+        const v = column[r];
         if (typeof v === 'number') {
           // The same rounding as the CSV/JSON text (codec.decimalText), so every format agrees.
           const unscaled = Math.round(v * unit);
@@ -128,6 +130,28 @@ function columnData(field: Field, rows: readonly Row[], offset: number, table: s
       return makeData({ type, length: n, nullCount, nullBitmap: bitmap, data: words } as never);
     }
   }
+}
+
+/**
+ * Rows -> one array per column, in a single pass. The function is generated once per schema so
+ * that each property read has a constant name (a monomorphic load); a generic loop over
+ * `row[name]` measured about 1.5x slower on loans. Field names are embedded as JSON strings.
+ */
+const extractors = new WeakMap<Schema, (rows: readonly Row[]) => Value[][]>();
+function columnsOf(schema: Schema): (rows: readonly Row[]) => Value[][] {
+  let extract = extractors.get(schema);
+  if (!extract) {
+    const names = schema.fields.map((f) => JSON.stringify(f.name));
+    const body =
+      `const n = rows.length;\n` +
+      names.map((_, c) => `const c${c} = new Array(n);`).join('\n') +
+      `\nfor (let r = 0; r < n; r++) {\n  const row = rows[r];\n` +
+      names.map((name, c) => `  c${c}[r] = row[${name}];`).join('\n') +
+      `\n}\nreturn [${names.map((_, c) => `c${c}`).join(', ')}];`;
+    extract = new Function('rows', body) as (rows: readonly Row[]) => Value[][];
+    extractors.set(schema, extract);
+  }
+  return extract;
 }
 
 /** 64-bit storage: int64, timestamps, Time64 and millisecond dates. */
@@ -157,16 +181,16 @@ function unitScale(type: DataType): number {
 }
 
 /** Encode a column that holds non-ASCII text string by string, rewriting `offsets` in bytes. */
-function utf8Offsets(rows: readonly Row[], name: string, offsets: Int32Array, size: number): Uint8Array {
+function utf8Offsets(column: readonly Value[], offsets: Int32Array, size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   const encoder = new TextEncoder();
   let at = 0;
-  for (let r = 0; r < rows.length; r++) {
+  for (let r = 0; r < column.length; r++) {
     offsets[r] = at;
-    const v = rows[r]![name];
+    const v = column[r];
     if (v !== null && v !== undefined) at += encoder.encodeInto(typeof v === 'string' ? v : String(v), bytes.subarray(at)).written;
   }
-  offsets[rows.length] = at;
+  offsets[column.length] = at;
   return bytes;
 }
 
@@ -174,59 +198,79 @@ function utf8Offsets(rows: readonly Row[], name: string, offsets: Int32Array, si
 export function fromRecordBatch(rb: RecordBatch, offset = 0): Batch {
   const schema = rb.schema as Schema;
   const n = rb.numRows;
-  const rows: Row[] = new Array(n);
-  for (let r = 0; r < n; r++) rows[r] = {};
-  schema.fields.forEach((field, i) => {
-    const column = rb.getChildAt(i)!;
+  const columns = schema.fields.map((field, i) => {
+    const column: Value[] = new Array(n);
     let at = 0;
-    for (const data of column.data) {
-      readColumn(field.name, kindOf(field.type), data as Data, rows, at);
+    for (const data of rb.getChildAt(i)!.data) {
+      readColumn(kindOf(field.type), data as Data, column, at);
       at += data.length;
     }
+    return column;
   });
-  return { schema, rows, offset };
+  return { schema, rows: rowBuilder(schema)(columns, n), offset };
 }
 
-function readColumn(name: string, kind: Kind, data: Data, rows: Row[], at: number): void {
+/**
+ * Columns -> row objects with one generated object literal per schema: every row gets the same
+ * shape at once instead of growing key by key (measured about 2x faster than keyed stores).
+ */
+const builders = new WeakMap<Schema, (columns: Value[][], n: number) => Row[]>();
+function rowBuilder(schema: Schema): (columns: Value[][], n: number) => Row[] {
+  let build = builders.get(schema);
+  if (!build) {
+    const names = schema.fields.map((f) => JSON.stringify(f.name));
+    const body =
+      names.map((_, c) => `const c${c} = columns[${c}];`).join('\n') +
+      `\nconst rows = new Array(n);\nfor (let r = 0; r < n; r++) rows[r] = { ${names.map((name, c) => `${name}: c${c}[r]`).join(', ')} };\nreturn rows;`;
+    build = new Function('columns', 'n', body) as (columns: Value[][], n: number) => Row[];
+    builders.set(schema, build);
+  }
+  return build;
+}
+
+function readColumn(kind: Kind, data: Data, out: Value[], at: number): void {
   const n = data.length;
   const o = data.offset;
-  const valid = data.nullCount > 0 ? data.nullBitmap : undefined;
-  const isNull = (i: number) => valid !== undefined && (valid[(o + i) >> 3]! & (1 << ((o + i) & 7))) === 0;
-  const set = (i: number, v: Value) => {
-    rows[at + i]![name] = isNull(i) ? null : v;
-  };
   const values = data.values as ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
   switch (kind) {
     case 'string': {
       const offsets = data.valueOffsets as Int32Array;
       const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-      for (let i = 0; i < n; i++) set(i, bytes.toString('utf8', offsets[o + i]!, offsets[o + i + 1]!));
-      return;
+      // ASCII text (most generated text) is decoded once for the whole column: byte offsets
+      // are then character offsets and each value is a substring.
+      const ascii = isAscii(bytes);
+      const text = ascii ? bytes.toString('latin1') : '';
+      for (let i = 0; i < n; i++) out[at + i] = ascii ? text.substring(offsets[o + i]!, offsets[o + i + 1]!) : bytes.toString('utf8', offsets[o + i]!, offsets[o + i + 1]!);
+      break;
     }
     case 'bool':
-      for (let i = 0; i < n; i++) set(i, (values[(o + i) >> 3]! & (1 << ((o + i) & 7))) !== 0);
-      return;
+      for (let i = 0; i < n; i++) out[at + i] = (values[(o + i) >> 3]! & (1 << ((o + i) & 7))) !== 0;
+      break;
     case 'float':
-      for (let i = 0; i < n; i++) set(i, values[o + i]!);
-      return;
+      for (let i = 0; i < n; i++) out[at + i] = values[o + i]!;
+      break;
     case 'decimal': {
       const words = new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
       const unit = 10 ** (data.type as Decimal).scale;
       for (let i = 0; i < n; i++) {
         const w = 4 * (o + i);
         // Values here come from safe integers, so the two low words hold them exactly.
-        set(i, ((words[w + 1]! | 0) * TWO_32 + words[w]!) / unit);
+        out[at + i] = ((words[w + 1]! | 0) * TWO_32 + words[w]!) / unit;
       }
-      return;
+      break;
     }
     default: {
       const scale = unitScale(data.type);
       const toEngine = scale === 1 ? (x: number) => x : scale > 1 ? (x: number) => Math.floor(x / scale) : (x: number) => x / scale;
       if (isWide(data.type)) {
         const words = new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
-        for (let i = 0; i < n; i++) set(i, toEngine(words[2 * (o + i) + 1]! * TWO_32 + (words[2 * (o + i)]! >>> 0)));
-      } else for (let i = 0; i < n; i++) set(i, toEngine(values[o + i]!));
+        for (let i = 0; i < n; i++) out[at + i] = toEngine(words[2 * (o + i) + 1]! * TWO_32 + (words[2 * (o + i)]! >>> 0));
+      } else for (let i = 0; i < n; i++) out[at + i] = toEngine(values[o + i]!);
     }
+  }
+  if (data.nullCount > 0) {
+    const valid = data.nullBitmap!;
+    for (let i = 0; i < n; i++) if ((valid[(o + i) >> 3]! & (1 << ((o + i) & 7))) === 0) out[at + i] = null;
   }
 }
 
