@@ -35,6 +35,19 @@ const STAGES = [
   ['outliers 1%', [['outliers', { rate: 0.01 }]]],
 ];
 
+// Output formats: [sink, extension, share of the base row count]. XLSX runs on a fifth of the
+// rows (it is about 20x slower); the rest on the base count (1M).
+const FORMATS = [
+  ['csv', 'csv', 1],
+  ['jsonl', 'jsonl', 1],
+  ['arrow', 'arrow', 1],
+  ['parquet', 'parquet', 1],
+  ['xlsx', 'xlsx', 0.2],
+];
+// Per-format targets (rows/s) on this machine, and the peak RSS allowed for each.
+const FORMAT_TARGETS = { csv: 400_000, jsonl: 300_000, arrow: 1_000_000, parquet: 350_000, xlsx: 25_000 };
+const TARGET_RSS_MB_FORMAT = 400;
+
 // Targets stated in docs/BENCHMARKS.md.
 const TARGET_CSV_ROWS_PER_S = 400_000;
 const TARGET_RSS_MB_LARGE = 250;
@@ -57,7 +70,13 @@ const cases = [
       ]),
   { name: 'attendance + noise + missing -> CSV', rows: base, args: { kind: 'pipeline', format: 'csv', stages: true, out: file('a.csv') } },
   { name: 'CLI generate -> CSV (with startup)', rows: base, cli: true, out: file('cli.csv') },
-  // Excel through exceljs's streaming writer (aimed at >= 25,000 rows/s, peak RSS <= 400 MB).
+  // Each output format on loans, single process, without its default stages (targets below).
+  ...FORMATS.map(([format, ext, share]) => ({
+    name: `loans -> ${format}`,
+    rows: Math.max(1, Math.round(base * share)),
+    args: { kind: 'pipeline', scenario: 'loans', format, out: file(`loans.${ext}`) },
+    group: 'output',
+  })),
   { name: 'CLI generate loans -> XLSX (with startup)', rows: Math.min(base, 200_000), cli: true, scenario: 'loans', out: file('cli.xlsx') },
   // Every scenario to CSV (issue target: >= 250,000 rows/s each), without its default stages.
   ...SCENARIOS.map((s) => ({ name: `scenario ${s} -> CSV`, rows: base, args: { kind: 'pipeline', scenario: s, format: 'csv', out: file(`${s}.csv`) }, group: 'scenario' })),
@@ -180,6 +199,18 @@ targets.scenarioRowsPerSecond = {
   target: '>= 250000 each',
   measured: scenarioRuns.map((r) => `${r.case.replace(/^scenario | -> CSV$/g, '')} ${r.rowsPerSecond}`),
   met: scenarioRuns.length ? scenarioRuns.every((r) => r.rowsPerSecond >= 250_000) : null,
+};
+const outputRuns = results.filter((r) => r.group === 'output');
+const formatOf = (r) => r.case.replace(/^loans -> /, '');
+targets.formatRowsPerSecond = {
+  target: Object.entries(FORMAT_TARGETS).map(([f, t]) => `${f} >= ${t}`).join(', '),
+  measured: outputRuns.map((r) => `${formatOf(r)} ${r.rowsPerSecond}`),
+  met: outputRuns.length ? outputRuns.every((r) => r.rowsPerSecond >= FORMAT_TARGETS[formatOf(r)]) : null,
+};
+targets.formatPeakRssMB = {
+  target: `<= ${TARGET_RSS_MB_FORMAT} each`,
+  measured: outputRuns.map((r) => `${formatOf(r)} ${r.peakRssMB}`),
+  met: outputRuns.length ? outputRuns.every((r) => r.peakRssMB !== null && r.peakRssMB <= TARGET_RSS_MB_FORMAT) : null,
 };
 const stageRuns = results.filter((r) => r.group === 'stage');
 const without = stageRuns[0];
