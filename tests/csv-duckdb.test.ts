@@ -105,3 +105,29 @@ describe('CSV quoting (RFC 4180) read by DuckDB', () => {
     expect(() => csv({ delimiter: '"' })).toThrowError(expect.objectContaining({ code: 'E_OPTION' }));
   });
 });
+
+describe('JSON Lines string escaping', () => {
+  it('every string, timestamp and malformed value reads back exactly, by JSON.parse and DuckDB', async () => {
+    const schema = defineTable('texts', 'strings that need escaping', {
+      id: { type: types.int32(), description: 'row' },
+      s: { type: types.string(), nullable: true, description: 'text' },
+      ts: { type: types.timestamp(), nullable: true, description: 'instant' },
+    });
+    const texts = ['plain', 'quote " inside', 'back\\slash', 'line\nbreak', 'tab\there', 'nul\u0000byte', 'bell\u0007', 'emoji 🎉', 'é', '', null];
+    const rows: Row[] = texts.map((s, id) => ({ id, s, ts: id % 2 ? 1_700_000_000_123_456 + id : 'not a time' }));
+    const path = join(tempDir(), 'texts.jsonl');
+    await run(rowsSource(schema, rows), jsonl({ path }));
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(texts.length);
+    lines.forEach((line, i) => expect(JSON.parse(line)).toEqual({ id: i, s: texts[i], ts: i % 2 ? new Date((1_700_000_000_123_456 + i) / 1000).toISOString().replace('Z', '') + String((1_700_000_000_123_456 + i) % 1000).padStart(3, '0') + 'Z' : 'not a time' }));
+    const got = await query(`select id, s from read_json('${path}', columns = {id: 'INTEGER', s: 'VARCHAR', ts: 'VARCHAR'}) order by id`);
+    expect(got.map((g) => g.s)).toEqual(texts);
+  });
+
+  it('a lone surrogate is escaped as JSON.stringify does (valid JSON text, not invalid UTF-8)', async () => {
+    const schema = defineTable('texts', 'strings', { s: { type: types.string(), description: 'text' } });
+    const path = join(tempDir(), 'surrogate.jsonl');
+    await run(rowsSource(schema, [{ s: 'lone \ud800 surrogate' }]), jsonl({ path }));
+    expect(readFileSync(path, 'utf8')).toBe('{"s":"lone \\ud800 surrogate"}\n');
+  });
+});
