@@ -14,10 +14,35 @@ export interface TextFormat {
   formatter(schema: Schema): (batch: Batch) => string;
 }
 
+/**
+ * Partitioned and rolled output (src/partition.ts): declared once here and spread into
+ * fileOptions, so every file sink has them; defineSink does the partitioning.
+ */
+export const partitionOptions = {
+  partitionBy: {
+    type: 'list',
+    description:
+      'write folders key=value/ by these columns, nested in order: column, column:day|month|year (date or timestamp, UTC), or name=column[:transform]; ' +
+      'the columns stay in the rows; nulls go to key=__HIVE_DEFAULT_PARTITION__; --out names the folder',
+  },
+  fileTemplate: { type: 'string', description: 'file names in each folder; {num} or {num:04} counts files from 0 [default: part-{num:04} + the format\'s extension]' },
+  maxRows: { type: 'integer', min: 1, description: 'start a new file after this many rows (per folder); --out names the folder' },
+  maxBytes: { type: 'integer', min: 1, description: "start a new file before one passes about this many bytes of row text (an estimate: see docs/partitioning.md); --out names the folder" },
+  maxOpen: { type: 'integer', min: 1, default: 64, description: 'files open at once when partitioning; the least recently used is closed and its folder continues in a new file' },
+} as const;
+
 /** Where every file sink writes: declared once, so `--out` and `--overwrite` read the same everywhere. */
 export const fileOptions = {
-  path: { type: 'string', flag: 'out', char: 'o', description: 'file to write (default: stdout); written under a temporary name, renamed when complete; .gz compresses' },
-  overwrite: { type: 'boolean', description: 'replace the file if it exists', default: false },
+  path: {
+    type: 'string',
+    flag: 'out',
+    char: 'o',
+    description:
+      'file to write (default: stdout); written under a temporary name, renamed when complete; .gz compresses. ' +
+      'A folder (with a trailing /) for --partition-by, --max-rows, --max-bytes or --file-template',
+  },
+  overwrite: { type: 'boolean', description: 'replace the file if it exists (a folder: its partitioned output)', default: false },
+  ...partitionOptions,
 } as const;
 
 export async function writeText(target: { path: string | undefined; overwrite?: boolean }, format: TextFormat, batches: AsyncIterable<Batch>): Promise<void> {

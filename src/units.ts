@@ -1,5 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { normalizeOptions, type Options, type OptionsInput, type OptionsSpec } from './options.js';
+import { declaresPartitioning, partitionedWrite, wantsPartitioned } from './partition.js';
 import type { Rng } from './random/rng.js';
 import type { Row } from './schema.js';
 import type { Batch, Sink, Transform } from './stage.js';
@@ -51,7 +52,10 @@ export type SinkFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: OptionsI
 export function defineSink<S extends OptionsSpec>(info: SinkInfo<S>): SinkFactory<S> {
   const factory = (raw?: OptionsInput<S>): Sink => {
     const opts = normalizeOptions(info.name, info.options, raw as Record<string, unknown>);
-    return { kind: 'sink', name: info.name, write: info.create(opts) };
+    // Every sink declaring the file options gets partitioned and rolled output here, once:
+    // the sink itself only ever writes one file.
+    const partitioned = declaresPartitioning(info.options) && wantsPartitioned(opts);
+    return { kind: 'sink', name: info.name, write: partitioned ? partitionedWrite(info, opts) : info.create(opts) };
   };
   return attach(factory, info, 'sink');
 }

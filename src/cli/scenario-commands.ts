@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { Args, Flags, type Command } from '@oclif/core';
 import { engineOptions, scenario } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
@@ -7,6 +9,8 @@ import { DatagenError } from '../errors.js';
 import { findScenario, findSink, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../units.js';
 import { isScenarioFile } from '../paths.js';
+import { wantsPartitioned } from '../partition.js';
+import { partitionOptions } from '../text-sink.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 
@@ -47,26 +51,53 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
     static override flags = {
       ...engineFlags(def),
       ...flagsFor(def.options),
-      out: Flags.string({ char: 'o', description: `file to write; the format follows the extension [default: ${def.name}.csv]` }),
+      out: Flags.string({
+        char: 'o',
+        description: `file to write; the format follows the extension [default: ${def.name}.csv]. A folder (trailing / or existing) for partitioned output, format from --format (default csv)`,
+      }),
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
       quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
-      overwrite: Flags.boolean({ description: 'replace the output file if it exists' }),
+      overwrite: Flags.boolean({ description: 'replace the output file if it exists (a folder: its partitioned output)' }),
+      ...flagsFor(partitionOptions),
       ...stageFlags(def),
     };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const source = sourceFrom(def, flags);
-      const out = (flags.out as string | undefined) ?? `${def.name}.csv`;
-      const sink = flags.format ? findSink(flags.format as string) : sinkForPath(out);
+      const partition = optionsFromFlags(partitionOptions, flags);
+      let out = (flags.out as string | undefined) ?? `${def.name}.csv`;
+      if (flags.out === undefined && wantsPartitioned(partition)) {
+        throw new DatagenError('E_OPTION', `generate: partitioned or rolled output needs --out FOLDER, e.g. --out data/${def.name}/`);
+      }
+      // A folder (trailing '/', or one that exists) takes its format from --format, else csv,
+      // unless its name has a format's extension (data/loans.parquet/, as Spark names them).
+      const bare = out.replace(/[\\/]+$/, '');
+      const folder = bare !== out || isFolder(out);
+      if (folder) out = bare + '/';
+      const sink = flags.format
+        ? findSink(flags.format as string)
+        : (folder || wantsPartitioned(partition)) && extname(bare) === ''
+          ? findSink('csv')
+          : sinkForPath(bare);
       const started = performance.now();
-      const result = await run(source, ...stagesFrom(def, flags), sink({ path: out, overwrite: Boolean(flags.overwrite) } as never), { ledger: flags.ledger as string | undefined });
+      const result = await run(source, ...stagesFrom(def, flags), sink({ path: out, overwrite: Boolean(flags.overwrite), ...partition } as never), {
+        ledger: flags.ledger as string | undefined,
+      });
       if (!flags.quiet) {
         const seconds = (performance.now() - started) / 1000;
         process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to ${out} in ${seconds.toFixed(1)}s\n`);
       }
     }
   };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export function pipeCommand(def: ScenarioDefinition): Command.Class {
