@@ -25,3 +25,4 @@ export { noise } from '../transforms/noise.js';
 export { missing } from '../transforms/missing.js';
 export { csv } from '../sinks/csv.js';
 export { jsonl } from '../sinks/jsonl.js';
+export * from './delta/index.js'; // Delta Lake tables: deltaTable(path).append/merge/delete/history/snapshot, the delta sink

@@ -1,5 +1,6 @@
 import type { Command } from '@oclif/core';
 import { listScenarios, listSinks, listTransforms } from '../registry.js';
+import DeltaDelete from './delta-delete.js';
 import Describe from './describe.js';
 import LedgerSummary from './ledger-summary.js';
 import List from './list.js';
@@ -25,3 +26,4 @@ for (const def of listScenarios()) {
 }
 for (const unit of listTransforms()) COMMANDS[unit.name] = transformCommand(unit);
 for (const unit of listSinks()) COMMANDS[unit.name] = sinkCommand(unit);
+COMMANDS['delta-delete'] = DeltaDelete;

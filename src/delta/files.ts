@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, utimesSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { DatagenError } from '../errors.js';
+import { describeIoError, openTemps, type Output } from '../output.js';
+import { writeParquet, type ParquetCodec } from '../parquet-io.js';
+import { Rng } from '../random/rng.js';
+import { uuid4 } from '../random/uuid.js';
+import type { Batch } from '../stage.js';
+import { writeAll, type AddAction } from './log.js';
+import type { DeltaSchema } from './schema.js';
+import { StatsCollector } from './stats.js';
+
+/**
+ * Data files: Parquet, `part-NNNNN-<uuid>-c000.<codec>.parquet` in the table folder, a new file
+ * every `rowsPerFile` rows.
+ *
+ * The uuid is not random: it is drawn (src/random) from a stream named by the table id, the
+ * version, the file's index in the commit and the SHA-256 of the file's bytes. Same inputs and
+ * commit time, same names, so a table is reproducible byte for byte; and different bytes never
+ * share a name, so two writers racing for one version cannot replace each other's files. A file
+ * appears whole under its final name (hard link from a temporary file) and is never
+ * overwritten (PROTOCOL.md "Data Files"); if the name exists already, it holds these very bytes.
+ */
+export interface DataFileOptions {
+  compression: ParquetCodec;
+  rowsPerFile: number;
+  /** add.modificationTime, and the file's mtime. */
+  timestampMs: number;
+}
+
+export interface WrittenFiles {
+  adds: AddAction[];
+  rows: number;
+  bytes: number;
+}
+
+const CODEC_TAG: Record<ParquetCodec, string> = { snappy: '.snappy', zstd: '.zstd', gzip: '.gz', brotli: '.brotli', lz4: '.lz4raw', none: '' };
+let tempCounter = 0;
+
+/** Write `batches` (already in the table's Arrow schema) as data files of commit `version`. */
+export async function writeDataFiles(
+  table: string,
+  tableId: string,
+  version: number,
+  schema: DeltaSchema,
+  batches: AsyncIterable<Batch>,
+  options: DataFileOptions,
+): Promise<WrittenFiles> {
+  const input = batches[Symbol.asyncIterator]();
+  const result: WrittenFiles = { adds: [], rows: 0, bytes: 0 };
+  let carry: Batch | undefined;
+  const nextNonEmpty = async (): Promise<Batch | undefined> => {
+    for (;;) {
+      const n = await input.next();
+      if (n.done) return undefined;
+      if (n.value.rows.length > 0) return n.value;
+    }
+  };
+  for (let index = 0; ; index++) {
+    const first = carry ?? (await nextNonEmpty());
+    carry = undefined;
+    if (!first) break;
+    const stats = new StatsCollector(schema.fields, basename(table));
+    // This file's rows: at most rowsPerFile; the rest of a batch is carried to the next file.
+    async function* part(): AsyncGenerator<Batch> {
+      let room = options.rowsPerFile;
+      let b: Batch | undefined = first;
+      while (b) {
+        if (b.rows.length > room) {
+          carry = { schema: b.schema, rows: b.rows.slice(room), offset: b.offset + room };
+          b = { schema: b.schema, rows: b.rows.slice(0, room), offset: b.offset };
+        }
+        stats.add(b.rows, b.offset);
+        room -= b.rows.length;
+        yield b;
+        if (room === 0) return;
+        b = await nextNonEmpty();
+      }
+    }
+    const add = await writeOne(table, tableId, version, index, part(), stats, options);
+    result.adds.push(add);
+    result.rows += stats.numRecords;
+    result.bytes += add.size;
+  }
+  return result;
+}
+
+async function writeOne(
+  table: string,
+  tableId: string,
+  version: number,
+  index: number,
+  rows: AsyncIterable<Batch>,
+  stats: StatsCollector,
+  options: DataFileOptions,
+): Promise<AddAction> {
+  const temp = join(table, `.part-${String(index).padStart(5, '0')}.tmp-${process.pid}-${++tempCounter}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  openTemps.add(temp);
+  try {
+    let fd: number;
+    try {
+      fd = openSync(temp, 'wx');
+    } catch (err) {
+      throw new DatagenError('E_OUTPUT', `delta: cannot write in ${table}: ${describeIoError(err)}`);
+    }
+    try {
+      const out: Output = {
+        async write(chunk) {
+          const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+          try {
+            writeAll(fd, bytes);
+          } catch (err) {
+            throw new DatagenError('E_OUTPUT', `delta: cannot write in ${table}: ${describeIoError(err)}`);
+          }
+          hash.update(bytes);
+          size += bytes.length;
+        },
+        async close() {},
+        abort() {},
+      };
+      // parquet-wasm ends the file quietly when the batch stream fails after its first batch
+      // (the error is lost and the file is short), so failures are caught here and rethrown.
+      let failure: { error: unknown } | undefined;
+      async function* guarded(): AsyncGenerator<Batch> {
+        try {
+          yield* rows;
+        } catch (error) {
+          failure = { error };
+        }
+      }
+      let written: number;
+      try {
+        written = await writeParquet(out, guarded(), { compression: options.compression });
+      } catch (err) {
+        throw failure ? failure.error : err; // e.g. "no rows" because the first batch failed
+      }
+      if (failure) throw failure.error;
+      if (written !== stats.numRecords) throw new DatagenError('E_OUTPUT', `delta: the Parquet writer took ${written} of ${stats.numRecords} rows for ${table}`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const digest = hash.digest('hex');
+    const uuid = uuid4(Rng.seeded(0).fork('delta-data-file', tableId, version, index, digest));
+    const name = `part-${String(index).padStart(5, '0')}-${uuid}-c000${CODEC_TAG[options.compression]}.parquet`;
+    utimesSync(temp, options.timestampMs / 1000, options.timestampMs / 1000);
+    try {
+      linkSync(temp, join(table, name));
+    } catch (err) {
+      // Taken: the name is derived from these bytes, so the file there is this one (an earlier
+      // failed run, or a concurrent writer of identical data). It is never replaced.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DatagenError('E_OUTPUT', `delta: cannot write ${join(table, name)}: ${describeIoError(err)}`);
+    }
+    return {
+      path: name, // URI-encoding leaves these characters as they are
+      partitionValues: {},
+      size,
+      modificationTime: options.timestampMs,
+      dataChange: true,
+      stats: JSON.stringify(stats.stats()),
+    };
+  } finally {
+    rmSync(temp, { force: true });
+    openTemps.delete(temp);
+  }
+}
