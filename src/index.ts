@@ -21,8 +21,14 @@ export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTim
 
 export { scenario, CHUNK_ROWS, type ScenarioOptions } from '../sources/scenario.js';
 export { ndjsonSource, type NdjsonSourceOptions } from '../sources/ndjson.js';
+export { arrowIpcSource, type ArrowIpcSourceOptions } from '../sources/arrow-ipc.js';
+export { toRecordBatch, fromRecordBatch, IpcEncoder } from './arrow-batch.js';
+export { writeParquet, readParquet, type ParquetWriteOptions } from './parquet-io.js';
 export { noise } from '../transforms/noise.js';
 export { missing } from '../transforms/missing.js';
 export { csv } from '../sinks/csv.js';
 export { jsonl } from '../sinks/jsonl.js';
+export { parquet } from '../sinks/parquet.js';
+export { arrow } from '../sinks/arrow.js';
+export { xlsx } from '../sinks/xlsx.js';
 export * from './delta/index.js'; // Delta Lake tables: deltaTable(path).append/merge/delete/history/snapshot, the delta sink

@@ -41,25 +41,36 @@ export async function writeParquet(out: Output, batches: AsyncIterable<Batch>, o
   let started = false;
   let rows = 0;
   const props = writerProperties(pw, first.value.schema, options);
+  // An error upstream (a broken input line, a value the type cannot hold) must fail the write:
+  // the wasm writer would otherwise end the file early and report success. It is kept here,
+  // the stream is ended, and the error is thrown once the writer has stopped.
+  let failure: unknown;
   const wasmBatches = new ReadableStream<ParquetWasm.RecordBatch>({
     async pull(controller) {
-      for (;;) {
-        const next = pending ? { done: false as const, value: pending } : await input.next();
-        pending = undefined;
-        if (next.done) return controller.close();
-        if (next.value.rows.length === 0 && started) continue;
-        started = true;
-        rows += next.value.rows.length;
-        return controller.enqueue(toWasmBatch(pw, next.value));
+      try {
+        for (;;) {
+          const next = pending ? { done: false as const, value: pending } : await input.next();
+          pending = undefined;
+          if (next.done) return controller.close();
+          if (next.value.rows.length === 0 && started) continue;
+          started = true;
+          rows += next.value.rows.length;
+          return controller.enqueue(toWasmBatch(pw, next.value));
+        }
+      } catch (err) {
+        failure = err;
+        controller.close();
       }
     },
   });
   const reader = (await pw.transformParquetStream(wasmBatches, props)).getReader();
   for (;;) {
     const { done, value } = await reader.read();
+    if (failure) break;
     if (done) break;
     await out.write(value as Uint8Array);
   }
+  if (failure) throw failure;
   return rows;
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRecordBatch, IpcEncoder, toRecordBatch } from '../src/arrow-batch.js';
 import { decimalText } from '../src/codec.js';
+import { DatagenError } from '../src/errors.js';
 import { collect, run } from '../src/pipeline.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { arrow } from '../sinks/arrow.js';
@@ -206,6 +207,25 @@ describe('Parquet read by DuckDB', () => {
     const [stats] = await query(`select count(*)::int n, sum(interest_rate)::varchar rate_sum, count(created_at)::int created, count(distinct loan_id)::int ids from '${p}'`);
     const tenths = expected.reduce((s, r) => s + Math.round((r.interest_rate as number) * 10), 0);
     expect(stats).toEqual({ n: 100_000, rate_sum: decimalText(1)(tenths / 10), created: expected.filter((r) => r.created_at !== null).length, ids: 100_000 });
+  });
+
+  it('an input that fails after some batches fails the write and leaves no file', async () => {
+    const p = join(dir, 'broken.parquet');
+    const good = allTypeRows(30_000);
+    const failing = {
+      kind: 'source' as const,
+      name: 'failing',
+      async *batches() {
+        for (let i = 0; i < 3; i++) yield { schema: ALL, rows: good.slice(i * 8192, (i + 1) * 8192), offset: i * 8192 };
+        throw new DatagenError('E_INPUT', 'stdin line 24577: not valid JSON');
+      },
+    };
+    await expect(run(failing, parquet({ path: p }))).rejects.toThrow(/line 24577/);
+    expect(readdirSync(dir).filter((f) => f.includes('broken'))).toEqual([]);
+    const bad = good.slice(0, 9000).map((r) => ({ ...r }));
+    bad[8500]!.day = '2024-13-45';
+    await expect(run(rowsSource(ALL, bad, 1000), parquet({ path: p }))).rejects.toThrow(/row 8500 column day is date but holds "2024-13-45"/);
+    expect(existsSync(p)).toBe(false);
   });
 
   it('an empty table still has its schema', async () => {
