@@ -1,6 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { RecordBatchFileReader, tableFromIPC } from 'apache-arrow';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { arrow } from '../sinks/arrow.js';
 import { parquet } from '../sinks/parquet.js';
 import { scenario } from '../sources/scenario.js';
 import { detectFormat } from '../src/cli/input.js';
-import { rowsSource, tempDir } from './helpers.js';
+import { rowsSource, tempDir, BIN, cliEnv, sh } from './helpers.js';
 
 /**
  * Arrow IPC and Parquet, every type, read back by readers that did not write them: DuckDB for
@@ -237,10 +237,7 @@ describe('Parquet read by DuckDB', () => {
 });
 
 describe('typed pipes between processes', () => {
-  const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
   const datagen = `node ${BIN}`;
-  const env = { ...process.env, NODE_ENV: undefined };
-  const sh = (script: string, cwd: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 28 });
 
   it('pipe --ipc | noise | parquet keeps decimals and timestamps, and noise answers in IPC', async () => {
     const dir = tempDir();
@@ -294,7 +291,7 @@ describe('typed pipes between processes', () => {
 
   it('an interrupted Parquet write leaves no complete-looking file', async () => {
     const dir = tempDir();
-    const child = spawn('node', [BIN, 'generate', 'loans', '--rows', '20000000', '--out', 'big.parquet'], { cwd: dir, env });
+    const child = spawn('node', [BIN, 'generate', 'loans', '--rows', '20000000', '--out', 'big.parquet'], { cwd: dir, env: cliEnv });
     const temp = /^\.big\.parquet\.tmp-\d+$/;
     for (let waited = 0; waited < 20_000 && !readdirSync(dir).some((f) => temp.test(f)); waited += 100) await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync(dir)).toEqual([expect.stringMatching(temp)]);

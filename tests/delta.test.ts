@@ -1,5 +1,4 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +7,7 @@ import { writeCommit } from '../src/delta/log.js';
 import { run } from '../src/pipeline.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { delta } from '../sinks/delta.js';
-import { rowsSource, tempDir } from './helpers.js';
+import { rowsSource, tempDir, BIN, sh } from './helpers.js';
 
 /**
  * Delta tables checked without the writer's own log code: the test parses every commit per
@@ -478,10 +477,7 @@ describe('operations', () => {
 // ----------------------------------------------------------- the CLI
 
 describe('CLI (compiled bin: npm run build first)', () => {
-  const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
   const datagen = `node ${BIN}`;
-  const env = { ...process.env, NODE_ENV: undefined };
-  const sh = (script: string, cwd: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 26 });
 
   it('pipe loans | delta twice makes versions 0 and 1; delta-delete makes version 2', async () => {
     const dir = tempDir();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,13 @@ import { scenario, type ScenarioOptions } from '../sources/scenario.js';
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 export const tempDir = (prefix = 'datagen-test-') => mkdtempSync(join(tmpdir(), prefix));
+
+/** The compiled CLI, run as a user runs it, in real processes (build first: npm test does). */
+export const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
+/** A user's environment: vitest sets NODE_ENV=test, which makes oclif print developer warnings. */
+export const cliEnv = { ...process.env, NODE_ENV: undefined };
+/** Run a shell pipeline (pipefail on) in `cwd`; stdout and stderr come back as text. */
+export const sh = (script: string, cwd: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd, env: cliEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
 
 export async function attendanceRows(options: Record<string, unknown> = {}): Promise<Row[]> {
   return collect(scenario('attendance', { rows: 60_000, seed: 42, ...options }));

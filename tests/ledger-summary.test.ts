@@ -7,10 +7,8 @@ import { collect } from '../src/pipeline.js';
 import { loans } from '../scenarios/loans.js';
 import { scenario } from '../sources/scenario.js';
 import { noise } from '../transforms/noise.js';
-import { tempDir } from './helpers.js';
+import { tempDir, BIN, cliEnv as env } from './helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
-const env = { ...process.env, NODE_ENV: undefined };
 
 describe('ledger summary', () => {
   it('counts every change per table/stage/column/kind, with the asked rates and rows seen', async () => {

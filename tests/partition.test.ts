@@ -1,6 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
-import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join, relative, resolve, sep } from 'node:path';
@@ -16,7 +15,7 @@ import { csv } from '../sinks/csv.js';
 import { jsonl } from '../sinks/jsonl.js';
 import { parquet } from '../sinks/parquet.js';
 import { scenario } from '../sources/scenario.js';
-import { rowsSource, tempDir } from './helpers.js';
+import { rowsSource, tempDir, BIN, sh } from './helpers.js';
 
 /**
  * Partitioned and rolled output. Files are read back by DuckDB (hive_partitioning) or by
@@ -511,9 +510,6 @@ describe('errors and the output folder', () => {
 });
 
 describe('CLI', () => {
-  const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
-  const env = { ...process.env, NODE_ENV: undefined };
-  const sh = (script: string, cwd: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8' });
 
   it('pipe attendance | csv --partition-by date:month --out DIR/', async () => {
     const cwd = tempDir();

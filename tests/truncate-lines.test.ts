@@ -8,10 +8,8 @@ import { csv } from '../sinks/csv.js';
 import { jsonl } from '../sinks/jsonl.js';
 import { scenario } from '../sources/scenario.js';
 import { truncateLines } from '../transforms/truncate-lines.js';
-import { tempDir, withinSamplingError } from './helpers.js';
+import { tempDir, withinSamplingError, BIN, cliEnv as env } from './helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
-const env = { ...process.env, NODE_ENV: undefined };
 
 describe('truncate-lines', () => {
   it('cuts exactly the recorded lines, at the rate asked; every other line is intact', async () => {

@@ -9,7 +9,7 @@ import type { Source } from '../src/stage.js';
 import { malform } from '../transforms/malform.js';
 import { scenario } from '../sources/scenario.js';
 import { xlsx } from '../sinks/xlsx.js';
-import { rowsSource, sha256, tempDir } from './helpers.js';
+import { rowsSource, sha256, tempDir, BIN, sh } from './helpers.js';
 
 /**
  * The xlsx sink, read back by an independent reader: openpyxl under Debian's own python
@@ -17,7 +17,6 @@ import { rowsSource, sha256, tempDir } from './helpers.js';
  * here from the generated rows, not taken from the sink's code.
  */
 const PYTHON = '/usr/bin/python3';
-const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
 const DAY_US = 86_400_000_000;
 
 // Prints the workbook as JSON: per sheet its name, frozen pane, filter, header boldness and
@@ -296,8 +295,6 @@ describe('xlsx sink: files and options', () => {
 });
 
 describe('xlsx from the CLI', () => {
-  const env = { ...process.env, NODE_ENV: undefined };
-  const sh = (script: string, cwd: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd, env, encoding: 'utf8' });
 
   it('generate --out x.xlsx, and pipe | xlsx to stdout, write the same workbook', async () => {
     const dir = tempDir();

@@ -8,10 +8,8 @@ import { memoryLedger } from '../src/ledger.js';
 import { collect } from '../src/pipeline.js';
 import { parseYamlScenario } from '../src/yaml-scenario.js';
 import { scenario } from '../sources/scenario.js';
-import { tempDir, withinSamplingError } from './helpers.js';
+import { tempDir, withinSamplingError, BIN, cliEnv as env } from './helpers.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
-const env = { ...process.env, NODE_ENV: undefined };
 const datagen = (args: string[], cwd: string) => spawnSync('node', [BIN, ...args], { cwd, env, encoding: 'utf8' });
 
 const GOOD = `
