@@ -3,6 +3,7 @@ import { normal, Weighted } from '../src/random/distributions.js';
 import { uuid4 } from '../src/random/uuid.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { defineScenario } from '../src/units.js';
+import { rowMaker } from '../sources/domain.js';
 import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
 
 /**
@@ -129,7 +130,7 @@ export const bankTransactions = defineScenario({
           const away = r.location.float() < AWAY_SHARE;
           const p = credit ? 0 : base * CHANNEL_FRAUD[ch]! * (Math.exp(AMOUNT_FRAUD * z) / amountNorm) * (time.hourOfDay < 5 ? NIGHT_FRAUD : 1) * (away ? AWAY_FRAUD : 1);
           const m = ch === 4 ? null : merchants[cat]!;
-          out[i] = {
+          out[i] = makeRow({
             transaction_id: uuid4(r.id),
             customer_id: customers.ids[customer]!,
             timestamp,
@@ -140,10 +141,13 @@ export const bankTransactions = defineScenario({
             location: away ? pickCity(r.location) : customers.home[customer]!,
             channel: CHANNELS[ch]!,
             is_fraud: r.fraud.float() < p,
-          };
+          });
         }
         return out;
       },
     };
   },
 });
+
+/** Rows made by `new` rather than as literals: see rowMaker. */
+const makeRow = rowMaker(bankTransactions.schema);

@@ -2,7 +2,7 @@ import { checkDateRange, rateOption } from '../src/options.js';
 import { normal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { defineScenario } from '../src/units.js';
-import { paddedId } from '../sources/domain.js';
+import { paddedId, rowMaker } from '../sources/domain.js';
 import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
 
 /**
@@ -55,6 +55,7 @@ const localeData = once(() => {
 });
 const abroad = new Weighted(COUNTRIES.map((_, k) => k).slice(1), COUNTRIES.slice(1).map((c) => c.weight));
 const cardId = paddedId('CARD-', 7);
+const txnId = paddedId('TXN', 10);
 const HOURLY = [0.5, 0.3, 0.2, 0.15, 0.2, 0.4, 1, 2, 3.2, 4.2, 5.2, 6, 6.5, 6.2, 5.6, 5.4, 5.6, 6.2, 7, 7.5, 7.2, 6, 3.8, 1.8];
 const WEEKDAY = [0.95, 0.92, 0.95, 1, 1.1, 1.25, 1.05];
 const MONTH = [0.95, 0.9, 0.95, 0.95, 1, 0.95, 0.95, 1, 1, 1.15, 1.25, 1.1];
@@ -168,8 +169,8 @@ export const creditCardSpend = defineScenario({
           const amount = cash ? Math.max(cash, Math.round(inr / place.inr / cash) * cash) : Math.max(0.01, Math.round((inr / place.inr) * 100) / 100);
           const p = base[net]! * (intl ? F.international : 1) * channelFraud[ch]! * (time.hourOfDay < 5 ? F.night : 1) * (Math.exp(F.amount * z) / amountNorm);
           const m = ch === 2 ? null : merchants[where]![cat]!;
-          out[i] = {
-            transaction_id: 'TXN' + String(first + i + 1).padStart(10, '0'),
+          out[i] = makeRow({
+            transaction_id: txnId(first + i + 1),
             customer_id: customers.ids[customer]!,
             card_id: cardIds[card]!,
             card_network: NETWORKS[net]!,
@@ -184,10 +185,13 @@ export const creditCardSpend = defineScenario({
             is_international: intl,
             is_online: ch === 1,
             is_fraud: r.fraud.float() < p,
-          };
+          });
         }
         return out;
       },
     };
   },
 });
+
+/** Rows made by `new` rather than as literals: see rowMaker. */
+const makeRow = rowMaker(creditCardSpend.schema);

@@ -3,6 +3,7 @@ import { normal, poisson, truncatedNormal, Weighted } from '../src/random/distri
 import type { Rng } from '../src/random/rng.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { defineScenario } from '../src/units.js';
+import { rowMaker } from '../sources/domain.js';
 import { cityPicker, countryFaker, customerId, once } from '../sources/transactions.js';
 
 /**
@@ -43,7 +44,9 @@ const localeData = once(() => {
   const jobs = P.job_area.flatMap((area) => P.job_type.map((type) => `${area} ${type}`));
   const cities = COUNTRIES.map((c) => countryFaker(c.country).definitions.location.city_name as readonly string[]);
   const pickIndianCity = cityPicker(cities[0]!, 0.5); // residents: half in a metro
-  return { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity };
+  // Names as they appear in addresses, by list index (made once, not per row).
+  const mail = (names: readonly string[]) => names.map((n) => n.toLowerCase().replace(/[^a-z]/g, '') || 'user');
+  return { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity, femaleMail: mail(femaleNames), maleMail: mail(maleNames), lastMail: mail(lastNames) };
 });
 const countries = new Weighted(COUNTRIES.map((_, k) => k), COUNTRIES.map((c) => c.weight));
 const genders = new Weighted([0, 1, 2], [0.505, 0.485, 0.01]);
@@ -99,7 +102,10 @@ export const customer360 = defineScenario({
     checkDateRange('customer_360', o.start, o.end);
     const span = o.end - o.start + 1;
     const grown = Math.expm1(GROWTH * span);
-    const { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity } = localeData();
+    const { femaleNames, maleNames, lastNames, jobs, cities, pickIndianCity, femaleMail, maleMail, lastMail } = localeData();
+    // Full names by (first name, surname), made on first use: a row then holds a shared
+    // string instead of a new one (fewer objects for the garbage collector to copy).
+    const fullNames: string[][] = [femaleNames, maleNames].map((firsts) => new Array<string>(firsts.length * lastNames.length));
     return {
       rows(first, count, rng) {
         const r = {
@@ -152,12 +158,15 @@ export const customer360 = defineScenario({
           const engagement = sigmoid(-0.2 + 0.5 * (products - 2) + 0.025 * (40 - age) + (card ? 0.3 : 0) + normal(r.engagement, 0, 0.7));
           const churn = sigmoid(-1.3 - 3 * (engagement - 0.5) - 0.3 * (products - 2) + (tenure < 1 ? 0.7 : 0) - 0.02 * (age - 40) + (risk === 2 ? 0.4 : 0) + normal(r.churn, 0, 0.5));
           const place = COUNTRIES[k]!;
-          const firstName = r.name.pick(female ? femaleNames : maleNames);
-          const lastName = r.name.pick(lastNames);
-          out[i] = {
+          const firsts = female ? femaleNames : maleNames;
+          const f = r.name.index(firsts.length);
+          const l = r.name.index(lastNames.length);
+          const names = fullNames[female ? 0 : 1]!;
+          const nameKey = f * lastNames.length + l;
+          out[i] = makeRow({
             customer_id: customerId(n + 1),
-            full_name: firstName + ' ' + lastName,
-            email: emailFor(firstName, lastName, r.email),
+            full_name: (names[nameKey] ??= firsts[f]! + ' ' + lastNames[l]!),
+            email: emailFor((female ? femaleMail : maleMail)[f]!, lastMail[l]!, r.email),
             age,
             gender: GENDERS[gender]!,
             country: place.country,
@@ -173,7 +182,7 @@ export const customer360 = defineScenario({
             churn_score: thousandths(churn),
             engagement_score: thousandths(engagement),
             customer_since: since,
-          };
+          });
         }
         return out;
       },
@@ -181,21 +190,22 @@ export const customer360 = defineScenario({
   },
 });
 
-const MAIL_DOMAINS = new Weighted(['gmail.com', 'yahoo.co.in', 'outlook.com', 'hotmail.com', 'rediffmail.com', 'icloud.com'], [0.5, 0.15, 0.13, 0.1, 0.07, 0.05]);
+/** Rows made by `new` rather than as literals: see rowMaker. */
+const makeRow = rowMaker(customer360.schema);
 
-/** Names as they appear in addresses (lower case, letters only), made once per distinct name. */
-const mailNames = new Map<string, string>();
-const mailName = (name: string) => {
-  let m = mailNames.get(name);
-  if (m === undefined) mailNames.set(name, (m = name.toLowerCase().replace(/[^a-z]/g, '') || 'user'));
-  return m;
-};
+/** '@' + provider, by share. */
+const MAIL_DOMAINS = new Weighted(['@gmail.com', '@yahoo.co.in', '@outlook.com', '@hotmail.com', '@rediffmail.com', '@icloud.com'], [0.5, 0.15, 0.13, 0.1, 0.07, 0.05]);
+/** Between first name and surname, by style: first.last, first_last, initial+last, firstlast. */
+const LOCAL_SEPARATORS = ['.', '_', '', ''];
+/** '', '1', .., '999': the numbers addresses end with, made once rather than per row. */
+const MAIL_NUMBERS = Array.from({ length: 1000 }, (_, k) => (k ? String(k) : ''));
 
-/** A plausible personal address for a name: the local part from the name, a provider by share. */
-function emailFor(first: string, last: string, rng: Rng): string {
-  const f = mailName(first);
-  const l = mailName(last);
+/**
+ * A plausible personal address from the address forms of a first name and a surname (see
+ * localeData): the local part from the names, sometimes a number, a provider by share.
+ */
+function emailFor(f: string, l: string, rng: Rng): string {
   const style = rng.int(0, 3);
-  const local = style === 0 ? f + '.' + l : style === 1 ? f + '_' + l : style === 2 ? f[0] + l : f + l;
-  return local + (rng.chance(0.45) ? String(rng.int(1, 999)) : '') + '@' + MAIL_DOMAINS.pick(rng);
+  const number = rng.chance(0.45) ? rng.int(1, 999) : 0;
+  return (style === 2 ? f[0]! : f) + LOCAL_SEPARATORS[style] + l + MAIL_NUMBERS[number] + MAIL_DOMAINS.pick(rng);
 }

@@ -1,5 +1,6 @@
+import type { Kind, Value } from '../src/schema.js';
 import { describe, expect, it } from 'vitest';
-import { decimalText } from '../src/codec.js';
+import { decimalText, textWriter, textEncoder, TextBuilder } from '../src/codec.js';
 import { Rng } from '../src/random/rng.js';
 
 describe('decimal text', () => {
@@ -15,4 +16,32 @@ describe('decimal text', () => {
       }
     }
   });
+});
+
+describe('textWriter (bytes written in place) spells every value as textEncoder does', () => {
+  const cases: Array<[Kind, number, Array<Exclude<Value, null>>]> = [
+    ['int', 0, [0, 1, -1, 9, 10, 99, 100, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32 + 7, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 2 ** 53 - 2, 1e21, 1.5, 'abc']],
+    ['float', 0, [0, -0, 0.1, 1e-7, 1e21, -3.25, 123456789.125, NaN, Infinity]],
+    ['decimal', 2, [0, 0.01, -0.01, 12.5, -12.5, 99999999.99, 1234.56, 90071992547409.91, 'x']],
+    ['decimal', 4, [0, 0.0001, 1234.5678, -1234.5678, 1.23455]],
+    ['date', 0, [0, -1, -719162, 19723, 2932896, '2024-13-45']],
+    ['time', 0, [0, 59, 3599, 86399, 'noon']],
+    ['timestamp', 0, [0, -1, 1, 1_700_000_000_123_456, -86_400_000_001, 7_258_118_400_000_001, Number.MAX_SAFE_INTEGER, 'not a time']],
+    ['bool', 0, [true, false]],
+    ['string', 0, ['', 'plain', 'Val-d’Or', '日本語', 'emoji 🎉']],
+  ];
+  for (const [kind, scale, values] of cases) {
+    it(`${kind}${scale ? `(${scale})` : ''}`, () => {
+      const write = textWriter(kind, scale);
+      const encode = textEncoder(kind, scale);
+      const out = new TextBuilder();
+      for (const v of values) {
+        write(v, out);
+        expect(out.take(), `${kind} ${String(v)}`).toBe(encode(v));
+      }
+      // Many values in one buffer, with a wide character in the middle, join as one text.
+      for (const v of values) write(v, out);
+      expect(out.take()).toBe(values.map((v) => encode(v)).join(''));
+    });
+  }
 });
