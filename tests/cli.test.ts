@@ -115,7 +115,7 @@ describe('CLI files and help', () => {
   });
 
   it('every command has help with examples', () => {
-    for (const cmd of ['generate', 'generate attendance', 'pipe', 'pipe attendance', 'noise', 'missing', 'csv', 'jsonl', 'list', 'describe']) {
+    for (const cmd of ['generate', 'generate attendance', 'pipe', 'pipe attendance', 'noise', 'missing', 'csv', 'jsonl', 'parquet', 'arrow', 'xlsx', 'delta', 'delta-delete', 'list', 'describe']) {
       const r = sh(`${datagen} ${cmd} --help`);
       expect(r.code, cmd).toBe(0);
       expect(r.stdout, cmd).toMatch(/EXAMPLES/);
