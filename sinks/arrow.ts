@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { IpcEncoder } from '../src/arrow-batch.js';
-import { openOutput } from '../src/output.js';
+import { withOutput } from '../src/output.js';
 import { fileOptions } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
 
@@ -26,8 +26,7 @@ export const arrow = defineSink({
   create: (o) => async (batches) => {
     const toStdout = o.path === undefined || o.path === '-';
     const format = o.format ?? (toStdout || o.path!.toLowerCase().endsWith('.arrows') ? 'stream' : 'file');
-    const out = await openOutput(o.path, { overwrite: o.overwrite });
-    try {
+    await withOutput(o, async (out) => {
       const encoder = new IpcEncoder(format as 'file' | 'stream');
       let schema: Schema | undefined;
       for await (const batch of batches) {
@@ -35,10 +34,6 @@ export const arrow = defineSink({
         if (batch.rows.length > 0) await out.write(encoder.encode(batch));
       }
       await out.write(encoder.finish(schema));
-      await out.close();
-    } catch (err) {
-      out.abort();
-      throw err;
-    }
+    });
   },
 });

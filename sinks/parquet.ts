@@ -1,4 +1,4 @@
-import { openOutput } from '../src/output.js';
+import { withOutput } from '../src/output.js';
 import { PARQUET_CODECS, writeParquet, type ParquetCodec } from '../src/parquet-io.js';
 import { fileOptions } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
@@ -23,14 +23,8 @@ export const parquet = defineSink({
     },
     rowGroupRows: { type: 'integer', flag: 'row-group-rows', description: 'rows per row group (each is written when full)', default: 122_880, min: 1 },
   },
-  create: (o) => async (batches) => {
-    const out = await openOutput(o.path, { overwrite: o.overwrite });
-    try {
+  create: (o) => (batches) =>
+    withOutput(o, async (out) => {
       await writeParquet(out, batches, { compression: o.compression as ParquetCodec, dictionary: o.dictionary as 'auto', rowGroupRows: o.rowGroupRows });
-      await out.close();
-    } catch (err) {
-      out.abort();
-      throw err;
-    }
-  },
+    }),
 });

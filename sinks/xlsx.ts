@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { Field, Schema } from 'apache-arrow';
 import type ExcelJS from 'exceljs';
 import { DatagenError } from '../src/errors.js';
-import { isGzipPath, openOutput, type Output } from '../src/output.js';
+import { isGzipPath, withOutput, type Output } from '../src/output.js';
 import { kindOf, tableName, type Kind, type Value } from '../src/schema.js';
 import type { Batch } from '../src/stage.js';
 import { formatDate, formatTime, formatTimestamp } from '../src/temporal.js';
@@ -67,27 +67,26 @@ export const xlsx = defineSink({
       throw new DatagenError('E_OPTION', `xlsx: an .xlsx file is already compressed and Excel cannot open it gzipped, got ${JSON.stringify(o.path)}`);
     }
     return async (batches) => {
-      const out = await openOutput(o.path, { overwrite: o.overwrite });
-      const book = await openBook(out);
-      try {
-        let sheets: SheetWriter | undefined;
-        for await (const batch of batches) {
-          sheets ??= new SheetWriter(book, batch, o.sheet ?? defaultSheetName(batch.schema), o.sheetRows, o.autofilter);
-          if (batch.schema !== sheets.schema && batch.schema.fields.map((f) => f.name).join('\0') !== sheets.names.join('\0')) {
-            throw new DatagenError('E_INPUT', `xlsx: the columns changed mid-stream (${sheets.names.join(', ')} -> ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+      await withOutput(o, async (out) => {
+        const book = await openBook(out);
+        try {
+          let sheets: SheetWriter | undefined;
+          for await (const batch of batches) {
+            sheets ??= new SheetWriter(book, batch, o.sheet ?? defaultSheetName(batch.schema), o.sheetRows, o.autofilter);
+            if (batch.schema !== sheets.schema && batch.schema.fields.map((f) => f.name).join('\0') !== sheets.names.join('\0')) {
+              throw new DatagenError('E_INPUT', `xlsx: the columns changed mid-stream (${sheets.names.join(', ')} -> ${batch.schema.fields.map((f) => f.name).join(', ')})`);
+            }
+            await sheets.write(batch.rows);
           }
-          await sheets.write(batch.rows);
+          // A workbook needs at least one sheet, even for no input at all.
+          if (sheets) sheets.end();
+          else book.workbook.addWorksheet(o.sheet ?? 'Sheet1').commit();
+          await book.finish();
+        } catch (err) {
+          book.abandon();
+          throw err;
         }
-        // A workbook needs at least one sheet, even for no input at all.
-        if (sheets) sheets.end();
-        else book.workbook.addWorksheet(o.sheet ?? 'Sheet1').commit();
-        await book.finish();
-        await out.close();
-      } catch (err) {
-        book.abandon();
-        out.abort();
-        throw err;
-      }
+      });
     };
   },
 });

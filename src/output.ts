@@ -29,6 +29,21 @@ export function removeOpenTemps(): void {
   openTemps.clear();
 }
 
+/**
+ * Open the destination, let `fill` write to it, then close it; on any failure remove what was
+ * written (the temporary file) and rethrow. Every file sink writes through this.
+ */
+export async function withOutput(target: { path: string | undefined; overwrite?: boolean }, fill: (out: Output) => Promise<void>): Promise<void> {
+  const out = await openOutput(target.path, { overwrite: target.overwrite });
+  try {
+    await fill(out);
+    await out.close();
+  } catch (err) {
+    out.abort();
+    throw err;
+  }
+}
+
 export async function openOutput(path: string | undefined, options: { overwrite?: boolean } = {}): Promise<Output> {
   return path === undefined || path === '-' ? streamOutput(process.stdout) : fileOutput(path, options.overwrite ?? false);
 }

@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { openOutput } from './output.js';
+import { withOutput } from './output.js';
 import type { Batch } from './stage.js';
 
 /**
@@ -46,8 +46,7 @@ export const fileOptions = {
 } as const;
 
 export async function writeText(target: { path: string | undefined; overwrite?: boolean }, format: TextFormat, batches: AsyncIterable<Batch>): Promise<void> {
-  const out = await openOutput(target.path, { overwrite: target.overwrite });
-  try {
+  await withOutput(target, async (out) => {
     let schema: Schema | undefined;
     let format1: ((b: Batch) => string) | undefined;
     for await (const batch of batches) {
@@ -58,9 +57,5 @@ export async function writeText(target: { path: string | undefined; overwrite?: 
       }
       if (batch.rows.length > 0) await out.write(format1!(batch));
     }
-    await out.close();
-  } catch (err) {
-    out.abort();
-    throw err;
-  }
+  });
 }
