@@ -121,23 +121,8 @@ async function writeOne(
         async close() {},
         abort() {},
       };
-      // parquet-wasm ends the file quietly when the batch stream fails after its first batch
-      // (the error is lost and the file is short), so failures are caught here and rethrown.
-      let failure: { error: unknown } | undefined;
-      async function* guarded(): AsyncGenerator<Batch> {
-        try {
-          yield* rows;
-        } catch (error) {
-          failure = { error };
-        }
-      }
-      let written: number;
-      try {
-        written = await writeParquet(out, guarded(), { compression: options.compression });
-      } catch (err) {
-        throw failure ? failure.error : err; // e.g. "no rows" because the first batch failed
-      }
-      if (failure) throw failure.error;
+      // writeParquet rethrows a failure of the rows (it does not end the file early).
+      const written = await writeParquet(out, rows, { compression: options.compression });
       if (written !== stats.numRecords) throw new DatagenError('E_OUTPUT', `delta: the Parquet writer took ${written} of ${stats.numRecords} rows for ${table}`);
       fsyncSync(fd);
     } finally {
