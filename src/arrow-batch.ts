@@ -305,7 +305,7 @@ export class IpcEncoder {
   /** The closing bytes (end-of-stream marker, or the file footer). */
   finish(schema?: Schema): Uint8Array {
     // A table with no rows still states its schema.
-    if (!this.started && schema) this.writer.write(new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: 0, nullCount: 0, children: schema.fields.map((f) => makeData({ type: f.type, length: 0 } as never)) })));
+    if (!this.started && schema) this.writer.write(toRecordBatch({ schema, rows: [], offset: 0 }));
     this.writer.finish();
     return this.take();
   }

@@ -8,7 +8,7 @@ import { describeIoError, ensureDir } from './output.js';
 import type { OptionsSpec, Options } from './options.js';
 import { columnNames, kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
 import type { Batch } from './stage.js';
-import { civilFromDays, MICROS_PER_DAY, parseDate, parseTimestamp } from './temporal.js';
+import { formatDate, MICROS_PER_DAY, parseDate, parseTimestamp } from './temporal.js';
 import { partitionOptions } from './text-sink.js';
 import type { SinkInfo } from './units.js';
 
@@ -151,13 +151,10 @@ function utf8(code: number): number[] {
   return [0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63)];
 }
 
-const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-/** A calendar text of a day number: YYYY-MM-DD, YYYY-MM or YYYY. */
+/** A calendar text of a day number: YYYY-MM-DD, YYYY-MM or YYYY (the date as CSV writes it, cut). */
 function dayText(days: number, transform: Transform): string {
-  const { year, month, day } = civilFromDays(days);
-  const y = year >= 0 && year <= 9999 ? pad(year, 4) : String(year);
-  return transform === 'year' ? y : transform === 'month' ? `${y}-${pad(month, 2)}` : `${y}-${pad(month, 2)}-${pad(day, 2)}`;
+  const date = formatDate(days); // ends in -MM-DD whatever the year's width
+  return transform === 'year' ? date.slice(0, -6) : transform === 'month' ? date.slice(0, -3) : date;
 }
 
 /** Day number of a date or timestamp value (UTC), including ISO text a stage left in the column; undefined if none. */
@@ -271,7 +268,7 @@ export function parseTemplate(owner: string, text: string): Template {
   return {
     text,
     hasNum: pieces.some((p) => typeof p === 'number'),
-    render: (num) => pieces.map((p) => (typeof p === 'number' ? pad(num, p) : p)).join(''),
+    render: (num) => pieces.map((p) => (typeof p === 'number' ? String(num).padStart(p, '0') : p)).join(''),
     pattern: new RegExp('^' + pieces.map((p) => (typeof p === 'number' ? '\\d+' : escapeRe(p))).join('') + '$'),
   };
 }
