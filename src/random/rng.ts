@@ -67,13 +67,13 @@ export class Rng {
     return uniformFloat64(this.gen) < p;
   }
 
-  /** Uniform integer in [0, n): the index `pick` would take from n items. */
+  /** Uniform integer in [0, n): the index `pick` takes from n items. */
   index(n: number): number {
     return Math.floor(uniformFloat64(this.gen) * n);
   }
 
   /** One element of a non-empty array, uniformly. */
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(uniformFloat64(this.gen) * items.length)]!;
+    return items[this.index(items.length)]!;
   }
 }
