@@ -57,9 +57,13 @@ interface Opened {
 /** Open every transform with the schema; each records what it was asked to do and what it saw. */
 function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx: StageContext): Opened {
   const table = tableName(schema);
+  // Each stage is opened with the schema the stage before it outputs.
+  const schemas: Array<Batch['schema']> = [];
   const fns = transforms.map((t) => {
     const fn = t.open(schema, ctx);
     ctx.ledger.event({ event: 'open', stage: t.name, table, options: t.options ?? {} });
+    schema = fn.schema ?? schema;
+    schemas.push(schema);
     return fn;
   });
   const rowsIn = transforms.map(() => 0);
@@ -71,6 +75,7 @@ function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx:
       for (let k = from; k < fns.length; k++) {
         rowsIn[k]! += b.rows.length;
         b = fns[k]!(b);
+        if (b.schema !== schemas[k]) b = { ...b, schema: schemas[k]! };
         rowsOut[k]! += b.rows.length;
       }
       return b;

@@ -53,6 +53,52 @@ export function defineTable(name: string, description: string, fields: Record<st
   return new Schema(list, new Map([['table', name], ['description', description]]));
 }
 
+/**
+ * Field metadata set by a stage that may write text the column's type cannot hold (`malform`:
+ * "12,000" in an int column). The in-memory field keeps its logical type (text sinks and later
+ * stages read values by it); typed writers (Arrow, Parquet, Delta) store such a column as a
+ * string column carrying TEXT_OF = the logical type label, and the Arrow reader restores it.
+ */
+export const MAY_HOLD_TEXT = 'datagen.text';
+export const TEXT_OF = 'datagen.logical';
+
+export function mayHoldText(field: Field): boolean {
+  return field.metadata.get(MAY_HOLD_TEXT) === 'true';
+}
+
+/** The same field, marked as one that may hold malformed text (and so nulls too: text is not a value of its type). */
+export function withText(field: Field): Field {
+  if (mayHoldText(field)) return field;
+  const meta = new Map(field.metadata);
+  meta.set(MAY_HOLD_TEXT, 'true');
+  return new Field(field.name, field.type, field.nullable, meta);
+}
+
+/** The same field, nullable. */
+export function withNullable(field: Field): Field {
+  return field.nullable ? field : new Field(field.name, field.type, true, field.metadata);
+}
+
+/** A schema with some fields replaced (table metadata kept); the same object when nothing changed. */
+export function mapFields(schema: Schema, change: (field: Field) => Field): Schema {
+  let changed = false;
+  const fields = schema.fields.map((f) => {
+    const g = change(f);
+    if (g !== f) changed = true;
+    return g;
+  });
+  return changed ? new Schema(fields, schema.metadata) : schema;
+}
+
+/** The Arrow type for a label of typeLabel() or a YAML/spec type name (int32, decimal(10,2), timestamp, ...). */
+export function typeFromLabel(label: string): DataType | undefined {
+  const dec = /^decimal\((\d+), ?(\d+)\)$/.exec(label);
+  if (dec) return types.decimal(Number(dec[1]), Number(dec[2]));
+  if (label === 'timestamp[us, UTC]') return types.timestamp();
+  const make = (types as unknown as Record<string, (() => DataType) | undefined>)[label];
+  return Object.hasOwn(types, label) && label !== 'decimal' ? make!() : undefined;
+}
+
 export function tableName(schema: Schema): string {
   return schema.metadata.get('table') ?? 'data';
 }

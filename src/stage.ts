@@ -49,8 +49,13 @@ export interface Transform {
 /**
  * A transform's per-batch function. Stages that hold rows back (duplicates placed later in
  * the stream) hand them over in `end`, called once after the last batch.
+ *
+ * `schema` is the schema of what the stage outputs, when it differs from its input: a stage
+ * that can write nulls marks those columns nullable, one that can write malformed text marks
+ * them (withText in src/schema.ts). The pipeline stamps it on every batch the stage returns,
+ * opens the next stage with it, and the sink writes it.
  */
-export type StageFn = ((batch: Batch) => Batch) & { end?(): Batch | undefined };
+export type StageFn = ((batch: Batch) => Batch) & { end?(): Batch | undefined; readonly schema?: Schema };
 
 export interface Sink {
   readonly kind: 'sink';
