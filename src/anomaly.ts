@@ -5,8 +5,8 @@ import { DatagenError } from './errors.js';
 import { nullLedger, type JsonValue } from './ledger.js';
 import { blockPicker, forEachPick } from './random/picks.js';
 import { Rng } from './random/rng.js';
-import { keyColumns, kindOf, resolveColumns, tableName, type Kind, type Row, type Value } from './schema.js';
-import type { Transform } from './stage.js';
+import { keyColumns, kindOf, mapFields, resolveColumns, tableName, withNullable, withText, type Kind, type Row, type Value } from './schema.js';
+import type { Batch, Transform } from './stage.js';
 
 /**
  * What every cell-level anomaly stage shares: choosing cells, changing them in place, and
@@ -32,6 +32,8 @@ export interface CellContext {
 export interface CellChange {
   kind: string;
   after: Value;
+  /** Extra fields recorded in the ledger entry (e.g. how a typed loader reads a malformed value). */
+  note?: Record<string, JsonValue>;
 }
 
 export interface CellStageOptions {
@@ -57,6 +59,11 @@ export function cellStage(
      * unless the user asked for that kind explicitly; such a change is otherwise dropped.
      */
     formulas?: boolean;
+    /**
+     * What the stage can do to a chosen column's type, declared in the schema it outputs:
+     * 'null' (cells may become null), 'text' (cells may become text the type cannot hold).
+     */
+    writes?: 'null' | 'text' | ((field: Field) => 'null' | 'text' | undefined);
   },
 ): Transform['open'] {
   return (schema, ctx) => {
@@ -75,8 +82,14 @@ export function cellStage(
     const picks = columns.map((column, c) => blockPicker(root.fork(column, 'picks'), rates[c]!));
     const cell = new Cell(root);
     const n = columns.length;
+    const chosenColumns = new Set(columns);
+    const output = mapFields(schema, (f) => {
+      if (!chosenColumns.has(f.name)) return f;
+      const writes = typeof pick.writes === 'function' ? pick.writes(f) : pick.writes;
+      return writes === 'null' ? withNullable(f) : writes === 'text' && kindOf(f.type) !== 'string' ? withText(f) : f;
+    });
 
-    return (batch) => {
+    const fn = (batch: Batch): Batch => {
       // The batch is ours (see Transform in src/stage.ts): changed cells are written in place.
       const rows = batch.rows;
       const first = batch.offset;
@@ -115,11 +128,13 @@ export function cellStage(
             kind: change.kind,
             before: toJsonValue(kinds[c]!, value, scales[c]),
             after: toJsonValue(kinds[c]!, change.after, scales[c]),
+            ...change.note,
           });
         }
       }
       return batch;
     };
+    return Object.assign(fn, { schema: output });
   };
 }
 

@@ -80,6 +80,8 @@ export const corruptFk = defineTransform({
         throw new DatagenError('E_OPTION', `${STAGE}: columns must name the foreign-key column(s), got nothing`);
       },
       check: (field) => void spaceOf(field),
+      // wrong_type writes text into an integer key column.
+      writes: kinds.includes('wrong_type') ? 'text' : undefined,
       change: (cell) => corrupt(cell, spaces.get(cell.kind)!, kinds),
     });
   },

@@ -58,6 +58,7 @@ export const malform = defineTransform({
       return cellStage('malform', { ...o, columns: [...plans.keys()] }, {
         defaultColumns: () => [...plans.keys()],
         formulas: requested?.has('formula') ?? false,
+        writes: 'text',
         change: (cell) => malformCell(cell, plans.get(cell.field.name)!),
       })(schema, ctx);
     };

@@ -25,6 +25,7 @@ export const missing = defineTransform({
   create: (o) =>
     cellStage('missing', { ...o, rates: o.rates && parseRates(o.rates) }, {
       defaultColumns: nonKeyColumns,
+      writes: 'null',
       change: () => ({ kind: 'null', after: null }),
     }),
 });
