@@ -18,7 +18,10 @@ import type { Batch, Transform } from './stage.js';
  */
 export const stageOptions = {
   seed: { type: 'integer', description: "seed for this stage's choices (give each stage of a pipe its own)", default: 42 },
-  when: { type: 'string', description: "apply only to rows matching a condition, e.g. 'status=LATE' or 'date>=2024-06-01'" },
+  when: {
+    type: 'string',
+    description: "apply only to rows matching a condition: column OP value, OP one of = (or ==) != > >= < <=, a|b for one of, joined with && or ||; e.g. 'status=LATE|WFH && date>=2024-06-01'",
+  },
 } as const;
 
 export interface CellContext {
