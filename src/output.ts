@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -9,8 +9,11 @@ import { DatagenError } from './errors.js';
  * Where a sink's bytes go: a file that appears whole or not at all, or stdout.
  *
  * A file is written as `.<name>.tmp-<pid>` beside its final path and renamed on success, so a
- * killed run leaves only a dot-file whose name says it is incomplete. Temporary files still
- * open are listed in `openTemps` so that a signal handler can remove them.
+ * killed run leaves only a dot-file whose name says it is incomplete. Temporary files are listed
+ * in `openTemps` before they are created, and writers that leave more than one file behind
+ * (Delta data files, partitioned folders) register an undo with `onAbort`, so that a signal
+ * handler can remove everything unfinished (`removeOpenTemps`). SIGKILL cannot be caught: it
+ * may leave a temporary file, never a file under its final name.
  */
 export interface Output {
   /** Resolves when the bytes are accepted (waits for 'drain' when the consumer is slow). */
@@ -22,11 +25,39 @@ export interface Output {
 }
 
 export const openTemps = new Set<string>();
+const undos = new Set<() => void>();
 
-/** Remove every temporary file still open (signal handlers call this before exiting). */
+/**
+ * Register what to undo if the process is stopped by a signal before the work is done (files
+ * this run completed but that belong to an unfinished whole). Synchronous, since the handler
+ * exits right after. Returns the function that unregisters it, to call once the work is done.
+ */
+export function onAbort(undo: () => void): () => void {
+  undos.add(undo);
+  return () => undos.delete(undo);
+}
+
+/**
+ * Remove every temporary file still open, then run the registered undos, newest first (signal
+ * handlers call this before exiting). Never throws: a handler must still exit.
+ */
 export function removeOpenTemps(): void {
-  for (const t of openTemps) rmSync(t, { force: true });
+  for (const t of openTemps) {
+    try {
+      rmSync(t, { force: true });
+    } catch {
+      // nothing better to do while exiting
+    }
+  }
   openTemps.clear();
+  for (const undo of [...undos].reverse()) {
+    try {
+      undo();
+    } catch {
+      // as above
+    }
+  }
+  undos.clear();
 }
 
 /**
@@ -51,27 +82,41 @@ export async function openOutput(path: string | undefined, options: { overwrite?
 async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
   if (!overwrite && existsSync(path)) throw new DatagenError('E_OUTPUT', `${path} already exists (pass --overwrite to replace it)`);
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  // Listed before it exists, and opened synchronously: a signal handler (which runs between
+  // event-loop turns) never sees a temporary file that is being created but not yet listed.
+  openTemps.add(temp);
   let stream: WriteStream;
   try {
     ensureDir(dirname(path));
-    stream = createWriteStream(temp);
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
+    const fd = openSync(temp, 'w');
+    try {
+      stream = createWriteStream(temp, { fd });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
   } catch (err) {
+    rmSync(temp, { force: true });
+    openTemps.delete(temp);
     throw new DatagenError('E_OUTPUT', `cannot write ${path}: ${describeIoError(err)}`);
   }
-  openTemps.add(temp);
   // `.gz`: gzip on the way to the file (zstd needs Node >= 22.15, so it is not offered here).
   const gzip = isGzipPath(path) ? createGzip() : undefined;
   if (gzip) gzip.pipe(stream);
-  const inner = streamOutput(gzip ?? stream);
+  const inner = streamOutput(gzip ?? stream, path);
+  // The file's own errors (disk full) reach the writer through the gzip stream too.
+  if (gzip) stream.on('error', (err) => gzip.destroy(err));
   return {
     write: inner.write,
     async close() {
-      (gzip ?? stream).end();
-      await finished(stream);
+      try {
+        (gzip ?? stream).end();
+        await finished(stream);
+      } catch (err) {
+        rmSync(temp, { force: true });
+        openTemps.delete(temp);
+        throw outputError(path, err);
+      }
       try {
         renameSync(temp, path);
       } catch (err) {
@@ -90,21 +135,40 @@ async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
   };
 }
 
-function streamOutput(stream: Writable): Output {
-  let failure: Error | undefined;
+/**
+ * A failed write as the user should see it: a closed pipe stays as it is (the CLI ends quietly
+ * on EPIPE: the reader has what it wanted); anything else (disk full, I/O error) becomes
+ * `cannot write <target>: <reason>` with code E_OUTPUT.
+ */
+function outputError(target: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof DatagenError || code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE') return err;
+  return new DatagenError('E_OUTPUT', `cannot write ${target}: ${describeIoError(err)}`);
+}
+
+function streamOutput(stream: Writable, target = 'stdout'): Output {
+  let failure: unknown;
   const onError = (err: Error) => {
-    failure = err;
+    failure ??= outputError(target, err);
   };
   stream.on('error', onError);
   return {
     write(chunk) {
       if (failure) return Promise.reject(failure);
-      if (stream.write(chunk)) return Promise.resolve();
+      let ready: boolean;
+      try {
+        ready = stream.write(chunk);
+      } catch (err) {
+        // stdout on a file or a pipe writes synchronously: its errors are thrown here.
+        failure ??= outputError(target, err);
+        return Promise.reject(failure);
+      }
+      if (ready) return failure ? Promise.reject(failure) : Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const done = (err?: Error) => {
           stream.off('drain', done);
           stream.off('error', done);
-          if (err) reject(err);
+          if (err) reject(failure ?? outputError(target, err));
           else resolve();
         };
         stream.on('drain', done);
@@ -115,6 +179,7 @@ function streamOutput(stream: Writable): Output {
       if (failure) throw failure;
       if (stream === process.stdout) return; // never end the process's stdout
       await new Promise<void>((resolve) => stream.end(() => resolve()));
+      if (failure) throw failure;
     },
     abort() {},
   };
@@ -124,14 +189,22 @@ export function describeIoError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   const reasons: Record<string, string> = {
     EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
     EROFS: 'read-only file system',
     ENOTDIR: 'a parent is not a folder',
     EISDIR: 'it is a folder',
     ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EIO: 'input/output error',
     EEXIST: 'a file is in the way',
     ENOENT: 'no such file or folder',
+    ENAMETOOLONG: 'name too long',
+    EMFILE: 'too many open files',
   };
-  return e.code ? `${reasons[e.code] ?? e.message} (${e.code})` : String(err);
+  // The reason alone for the usual ones (the user acts on words, not errno names).
+  if (e?.code && reasons[e.code]) return reasons[e.code]!;
+  return e?.code ? `${e.message} (${e.code})` : String((err as Error)?.message ?? err);
 }
 
 /**

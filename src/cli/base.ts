@@ -1,6 +1,8 @@
 import { Command } from '@oclif/core';
 import { isDatagenError } from '../errors.js';
-import { removeOpenTemps } from '../output.js';
+import { describeIoError, removeOpenTemps } from '../output.js';
+
+let stdoutGuarded = false;
 
 /**
  * What every datagen command shares: user mistakes become one line on stderr with a stable
@@ -14,6 +16,19 @@ export abstract class DatagenCommand extends Command {
       process.once(signal, () => {
         removeOpenTemps();
         process.exit(code);
+      });
+    }
+    // oclif's own stdout listener rethrows every error but EPIPE as an uncaught exception (a
+    // stack trace): replace it. A closed pipe is left to the writer (catch() below ends quietly);
+    // any other failure of stdout (disk full: `> /dev/full`) ends the command with one line.
+    if (!stdoutGuarded) {
+      stdoutGuarded = true;
+      process.stdout.removeAllListeners('error');
+      process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EPIPE') return;
+        removeOpenTemps();
+        process.stderr.write(`datagen: cannot write stdout: ${describeIoError(err)} [E_OUTPUT]\n`);
+        process.exit(1);
       });
     }
   }
