@@ -5,7 +5,7 @@ import { DatagenError } from '../src/errors.js';
 import { rateOption, parseWeightedKinds } from '../src/options.js';
 import type { Rng } from '../src/random/rng.js';
 import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/schema.js';
-import { civilFromDays, daysInMonth, formatTime, formatTimestamp, MICROS_PER_DAY } from '../src/temporal.js';
+import { civilFromDays, daysFromCivil, daysInMonth, formatTime, formatTimestamp, MICROS_PER_DAY } from '../src/temporal.js';
 import { defineTransform } from '../src/units.js';
 
 /**
@@ -30,6 +30,9 @@ import { defineTransform } from '../src/units.js';
  * Only values still of the column's own type are eligible (a value an earlier stage already
  * made malformed is left alone), and empty text is never changed. Every kind changes every
  * eligible value except `case`, which cannot change text without letters.
+ *
+ * Each ledger entry also says how a strict typed load of the text into the column's type
+ * behaves (`load`, see Load): every spelling below carries its outcome.
  */
 export const malform = defineTransform({
   name: 'malform',
@@ -64,6 +67,39 @@ export const malform = defineTransform({
     };
   },
 });
+
+// ---------------------------------------------------------------- how a typed load reads it
+
+/**
+ * What a strict typed load (a cast of the text to the column's declared type) makes of a
+ * malformed value, recorded as `load` in its ledger entry:
+ *
+ *   rejected        the cast fails: the loader errors, or with a lenient cast the cell is null
+ *   accepted_same   the cast succeeds with the original value (a space-padded number)
+ *   accepted_other  the cast succeeds with another value: silently wrong data (03-01-24 read
+ *                   as the year 3; a timestamp without offset read in the session's zone)
+ *   text            the column is text, so the changed text is what is loaded
+ *
+ * The outcomes are DuckDB's TRY_CAST (tests/malform-load.test.ts checks every entry against
+ * it, with a non-UTC session zone); other loaders differ (see docs/anomalies.md).
+ */
+export type Load = 'rejected' | 'accepted_same' | 'accepted_other' | 'text';
+export const LOADS: readonly Load[] = ['rejected', 'accepted_same', 'accepted_other', 'text'];
+
+/** A malformed text and how a typed load reads it. */
+type Spelling = readonly [after: string, load: Load];
+
+const change = (kind: string, [after, load]: Spelling): CellChange => ({ kind, after, note: { load } });
+
+/**
+ * DuckDB reads `a-b-c` (also with / \ or a space) year first, whatever the digits mean: a
+ * month-first `03-01-24` is the date 0003-01-24. The outcome of such a text whose fields
+ * are read as (year, month, day), against the original date.
+ */
+function yearFirst(year: number, month: number, day: number, original: number): Load {
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return 'rejected';
+  return daysFromCivil(year, month, day) === original ? 'accepted_same' : 'accepted_other';
+}
 
 // ---------------------------------------------------------------- kinds and columns
 
@@ -102,7 +138,8 @@ const KINDS: Record<MalformKind, KindSpec> = {
   },
   case: { applies: TEXT, where: 'string columns', make: (c) => wrongCase(c.value as string, c.rng) },
   json: { applies: TEXT, fits: (n) => JSON_NAME.test(n), where: 'string columns (by default those named like *json* or *payload*)', make: (c, p) => truncatedJson(c.value as string, p.name, c.rng) },
-  formula: { applies: ALL, where: 'any column', make: (c) => ({ kind: 'formula', after: c.rng.pick(FORMULAS) }) },
+  // No formula text is a number, date, time or boolean a cast accepts.
+  formula: { applies: ALL, where: 'any column', make: (c) => change('formula', [c.rng.pick(FORMULAS), 'rejected']) },
 };
 const KIND_NAMES = Object.keys(KINDS) as MalformKind[];
 
@@ -219,11 +256,12 @@ function malformCell(cell: CellContext, plan: ColumnPlan): CellChange | undefine
     while (u >= cumulative[k]!) k++;
   }
   const kind = kinds[k]!;
-  const change = KINDS[kind].make(cell, plan);
+  const made = KINDS[kind].make(cell, plan);
   // Only the formula kind may start a text with = + - @ (or tab, CR); the others never do by
   // construction, and this keeps it so even when `formulas` is on for the stage.
-  if (!change || change.after === cell.value || (kind !== 'formula' && startsFormula(change.after) && !startsFormula(cell.value))) return undefined;
-  return change;
+  if (!made || made.after === cell.value || (kind !== 'formula' && startsFormula(made.after) && !startsFormula(cell.value))) return undefined;
+  // A text column keeps any text: whatever the spelling, it loads as text.
+  return plan.kind === 'string' ? { ...made, note: { load: 'text' } } : made;
 }
 
 // ---------------------------------------------------------------- helpers
@@ -345,23 +383,29 @@ function encoding(v: string, rng: Rng): CellChange | undefined {
 
 const NBSP = '\u00A0';
 
+// Casts to numbers, dates, times and timestamps skip ASCII spaces around the text, but not a
+// non-breaking space. (Text columns: every spelling loads as text, see malformCell.)
+const PADDED: Load = 'accepted_same';
+const NBSP_PADDED: Load = 'rejected';
+
 function whitespace(value: CellContext['value'], plan: ColumnPlan, rng: Rng): CellChange | undefined {
   const text = typeof value === 'string' ? value : plan.text(value as number);
-  const lead = [' ' + text, '  ' + text, NBSP + text];
+  const lead: Spelling[] = [[' ' + text, PADDED], ['  ' + text, PADDED], [NBSP + text, NBSP_PADDED]];
   // A negative number's text starts with '-': padding goes before it, never after alone.
-  if (typeof value !== 'string' && text.startsWith('-')) return { kind: 'whitespace', after: rng.pick(lead) };
-  const groups: string[][] = [lead, [text + ' ', text + '  ', text + NBSP]];
+  if (typeof value !== 'string' && text.startsWith('-')) return change('whitespace', rng.pick(lead));
+  const groups: Spelling[][] = [lead, [[text + ' ', PADDED], [text + '  ', PADDED], [text + NBSP, NBSP_PADDED]]];
   const inner: number[] = [];
   const cp = points(text);
   cp.forEach((c, i) => {
     if (c === ' ' && i > 0 && i < cp.length - 1) inner.push(i);
   });
+  // Only text has inner spaces (no number, date, time or timestamp text does).
   if (inner.length > 0) {
     const i = rng.pick(inner);
-    groups.push([cp.slice(0, i).join('') + '  ' + cp.slice(i + 1).join('')]); // doubled inner space
-    groups.push([cp.slice(0, i).join('') + NBSP + cp.slice(i + 1).join('')]); // non-breaking space
+    groups.push([[cp.slice(0, i).join('') + '  ' + cp.slice(i + 1).join(''), 'text']]); // doubled inner space
+    groups.push([[cp.slice(0, i).join('') + NBSP + cp.slice(i + 1).join(''), 'text']]); // non-breaking space
   }
-  return { kind: 'whitespace', after: rng.pick(rng.pick(groups)) };
+  return change('whitespace', rng.pick(rng.pick(groups)));
 }
 
 function wrongCase(v: string, rng: Rng): CellChange | undefined {
@@ -454,25 +498,26 @@ function date(days: number, rng: Rng): CellChange | undefined {
   const y = String(year).padStart(4, '0');
   const mm = pad2(month);
   const dd = pad2(day);
+  const yy = y.slice(-2);
   switch (rng.int(0, 2)) {
     case 0: {
-      const formats = [
-        `${dd}/${mm}/${y}`,
-        `${mm}/${dd}/${y}`,
-        `${mm}-${dd}-${y.slice(-2)}`,
-        `${y}/${mm}/${dd}`,
-        `${dd}.${mm}.${y}`,
-        `${y}${mm}${dd}`,
-        `${day} ${MONTHS[month - 1]} ${y}`,
-        `${MONTH_NAMES[month - 1]} ${day}, ${y}`,
+      const formats: Spelling[] = [
+        [`${dd}/${mm}/${y}`, 'rejected'], // read year first, and a day has at most two digits
+        [`${mm}/${dd}/${y}`, 'rejected'],
+        [`${mm}-${dd}-${yy}`, yearFirst(month, day, Number(yy), days)], // 03-01-24 -> 0003-01-24; 03-13-24 rejected
+        [`${y}/${mm}/${dd}`, yearFirst(year, month, day, days)], // the same date
+        [`${dd}.${mm}.${y}`, 'rejected'],
+        [`${y}${mm}${dd}`, 'rejected'],
+        [`${day} ${MONTHS[month - 1]} ${y}`, 'rejected'],
+        [`${MONTH_NAMES[month - 1]} ${day}, ${y}`, 'rejected'],
       ];
-      if (days >= 0) formats.push(String(days * 86400)); // epoch seconds as text
-      return { kind: 'date_format', after: rng.pick(formats) };
+      if (days >= 0) formats.push([String(days * 86400), 'rejected']); // epoch seconds as text
+      return change('date_format', rng.pick(formats));
     }
     case 1:
-      return { kind: 'impossible_date', after: rng.pick(impossibleDates(days)) };
+      return change('impossible_date', [rng.pick(impossibleDates(days)), 'rejected']);
     default:
-      return { kind: 'date_placeholder', after: rng.pick(DATE_PLACEHOLDERS) };
+      return change('date_placeholder', [rng.pick(DATE_PLACEHOLDERS), 'rejected']);
   }
 }
 
@@ -483,29 +528,36 @@ function timestamp(micros: number, rng: Rng): CellChange | undefined {
   const hms = iso.slice(11, 19);
   const [y, mm, dd] = ymd.split('-') as [string, string, string];
   const [hh, mi, ss] = hms.split(':') as [string, string, string];
+  // A text without an offset is read in the loader's session time zone: another instant
+  // unless that zone is UTC. A date read year first (see yearFirst) is another date.
+  const mdy = yearFirst(Number(mm), Number(dd), Number(y.slice(-2)), days) === 'rejected' ? 'rejected' : 'accepted_other';
   switch (rng.int(0, 2)) {
     case 0: {
-      const formats = [
-        `${dd}/${mm}/${y} ${hms}`,
-        `${mm}-${dd}-${y.slice(-2)} ${hh}:${mi}`,
-        iso.slice(0, -1), // no offset
-        `${y}/${mm}/${dd} ${hms}`, // wrong separators
-        `${ymd}T${hh}.${mi}.${ss}Z`,
+      const formats: Spelling[] = [
+        [`${dd}/${mm}/${y} ${hms}`, 'rejected'],
+        [`${mm}-${dd}-${y.slice(-2)} ${hh}:${mi}`, mdy],
+        [iso.slice(0, -1), 'accepted_other'], // no offset
+        [`${y}/${mm}/${dd} ${hms}`, 'accepted_other'], // wrong separators, no offset, no fraction
+        [`${ymd}T${hh}.${mi}.${ss}Z`, 'rejected'],
       ];
-      if (micros >= 0) formats.push(String(Math.floor(micros / 1_000_000))); // epoch seconds as text
-      return { kind: 'timestamp_format', after: rng.pick(formats) };
+      if (micros >= 0) formats.push([String(Math.floor(micros / 1_000_000)), 'rejected']); // epoch seconds as text
+      return change('timestamp_format', rng.pick(formats));
     }
     case 1: {
       const frac = iso.slice(19);
-      const options = [
-        `${rng.pick(impossibleDates(days))}T${hms}${frac}`,
-        `${ymd}T${24 + rng.int(0, 5)}:${mi}:${ss}${frac}`,
-        `${ymd}T${hh}:${60 + rng.int(0, 9)}:${ss}${frac}`,
+      const badDate = rng.pick(impossibleDates(days));
+      const hour = 24 + rng.int(0, 5);
+      const minute = 60 + rng.int(0, 9);
+      const options: Spelling[] = [
+        [`${badDate}T${hms}${frac}`, 'rejected'],
+        // 24:00:00 exactly is accepted as midnight of the next day
+        [`${ymd}T${hour}:${mi}:${ss}${frac}`, hour === 24 && mi === '00' && ss === '00' && /^\.0*Z$/.test(frac) ? 'accepted_other' : 'rejected'],
+        [`${ymd}T${hh}:${minute}:${ss}${frac}`, 'rejected'],
       ];
-      return { kind: 'impossible_timestamp', after: rng.pick(options) };
+      return change('impossible_timestamp', rng.pick(options));
     }
     default:
-      return { kind: 'timestamp_placeholder', after: rng.pick(TIMESTAMP_PLACEHOLDERS) };
+      return change('timestamp_placeholder', [rng.pick(TIMESTAMP_PLACEHOLDERS), 'rejected']);
   }
 }
 
@@ -517,15 +569,30 @@ function time(seconds: number, rng: Rng): CellChange | undefined {
     case 0: {
       const h12 = h % 12 === 0 ? 12 : h % 12;
       const ampm = h < 12 ? 'AM' : 'PM';
-      const formats = [`${h12}:${mi} ${ampm}`, `${h12}:${mi}:${ss} ${ampm}`, `${hh}.${mi}.${ss}`, `${hh}${mi}${ss}`, `${hh}:${mi}`, `${h}h${mi}`];
-      return { kind: 'time_format', after: rng.pick(formats) };
+      const formats: Spelling[] = [
+        [`${h12}:${mi} ${ampm}`, 'rejected'],
+        // The cast reads h:mm:ss and ignores what follows a space: 9:15:00 PM is 09:15:00.
+        [`${h12}:${mi}:${ss} ${ampm}`, h12 === h ? 'accepted_same' : 'accepted_other'],
+        [`${hh}.${mi}.${ss}`, 'rejected'],
+        [`${hh}${mi}${ss}`, 'rejected'],
+        [`${hh}:${mi}`, ss === '00' ? 'accepted_same' : 'accepted_other'], // the seconds are lost
+        [`${h}h${mi}`, 'rejected'],
+      ];
+      return change('time_format', rng.pick(formats));
     }
     case 1: {
-      const options = [`${24 + rng.int(0, 5)}:${mi}:${ss}`, `${hh}:${60 + rng.int(0, 9)}:${ss}`, `${hh}:${mi}:${60 + rng.int(1, 9)}`];
-      return { kind: 'impossible_time', after: rng.pick(options) };
+      const hour = 24 + rng.int(0, 5);
+      const minute = 60 + rng.int(0, 9);
+      const second = 60 + rng.int(1, 9);
+      const options: Spelling[] = [
+        [`${hour}:${mi}:${ss}`, hour === 24 && mi === '00' && ss === '00' ? 'accepted_other' : 'rejected'], // TIME holds 24:00:00
+        [`${hh}:${minute}:${ss}`, 'rejected'],
+        [`${hh}:${mi}:${second}`, 'rejected'],
+      ];
+      return change('impossible_time', rng.pick(options));
     }
     default:
-      return { kind: 'time_placeholder', after: rng.pick(TIME_PLACEHOLDERS) };
+      return change('time_placeholder', [rng.pick(TIME_PLACEHOLDERS), 'rejected']);
   }
 }
 
@@ -581,6 +648,7 @@ function group(text: string, sep: string, indian = false): string {
   return out + rest;
 }
 
+/** Every number spelling is rejected by a cast: separators, units, words, a comma for the point. */
 function number(v: number, plan: ColumnPlan, rng: Rng): CellChange | undefined {
   const negative = v < 0;
   const abs = Math.abs(v);
@@ -595,22 +663,22 @@ function number(v: number, plan: ColumnPlan, rng: Rng): CellChange | undefined {
     case 'thousands': {
       const style = rng.int(0, 3);
       const after = style === 0 ? group(a, ',') : style === 1 ? group(a, ' ') : style === 2 ? group(a, "'") : group(a, ',', true);
-      return { kind: 'thousands_separator', after: sign(after) };
+      return change('thousands_separator', [sign(after), 'rejected']);
     }
     case 'unit': {
       const unit = rng.pick(plan.units);
-      return { kind: 'number_with_unit', after: sign(unit.write(a), unit.money) };
+      return change('number_with_unit', [sign(unit.write(a), unit.money), 'rejected']);
     }
     case 'text': {
       const after = Number.isInteger(v) && abs <= 99 && rng.chance(0.5) ? (negative ? 'minus ' : '') + words(abs) : rng.pick(NUMBER_PLACEHOLDERS);
-      return { kind: 'text_in_number', after };
+      return change('text_in_number', [after, 'rejected']);
     }
     default: {
       let after: string;
       if (a.includes('e')) after = a.includes('.') ? a.replace('.', ',') : a.replace('e', ',0e');
       else if (!a.includes('.')) after = a + ',' + (plan.kind === 'decimal' || plan.kind === 'float' ? '0' : '00');
       else after = abs >= 1000 && rng.chance(0.5) ? group(a, '.').replace(/\.(\d*)$/, ',$1') : a.replace('.', ',');
-      return { kind: 'comma_decimal', after: sign(after) };
+      return change('comma_decimal', [sign(after), 'rejected']);
     }
   }
 }
