@@ -26,6 +26,13 @@ function typeOf(schema: Schema, column: string) {
   return { kind, scale, limit, step: scale === undefined ? 1e-9 : 10 ** -scale };
 }
 
+/** Whether x1000 or /1000 of `v` is a non-zero value the column's type holds (else unit_x1000 leaves it). */
+function x1000Fits(schema: Schema, column: string, v: Row[string]): boolean {
+  const { limit, step } = typeOf(schema, column);
+  if (typeof v !== 'number' || v === 0) return false;
+  return Math.abs(v * 1000) <= limit || Math.round(v / 1000 / step) !== 0;
+}
+
 /** Numbers of the column's type: integers whole, decimals at their scale and within precision. */
 function expectOfType(schema: Schema, e: LedgerEntry): void {
   const where = `${e.column} ${e.kind} ${e.before} -> ${e.after}`;
@@ -75,7 +82,7 @@ function expectKind(schema: Schema, rows: Row[], e: LedgerEntry): void {
       break;
     case 'unit_x1000':
       expect(b, where).not.toBe(0);
-      expect(capped || near(a, b * 1000) || near(a, b / 1000), where).toBe(true);
+      expect(near(a, b * 1000) || near(a, b / 1000), where).toBe(true); // never capped
       break;
     case 'beyond_bound': {
       const t = typical(rows, e.column);
@@ -112,8 +119,9 @@ describe('outliers on customer_360 (default kinds)', () => {
     for (const c of COLUMNS) {
       for (const k of GENERAL) {
         const n = ledger.entries.filter((e) => e.column === c && e.kind === k).length;
-        // zero is eligible only beyond a bound: the other kinds multiply or negate it
-        const eligible = clean.filter((r) => typeof r[c] === 'number' && (k === 'beyond_bound' || r[c] !== 0)).length;
+        // zero is eligible only beyond a bound: the other kinds multiply or negate it; x1000 only
+        // where x1000 or /1000 is a value the type holds
+        const eligible = clean.filter((r) => typeof r[c] === 'number' && (k === 'beyond_bound' || r[c] !== 0) && (k !== 'unit_x1000' || x1000Fits(schema, c, r[c]))).length;
         expect(withinSamplingError(n, eligible, RATE / 4), `${c} ${k}: ${n} of ${eligible}`).toBe(true);
       }
     }
@@ -121,8 +129,11 @@ describe('outliers on customer_360 (default kinds)', () => {
 
   it('keeps outliers numbers of the column type: integers whole, decimals at scale, within precision', () => {
     for (const e of ledger.entries) expectOfType(schema, e);
-    // decimal(4,3) cannot hold x1000: capped at 9.999
-    expect(ledger.entries.some((e) => e.column === 'churn_score' && e.after === 9.999)).toBe(true);
+    // decimal(4,3) holds neither x1000 nor /1000 of 0.3: such cells are left unchanged, never capped at 9.999
+    const x1000 = ledger.entries.filter((e) => e.column === 'churn_score' && e.kind === 'unit_x1000');
+    expect(x1000.length).toBeGreaterThan(0);
+    expect(x1000.every((e) => e.after !== 9.999 && x1000Fits(schema, 'churn_score', e.before as number))).toBe(true);
+    expect(clean.some((r) => typeof r.churn_score === 'number' && r.churn_score !== 0 && !x1000Fits(schema, 'churn_score', r.churn_score))).toBe(true);
     expect(ledger.entries.some((e) => typeof e.after === 'number' && e.after < 0)).toBe(true); // negatives stay numbers
   });
 
@@ -175,6 +186,21 @@ describe('outliers: holding the first rows back', () => {
     expect(ledger.entries.length).toBeGreaterThan(100);
     expect(ledger.entries.map(asDiff)).toEqual(cellDiff(customer360.schema, before, after));
     for (const e of ledger.entries) expectKind(customer360.schema, before, e);
+  });
+});
+
+describe('outliers: unit_x1000 where the type cannot hold one', () => {
+  it('loans.interest_rate, decimal(4,1) of 11.0-14.0: no cell changes, nothing is recorded (no capped 999.9)', async () => {
+    const source = () => scenario('loans', { rows: 5000, seed: 4 });
+    const ledger = memoryLedger();
+    const out = await collect(source(), outliers({ rate: 0.5, columns: ['interest_rate'], kinds: ['unit_x1000'] }), { ledger });
+    expect(ledger.entries).toEqual([]);
+    expect(out).toEqual(await collect(source()));
+    // a column that can hold x1000 of its values still gets exactly x1000 or /1000 (amount is int32)
+    const amounts = memoryLedger();
+    await collect(source(), outliers({ rate: 0.05, columns: ['amount'], kinds: ['unit_x1000'] }), { ledger: amounts });
+    expect(amounts.entries.length).toBeGreaterThan(100);
+    for (const e of amounts.entries) expect([(e.before as number) * 1000, (e.before as number) / 1000]).toContain(e.after);
   });
 });
 

@@ -20,15 +20,18 @@ import { defineTransform } from '../src/units.js';
  *                 in the first 1,024 rows the stage receives, which it holds back until then)
  *   sign_flip     -value (zero cannot flip)
  *   unit_x1000    x1000 or /1000, either way at random; the other way when one does not fit
- *                 the type or rounds to zero or to the same value (zero is not eligible)
+ *                 the type or rounds to zero or to the same value. A cell where neither fits
+ *                 (12.5 in a decimal(4,1): 12500.0 is too wide, 0.0125 rounds to 0.0) is left
+ *                 unchanged, as zero is: a capped 999.9 would be recorded as a x1000 error
+ *                 that it is not. The ledger summary then shows fewer injected than asked.
  *   extreme       x10 .. x100 (zero is not eligible)
  *   coordinates   impossible latitude / longitude for columns named lat, latitude, lon, lng,
  *                 longitude: |lat| in (90, 180], |lon| in (180, 360], a lost decimal point
  *                 (x100), or a negative longitude written 0-360 (+360), among those the
  *                 column's type can hold
  *
- * A result beyond what the column's type can hold (int32, decimal(p,s)) is capped at the
- * largest value it can hold.
+ * A beyond_bound or extreme result beyond what the column's type can hold (int32,
+ * decimal(p,s)) is capped at the largest value it can hold; the ledger records that value.
  */
 export const outliers = defineTransform({
   name: 'outliers',
@@ -263,7 +266,7 @@ function outlier(cell: CellContext, plan: ColumnPlan, bounds: Bounds): CellChang
       const up = roundTo(v * 1000, digits);
       const down = roundTo(v / 1000, plan.scale ?? Math.min(15, digits + 3));
       const order = rng.chance(0.5) ? [up, down] : [down, up];
-      after = order.find((x) => x !== 0 && x !== v && fits(x)) ?? cap(up);
+      after = order.find((x) => x !== 0 && x !== v && fits(x)); // neither: no unit error this type can hold
       break;
     }
     case 'beyond_bound':
