@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
-import type { Schema } from 'apache-arrow';
+import type { Field, Schema } from 'apache-arrow';
 import { jsonDecoder, type JsonDecoder } from '../src/codec.js';
 import { DatagenError } from '../src/errors.js';
 import { inferSchema } from '../src/infer.js';
-import { columnNames, kindOf, tableName, type Row } from '../src/schema.js';
+import { columnNames, kindOf, tableName, type Row, type Value } from '../src/schema.js';
 import type { Batch, Source } from '../src/stage.js';
 
 /**
@@ -23,31 +23,47 @@ export interface NdjsonSourceOptions {
   /** Table name recorded in the ledger when the schema is inferred. */
   table?: string;
   batchSize?: number;
+  /** Longest line accepted, in characters (default 64 Mi): a longer one is an error, not a memory blow-up. */
+  maxLineLength?: number;
+  /**
+   * Called at the end of the input with the number of rows read, before the last batch is
+   * handed on: throw to refuse an input that ended early (see src/stdio-link.ts).
+   */
+  atEnd?(rows: number): void;
 }
+
+export const DEFAULT_MAX_LINE = 64 * 1024 * 1024;
 
 export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
   const input = options.input ?? process.stdin;
   const label = options.label ?? 'stdin';
   const batchSize = options.batchSize ?? 8192;
+  const maxLine = options.maxLineLength ?? DEFAULT_MAX_LINE;
   return {
     kind: 'source',
     name: 'ndjson',
     schema: options.schema,
     async *batches(): AsyncGenerator<Batch> {
       let schema = options.schema;
-      let decoders: Array<[string, JsonDecoder]> | undefined;
+      let columns: Column[] | undefined;
       let parsed: Record<string, unknown>[] = [];
       let parsedLines: number[] = [];
+      // The text of the lines the schema is inferred from: JSON.parse drops what the text says
+      // about numbers (12.0 is 12), which inference needs to keep decimals as they were written.
+      let texts: string[] | undefined = schema ? undefined : [];
       let known: Set<string> | undefined;
       let offset = 0;
       let lineNo = 0;
-      let rest = '';
 
       const toBatch = (): Batch => {
-        schema ??= inferSchema(parsed, options.table);
-        decoders ??= schema.fields.map((f) => [f.name, jsonDecoder(kindOf(f.type))]);
+        if (!schema) {
+          schema = inferSchema(parsed, options.table, numberTexts(texts!, parsed));
+          texts = undefined;
+        }
+        columns ??= schema.fields.map((f) => column(f, !options.schema));
         const names = columnNames(schema);
         known ??= new Set(names);
+        if (names.length === 0) throw new DatagenError('E_INPUT', `${label}: rows have no columns`);
         const rows: Row[] = new Array(parsed.length);
         for (let i = 0; i < parsed.length; i++) {
           const obj = parsed[i]!;
@@ -59,10 +75,22 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
             }
           }
           const row: Row = {};
-          for (const [name, decode] of decoders) row[name] = decode(obj[name] ?? null);
+          for (const c of columns) {
+            let v: Value;
+            try {
+              v = c.decode(Object.hasOwn(obj, c.name) ? obj[c.name] : null);
+            } catch (err) {
+              if (err instanceof RangeError) throw new DatagenError('E_INPUT', `${label} line ${parsedLines[i]}: column '${c.name}' is nested too deeply`);
+              throw err;
+            }
+            if (c.check && v !== null) {
+              const why = c.check(v);
+              if (why) throw new DatagenError('E_INPUT', `${label} line ${parsedLines[i]}: column '${c.name}' ${why}`);
+            }
+            row[c.name] = v;
+          }
           rows[i] = row;
         }
-        if (names.length === 0) throw new DatagenError('E_INPUT', `${label}: rows have no columns`);
         const batch = { schema, rows, offset };
         offset += parsed.length;
         parsed = [];
@@ -73,38 +101,160 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
       const parseLine = (line: string) => {
         lineNo++;
         if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+        if (lineNo === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1); // a UTF-8 BOM, as DuckDB skips it
         if (line.trim() === '') return;
         let value: unknown;
         try {
           value = JSON.parse(line);
         } catch (err) {
-          throw new DatagenError('E_INPUT', `${label} line ${lineNo}: not valid JSON (${(err as Error).message}): ${preview(line)}`);
+          const why = err instanceof RangeError ? 'nested too deeply' : `not valid JSON (${(err as Error).message})`;
+          throw new DatagenError('E_INPUT', `${label} line ${lineNo}: ${why}: ${preview(line)}`);
         }
         if (value === null || typeof value !== 'object' || Array.isArray(value)) {
           throw new DatagenError('E_INPUT', `${label} line ${lineNo}: expected a JSON object per line, got ${preview(line)}`);
         }
         parsed.push(value as Record<string, unknown>);
         parsedLines.push(lineNo);
+        texts?.push(line);
       };
 
+      // The unfinished line is kept as pieces and searched only in new text, so a long line
+      // costs linear time (joining the text and searching it again per chunk was quadratic).
+      let pieces: string[] = [];
+      let pending = 0;
+      const tooLong = () =>
+        new DatagenError('E_INPUT', `${label} line ${lineNo + 1}: longer than ${maxLine.toLocaleString('en-US')} characters (raise --max-line-length if it is meant to be)`);
       input.setEncoding('utf8');
       for await (const chunk of input as AsyncIterable<string>) {
-        if (lineNo === 0 && rest === '' && chunk.length > 0 && chunk.charCodeAt(0) === 0xfffd) {
+        if (lineNo === 0 && pending === 0 && chunk.length > 0 && chunk.charCodeAt(0) === 0xfffd) {
           throw new DatagenError('E_INPUT', `${label}: binary input; expected NDJSON rows (one JSON object per line)`);
         }
-        const text = rest + chunk;
         let start = 0;
-        for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-          parseLine(text.slice(start, nl));
+        for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+          if (pending + nl - start > maxLine) throw tooLong();
+          const piece = chunk.slice(start, nl);
+          parseLine(pending === 0 ? piece : pieces.join('') + piece);
+          pieces = [];
+          pending = 0;
           start = nl + 1;
           if (parsed.length >= batchSize) yield toBatch();
         }
-        rest = text.slice(start);
+        if (start < chunk.length) {
+          pieces.push(chunk.slice(start));
+          pending += chunk.length - start;
+          if (pending > maxLine) throw tooLong();
+        }
       }
-      if (rest !== '') parseLine(rest);
+      if (pending > 0) parseLine(pieces.join(''));
+      options.atEnd?.(offset + parsed.length);
       if (parsed.length > 0 || (offset === 0 && schema)) yield toBatch();
     },
   };
+}
+
+interface Column {
+  name: string;
+  decode: JsonDecoder;
+  /** Why a decoded value cannot be kept exactly, or undefined. */
+  check?: (v: Value) => string | undefined;
+}
+
+function column(field: Field, inferred: boolean): Column {
+  const kind = kindOf(field.type);
+  const decode = jsonDecoder(kind);
+  if (kind === 'int') {
+    // JSON.parse rounds integers beyond 2^53 (12345678901234567890 -> ...000): refuse them.
+    return { name: field.name, decode, check: (v) => (typeof v === 'number' && !Number.isSafeInteger(v) ? `holds ${v}, an integer beyond 2^53 that cannot be read exactly (quote it as text)` : undefined) };
+  }
+  if (kind === 'decimal' && inferred) {
+    // An inferred decimal(p, s) holds its values at scale s; a later row with more fraction
+    // digits would be rounded when written: refuse it rather than change it.
+    const scale = (field.type as { scale: number }).scale;
+    const unit = 10 ** scale;
+    return {
+      name: field.name,
+      decode,
+      check: (v) =>
+        typeof v === 'number' && Math.round(v * unit) / unit !== v
+          ? `holds ${v}, with more than the ${scale} fraction digits of the first rows, from which its type was inferred (pass --schema)`
+          : undefined,
+    };
+  }
+  return { name: field.name, decode };
+}
+
+/**
+ * The literal text of each top-level number in the lines (by column), from a small scan of
+ * the JSON text: enough for inference to see `12.0` where JSON.parse gives 12.
+ */
+function numberTexts(lines: readonly string[], parsed: readonly Record<string, unknown>[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < lines.length; i++) {
+    const obj = parsed[i]!;
+    scanNumbers(lines[i]!, (key, text) => {
+      if (typeof obj[key] !== 'number') return;
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
+      list.push(text);
+    });
+  }
+  return out;
+}
+
+/** Calls `found(key, text)` for each top-level `"key": <number>` of a JSON object's text. */
+function scanNumbers(line: string, found: (key: string, text: string) => void): void {
+  let i = line.indexOf('{') + 1;
+  const n = line.length;
+  const ws = () => {
+    while (i < n && ' \t\r\n'.includes(line[i]!)) i++;
+  };
+  const str = (): string => {
+    const from = i;
+    i++;
+    while (i < n && line[i] !== '"') i += line[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(line.slice(from, i)) as string;
+  };
+  const skip = () => {
+    // A nested value: step over strings and balanced brackets.
+    let depth = 0;
+    while (i < n) {
+      const c = line[i]!;
+      if (c === '"') {
+        str();
+        if (depth === 0) return;
+        continue;
+      }
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') {
+        if (depth === 0) return;
+        depth--;
+        if (depth === 0) {
+          i++;
+          return;
+        }
+      } else if (depth === 0 && c === ',') return;
+      i++;
+    }
+  };
+  while (i > 0 && i < n) {
+    ws();
+    if (line[i] !== '"') return;
+    const key = str();
+    ws();
+    if (line[i] !== ':') return;
+    i++;
+    ws();
+    const c = line[i];
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) {
+      const from = i;
+      while (i < n && /[-+0-9.eE]/.test(line[i]!)) i++;
+      found(key, line.slice(from, i));
+    } else skip();
+    ws();
+    if (line[i] !== ',') return;
+    i++;
+  }
 }
 
 function preview(line: string): string {

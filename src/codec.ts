@@ -54,13 +54,21 @@ export function jsonEncoder(kind: Kind, scale = 0): TextEncoder {
 /** JSON value (from JSON.parse) -> in-memory value. Text that does not parse stays text. */
 export function jsonDecoder(kind: Kind): JsonDecoder {
   switch (kind) {
+    // Only the text datagen itself writes is decoded; any other spelling stays text, so a value
+    // passes through a pipe byte for byte (a malformed `2024-3-1` is not "repaired").
     case 'date':
-      return (v) => (typeof v === 'string' ? (parseDate(v) ?? v) : (v as Value));
+      return (v) => {
+        if (typeof v !== 'string') return v as Value;
+        const day = parseDate(v);
+        return day !== undefined && formatDate(day) === v ? day : v;
+      };
     case 'time':
-      return (v) => (typeof v === 'string' ? (parseTime(v) ?? v) : (v as Value));
+      return (v) => {
+        if (typeof v !== 'string') return v as Value;
+        const secs = parseTime(v);
+        return secs !== undefined && formatTime(secs) === v ? secs : v;
+      };
     case 'timestamp':
-      // Only the text datagen itself writes is decoded; any other spelling (no offset, a space
-      // separator, fewer digits) stays text, so a value passes through a pipe byte for byte.
       return (v) => {
         if (typeof v !== 'string') return v as Value;
         const micros = parseTimestamp(v);

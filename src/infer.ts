@@ -5,10 +5,11 @@ import { parseDate, parseTime, parseTimestamp } from './temporal.js';
 /**
  * Guess a schema from parsed JSON rows (the first batch of an NDJSON stream whose producer's
  * schema we were not told). Strings that all parse as dates, times or timestamps get those
- * kinds; numbers that are all integers become int64. Columns named `id` or `*_id` count as
- * keys. `--schema <scenario>` replaces the guess with the declared schema.
+ * kinds; numbers that are all integers become int64. Numbers whose text all carries the same
+ * count of fraction digits (`12.0`, `3.5`; `1847.00`) become decimal(18, that count), so they
+ * are written again as they were read. Columns named `id` or `*_id` count as keys. `--schema <scenario>` replaces the guess with the declared schema.
  */
-export function inferSchema(rows: readonly Record<string, unknown>[], table = 'data'): Schema {
+export function inferSchema(rows: readonly Record<string, unknown>[], table = 'data', numberTexts?: ReadonlyMap<string, readonly string[]>): Schema {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const r of rows) {
@@ -46,7 +47,7 @@ export function inferSchema(rows: readonly Record<string, unknown>[], table = 'd
     const present = rows.length - nulls;
     let type;
     if (present === 0) type = types.string();
-    else if (numbers === present) type = allInt ? types.int64() : types.float64();
+    else if (numbers === present) type = numberType(allInt, numberTexts?.get(name));
     else if (bools === present) type = types.bool();
     else if (dates === present) type = types.date();
     else if (times === present) type = types.time();
@@ -60,4 +61,24 @@ export function inferSchema(rows: readonly Record<string, unknown>[], table = 'd
     };
   }
   return defineTable(table, 'schema inferred from NDJSON input', fields);
+}
+
+/** int64, decimal(18, s) when every number is written with exactly s > 0 fraction digits, else float64. */
+function numberType(allInt: boolean, texts: readonly string[] | undefined) {
+  let scale: number | undefined;
+  for (const t of texts ?? []) {
+    const dot = t.indexOf('.');
+    if (dot < 0 || /[eE]/.test(t)) {
+      scale = undefined;
+      break;
+    }
+    const s = t.length - dot - 1;
+    if (scale === undefined) scale = s;
+    else if (scale !== s) {
+      scale = undefined;
+      break;
+    }
+  }
+  if (scale !== undefined && scale > 0 && scale <= 9) return types.decimal(18, scale);
+  return allInt ? types.int64() : types.float64();
 }

@@ -1,4 +1,5 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatagenError } from './errors.js';
 import { describeIoError, ensureDir } from './output.js';
@@ -30,6 +31,8 @@ export interface LedgerEntry {
  */
 export interface StageEvent {
   event: 'open' | 'close';
+  /** Which run wrote it (file ledgers): the stages of one pipe share a run. */
+  run?: string;
   stage: string;
   table: string;
   /** The options the stage was made with (on open). */
@@ -57,31 +60,84 @@ export function memoryLedger(): Ledger & { entries: LedgerEntry[]; events: Stage
   return { entries, events, record: (e) => void entries.push(e), event: (e) => void events.push(e), flush() {}, close() {} };
 }
 
-/** Appends JSON lines to a file, creating it (and its folder) if needed. */
-export function fileLedger(path: string): Ledger {
-  let fd: number;
-  try {
-    ensureDir(dirname(path));
-    fd = openSync(path, 'a');
-  } catch (err) {
-    throw new DatagenError('E_OUTPUT', `cannot open ledger ${path}: ${describeIoError(err)}`);
-  }
+export interface FileLedgerOptions {
+  /**
+   * The run writing: stage events carry it, and several stages of one run (a shell pipe) share
+   * the file. Default: a new id.
+   */
+  run?: string;
+  /** Replace a ledger that holds another run's lines (default: refuse it). */
+  overwrite?: boolean;
+}
+
+/**
+ * Appends JSON lines to a file, creating it (and its folder) if needed. The file is opened when
+ * the first lines are written, which in a pipe is after every stage upstream wrote its own:
+ * a file that already holds lines of another run is refused (a re-run would otherwise mix two
+ * answer keys) unless `overwrite`; lines of this run (another stage of the same pipe) are
+ * joined.
+ */
+export function fileLedger(path: string, options: FileLedgerOptions = {}): Ledger {
+  const run = options.run ?? randomUUID();
+  let fd: number | undefined;
+  const open = (): number => {
+    try {
+      ensureDir(dirname(path));
+      const previous = firstLineRun(path);
+      const join = previous === undefined || previous.run === run;
+      if (!join && !options.overwrite) {
+        throw new DatagenError('E_OUTPUT', `ledger ${path} already holds the lines of another run${previous.run ? ` (${previous.run})` : ''}; pass --overwrite to replace it, or name another file`);
+      }
+      return openSync(path, join ? 'a' : 'w');
+    } catch (err) {
+      if (err instanceof DatagenError) throw err;
+      throw new DatagenError('E_OUTPUT', `cannot open ledger ${path}: ${describeIoError(err)}`);
+    }
+  };
   let pending: string[] = [];
   return {
     record(e) {
       pending.push(JSON.stringify(e));
     },
     event(e) {
-      pending.push(JSON.stringify(e));
+      const { event, ...rest } = e;
+      pending.push(JSON.stringify({ event, run, ...rest }));
     },
     flush() {
       if (pending.length === 0) return;
+      fd ??= open();
       writeSync(fd, pending.join('\n') + '\n');
       pending = [];
     },
     close() {
       this.flush();
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
     },
   };
+}
+
+/** The run of a ledger's first line; undefined when the file is absent or empty. */
+function firstLineRun(path: string): { run?: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const buf = Buffer.alloc(4096);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    if (n === 0) return undefined;
+    const text = buf.toString('utf8', 0, n);
+    const line = text.slice(0, text.indexOf('\n') >= 0 ? text.indexOf('\n') : n);
+    try {
+      const first = JSON.parse(line) as { run?: unknown };
+      return { run: typeof first.run === 'string' ? first.run : undefined };
+    } catch {
+      return {};
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -10,8 +10,12 @@ import type { Batch, Sink, Source, StageContext, StageFn, Transform } from './st
  * Node streams (toReadable / toDuplex) for callers who compose with stream.pipeline.
  */
 export interface RunOptions {
-  /** A ledger, or a path to append ledger JSON lines to. */
+  /** A ledger, or a path to write ledger JSON lines to (see fileLedger). */
   ledger?: Ledger | string;
+  /** With a ledger path: the run id its stage events carry (stages of one pipe share it). */
+  run?: string;
+  /** With a ledger path: replace a ledger file that holds another run's lines. */
+  overwrite?: boolean;
 }
 
 export interface RunResult {
@@ -104,7 +108,7 @@ export async function run(source: Source, ...rest: Array<Transform | Sink | RunO
   for (const t of transforms) {
     if (!('kind' in t) || t.kind !== 'transform') throw new DatagenError('E_OPTION', `run: '${(t as { name?: string }).name ?? '?'}' is not a transform`);
   }
-  const ledger = typeof options.ledger === 'string' ? fileLedger(options.ledger) : (options.ledger ?? nullLedger);
+  const ledger = typeof options.ledger === 'string' ? fileLedger(options.ledger, { run: options.run, overwrite: options.overwrite }) : (options.ledger ?? nullLedger);
   const result: RunResult = { rows: 0, batches: 0 };
   try {
     await sink.write(applyTransforms(source, transforms, { ledger }, result));

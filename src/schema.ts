@@ -99,6 +99,28 @@ export function typeFromLabel(label: string): DataType | undefined {
   return Object.hasOwn(types, label) && label !== 'decimal' ? make!() : undefined;
 }
 
+/** A schema as plain JSON (types by typeLabel), for announcing it beside an NDJSON stream. */
+export interface SchemaJson {
+  metadata: Record<string, string>;
+  fields: Array<{ name: string; type: string; nullable: boolean; metadata: Record<string, string> }>;
+}
+
+export function schemaToJson(schema: Schema): SchemaJson {
+  return {
+    metadata: Object.fromEntries(schema.metadata),
+    fields: schema.fields.map((f) => ({ name: f.name, type: typeLabel(f.type), nullable: f.nullable, metadata: Object.fromEntries(f.metadata) })),
+  };
+}
+
+export function schemaFromJson(json: SchemaJson): Schema {
+  const fields = json.fields.map((f) => {
+    const type = typeFromLabel(f.type);
+    if (!type) throw new DatagenError('E_INPUT', `unknown column type ${JSON.stringify(f.type)} for ${f.name} in the input's schema`);
+    return new Field(f.name, type, f.nullable, new Map(Object.entries(f.metadata)));
+  });
+  return new Schema(fields, new Map(Object.entries(json.metadata)));
+}
+
 export function tableName(schema: Schema): string {
   return schema.metadata.get('table') ?? 'data';
 }

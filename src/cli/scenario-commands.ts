@@ -5,6 +5,8 @@ import { engineOptions, scenario } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../pipeline.js';
+import { announcing } from '../stdio-link.js';
+import { newRunId } from './input.js';
 import { DatagenError } from '../errors.js';
 import { findScenario, findSink, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../units.js';
@@ -83,6 +85,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       const started = performance.now();
       const result = await run(source, ...stagesFrom(def, flags), sink({ path: out, overwrite: Boolean(flags.overwrite), ...partition } as never), {
         ledger: flags.ledger as string | undefined,
+        overwrite: Boolean(flags.overwrite),
       });
       if (!flags.quiet) {
         const seconds = (performance.now() - started) / 1000;
@@ -111,11 +114,14 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       ...flagsFor(def.options),
       ...stageFlags(def),
       ipc: Flags.boolean({ description: 'write an Arrow IPC stream (exact types: decimals, dates, timestamps) instead of NDJSON' }),
+      ...(def.defaultStages ? { overwrite: Flags.boolean({ description: "replace the ledger file if it holds another run's lines" }) } : {}),
     };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
-      await run(sourceFrom(def, flags), ...stagesFrom(def, flags), flags.ipc ? arrow() : jsonl(), { ledger: flags.ledger as string | undefined });
+      const runId = newRunId();
+      const out = announcing(flags.ipc ? arrow() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' });
+      await run(sourceFrom(def, flags), ...stagesFrom(def, flags), out, { ledger: flags.ledger as string | undefined, run: runId, overwrite: flags.overwrite as boolean });
     }
   };
 }

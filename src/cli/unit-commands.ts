@@ -2,6 +2,7 @@ import { Flags, type Command } from '@oclif/core';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../pipeline.js';
+import { announcing } from '../stdio-link.js';
 import type { SinkFactory, TransformFactory } from '../units.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
@@ -19,7 +20,8 @@ export function transformCommand(unit: TransformFactory): Command.Class {
     static override examples = unit.examples.map((e) => `$ ${e}`);
     static override flags = {
       ...flagsFor(unit.options),
-      ledger: Flags.string({ description: 'append a JSON line per change to this file (the answer key)' }),
+      ledger: Flags.string({ description: 'write a JSON line per change to this file (the answer key); stages of one pipe may share it' }),
+      overwrite: Flags.boolean({ description: "replace the ledger file if it holds another run's lines" }),
       ...inputFlags,
       ipc: Flags.boolean({ allowNo: true, description: 'write Arrow IPC (typed) instead of NDJSON to stdout [default: the format read from stdin]' }),
     };
@@ -27,9 +29,10 @@ export function transformCommand(unit: TransformFactory): Command.Class {
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const transform = unit(optionsFromFlags(unit.options, flags) as never); // options checked before any input is read
-      const { source, format } = await stdinSource(unit.name, flags as { schema?: string; table?: string });
-      const ipc = (flags.ipc as boolean | undefined) ?? format === 'arrow';
-      await run(source, transform, ipc ? arrow() : jsonl(), { ledger: flags.ledger as string | undefined });
+      const input = await stdinSource(unit.name, flags as Parameters<typeof stdinSource>[1]);
+      const ipc = (flags.ipc as boolean | undefined) ?? input.format === 'arrow';
+      const out = announcing(ipc ? arrow() : jsonl(), { run: input.run, format: ipc ? 'arrow' : 'ndjson' });
+      await run(input.source, transform, out, { ledger: flags.ledger as string | undefined, run: input.run, overwrite: flags.overwrite as boolean });
     }
   };
 }
@@ -45,7 +48,11 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const sink = unit(optionsFromFlags(unit.options, flags) as never);
-      await run((await stdinSource(unit.name, flags as { schema?: string; table?: string })).source, sink);
+      const input = await stdinSource(unit.name, flags as Parameters<typeof stdinSource>[1]);
+      // Rows written to stdout for another datagen command are announced to it (src/stdio-link.ts).
+      const toStdout = flags.out === undefined || flags.out === '-';
+      const relay = toStdout && (unit.name === 'jsonl' || unit.name === 'arrow');
+      await run(input.source, relay ? announcing(sink, { run: input.run, format: unit.name === 'arrow' ? 'arrow' : 'ndjson' }) : sink);
     }
   };
 }
