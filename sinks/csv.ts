@@ -18,19 +18,24 @@ import { defineSink } from '../src/units.js';
 export const csv = defineSink({
   name: 'csv',
   summary: 'Write rows as CSV (RFC 4180) to a file or stdout',
-  examples: ['datagen pipe attendance --rows 1000 | datagen csv > attendance.csv', 'datagen pipe attendance | datagen csv --out data/attendance.csv --eol crlf'],
+  examples: [
+    'datagen pipe attendance --rows 1000 | datagen csv > attendance.csv',
+    'datagen pipe attendance | datagen csv --out data/attendance.csv --eol crlf',
+    "datagen pipe attendance --rows 1000 | datagen csv --delimiter '\\t' > attendance.tsv",
+  ],
   extensions: ['.csv'],
   options: {
     ...fileOptions,
     header: { type: 'boolean', description: 'write a header row', default: true },
-    delimiter: { type: 'string', description: 'field separator (one character)', default: ',' },
+    delimiter: {
+      type: 'string',
+      description: "field separator: one character; '\\t' or tab for a tab, '\\xHH' for a character by its hex code (e.g. '\\x1f'); not a quote or line break",
+      default: ',',
+    },
     eol: { type: 'string', description: 'line ending', default: 'lf', choices: ['lf', 'crlf'] },
   },
   create(o) {
-    const delimiter = o.delimiter;
-    if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
-      throw new DatagenError('E_OPTION', `csv: delimiter must be one character other than a quote or line break, got ${JSON.stringify(delimiter)}`);
-    }
+    const delimiter = parseDelimiter(o.delimiter);
     const eol = o.eol === 'crlf' ? '\r\n' : '\n';
     const special = new RegExp(`["\\r\\n${delimiter.replace(/[\\\]^-]/g, '\\$&')}]`);
     // Leading or trailing blanks are quoted too: some readers trim unquoted fields.
@@ -96,3 +101,16 @@ export const csv = defineSink({
       );
   },
 });
+
+/**
+ * The delimiter as given, or spelt out: a shell cannot easily pass a tab, so `\t`, `tab` and
+ * `\xHH` (e.g. `\x1f`, the ASCII unit separator) name one. What would break the container
+ * (a quote, CR, LF) or is not one character is refused.
+ */
+export function parseDelimiter(given: string): string {
+  const named = given === '\\t' || given.toLowerCase() === 'tab' ? '\t' : /^\\x[0-9a-f]{2}$/i.test(given) ? String.fromCharCode(parseInt(given.slice(2), 16)) : given;
+  if (named.length !== 1 || named === '"' || named === '\n' || named === '\r') {
+    throw new DatagenError('E_OPTION', `csv: delimiter must be one character other than a quote or line break (or \\t, tab, \\xHH), got ${JSON.stringify(given)}`);
+  }
+  return named;
+}
