@@ -15,7 +15,7 @@ export const iotSensors = defineScenario({
   examples: [
     'datagen generate iot_sensors --rows 100000 --seed 1 --out sensors.csv',
     'datagen pipe iot_sensors --rows 100000 | datagen csv > sensors.csv',
-    'datagen generate iot_sensors --devices 50 --cadence 60 --start 2024-06-01 --daily-amplitude 5 --noise-sd 0.2 --out sensors.csv',
+    'datagen generate iot_sensors --devices 50 --cadence 60 --start 2024-06-01 --daily-amplitude 5 --noise-sd 0.2 --out sensors_june.csv',
   ],
   schema: defineTable('iot_sensors', 'Temperature readings (°C) of devices on a fixed cadence', {
     device_id: { type: types.string(), description: 'device name, DEV-0001..', key: true },

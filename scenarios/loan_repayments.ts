@@ -48,7 +48,7 @@ export const loanRepayments = defineScenario({
   defaultRows: 100_000,
   examples: [
     'datagen generate loan_repayments --rows 100000 --seed 7 --out data/loan_repayments.csv',
-    'datagen generate loan_repayments --rows 36000 --loans 1000 --default-rate 0.1 --out repayments.csv',
+    'datagen generate loan_repayments --rows 30000 --loans 1000 --default-rate 0.1 --out repayments.csv',
     'datagen pipe loan_repayments --rows 5000 --start 2024-01-01 --end 2024-06-30 | datagen csv > repayments.csv',
   ],
   schema: defineTable('loan_repayments', 'EMI repayment schedules, one row per installment', {
