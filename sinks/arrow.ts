@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { IpcEncoder } from '../src/arrow-batch.js';
+import { IpcEncoder, rechunk } from '../src/arrow-batch.js';
 import { withOutput } from '../src/output.js';
 import { fileOptions } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
@@ -9,6 +9,9 @@ import { defineSink } from '../src/units.js';
  * format (`.arrow`, also called Feather v2) has a footer for random access; the stream format
  * (`.arrows`, and stdout) is what `datagen pipe --ipc` sends and every datagen command that
  * reads stdin recognises.
+ *
+ * Record batches hold --record-batch-rows rows (the last one fewer) whatever batch sizes come
+ * in, so the same rows give the same bytes for any --batch-size upstream.
  */
 export const arrow = defineSink({
   name: 'arrow',
@@ -22,6 +25,7 @@ export const arrow = defineSink({
   options: {
     ...fileOptions,
     format: { type: 'string', description: 'IPC file or stream (default: stream for stdout and .arrows, file otherwise)', choices: ['file', 'stream'] },
+    recordBatchRows: { type: 'integer', flag: 'record-batch-rows', description: 'rows per record batch (the last one fewer), whatever the input batch size', default: 8192, min: 1 },
   },
   create: (o) => async (batches) => {
     const toStdout = o.path === undefined || o.path === '-';
@@ -29,7 +33,7 @@ export const arrow = defineSink({
     await withOutput(o, async (out) => {
       const encoder = new IpcEncoder(format as 'file' | 'stream');
       let schema: Schema | undefined;
-      for await (const batch of batches) {
+      for await (const batch of rechunk(batches, o.recordBatchRows)) {
         schema = batch.schema;
         if (batch.rows.length > 0) await out.write(encoder.encode(batch));
       }

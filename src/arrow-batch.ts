@@ -1,8 +1,13 @@
 import { isAscii } from 'node:buffer';
-import { AsyncByteQueue, DateUnit, makeData, Type, type Date_ as DateType, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Struct, type Data, type DataType, type Decimal, type Field, type Schema } from 'apache-arrow';
+import {
+  AsyncByteQueue, DateDay, DateUnit, Field, makeData, Precision, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Struct, TimeSecond,
+  Timestamp, TimeUnit, Type, Utf8, type Data, type DataType, type Date_ as DateType, type Decimal, type Float, type Int,
+} from 'apache-arrow';
+import { decimalText, textEncoder } from './codec.js';
 import { DatagenError } from './errors.js';
-import { kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
+import { kindOf, mayHoldText, tableName, TEXT_OF, typeFromLabel, typeLabel, types, type Kind, type Row, type Value } from './schema.js';
 import type { Batch } from './stage.js';
+import { parseDate, parseTime, parseTimestamp } from './temporal.js';
 
 /**
  * Rows <-> Arrow record batches, column by column into typed arrays.
@@ -16,14 +21,52 @@ import type { Batch } from './stage.js';
 
 const TWO_32 = 4294967296;
 
-/** The schema a batch must have to become Arrow: the same fields, nothing else. */
+/**
+ * A batch as an Arrow record batch in its storage schema (storageSchema): columns a stage
+ * declared text-capable are written as the text of each value, the rest as their type.
+ */
 export function toRecordBatch(batch: Batch): RecordBatch {
   const { schema, rows } = batch;
+  const storage = storageSchema(schema);
   const table = tableName(schema);
   const columns = columnsOf(schema)(rows);
-  const children = schema.fields.map((field, c) => columnData(field, columns[c]!, batch.offset, table));
-  const struct = makeData({ type: new Struct(schema.fields), length: rows.length, nullCount: 0, children });
-  return new RecordBatch(schema, struct);
+  const children = storage.fields.map((field, c) => {
+    const logical = schema.fields[c]!;
+    const column = field === logical ? columns[c]! : asText(logical, columns[c]!);
+    return columnData(field, column, batch.offset, table);
+  });
+  const struct = makeData({ type: new Struct(storage.fields), length: rows.length, nullCount: 0, children });
+  return new RecordBatch(storage, struct);
+}
+
+/**
+ * The schema typed formats store: a field marked text-capable (mayHoldText: `malform` may put
+ * "12,000" in an int column) becomes a string column whose metadata keeps its logical type
+ * (TEXT_OF), so a reader that knows can restore it (fromRecordBatch) and one that does not
+ * sees honest text. Every other field is stored as declared. Same schema object, same result.
+ */
+const storageSchemas = new WeakMap<Schema, Schema>();
+export function storageSchema(schema: Schema): Schema {
+  let out = storageSchemas.get(schema);
+  if (!out) {
+    let changed = false;
+    const fields = schema.fields.map((f) => {
+      if (!mayHoldText(f) || kindOf(f.type) === 'string') return f;
+      changed = true;
+      const meta = new Map(f.metadata);
+      meta.set(TEXT_OF, typeLabel(f.type));
+      return new Field(f.name, types.string(), f.nullable, meta);
+    });
+    out = changed ? new Schema(fields, schema.metadata) : schema;
+    storageSchemas.set(schema, out);
+  }
+  return out;
+}
+
+/** A column's values as the text every text format writes for them (strings stay as they are). */
+function asText(field: Field, column: readonly Value[]): Value[] {
+  const encode = textEncoder(kindOf(field.type), (field.type as { scale?: number }).scale ?? 0);
+  return column.map((v) => (v === null || v === undefined ? null : typeof v === 'string' ? v : encode(v)));
 }
 
 function columnData(field: Field, column: readonly Value[], offset: number, table: string): Data {
@@ -33,6 +76,15 @@ function columnData(field: Field, column: readonly Value[], offset: number, tabl
   let nullCount = 0;
   let bitmap: Uint8Array | undefined;
   const markNull = (r: number) => {
+    // Arrow and Parquet readers trust a non-nullable field to hold no nulls (parquet-wasm fails
+    // on one): a stage that writes nulls declares the column nullable (withNullable).
+    if (!field.nullable) {
+      throw new DatagenError(
+        'E_INPUT',
+        `${table}: row ${offset + r} column ${name} is null but the schema says the column is not nullable ` +
+          '(a stage that writes nulls must declare the column nullable)',
+      );
+    }
     if (!bitmap) bitmap = new Uint8Array((n + 7) >> 3).fill(0xff);
     bitmap[r >> 3]! &= ~(1 << (r & 7));
     nullCount++;
@@ -194,20 +246,120 @@ function utf8Offsets(column: readonly Value[], offsets: Int32Array, size: number
   return bytes;
 }
 
-/** Rows of an Arrow record batch, as the engine holds them (see schema.ts for each kind). */
+/**
+ * Rows of an Arrow record batch, as the engine holds them (see schema.ts for each kind), with
+ * the schema they are held in (engineSchema): a text column that stored a text-capable field
+ * is that field again, each text decoded back to its value when it is that value's exact text.
+ */
 export function fromRecordBatch(rb: RecordBatch, offset = 0): Batch {
-  const schema = rb.schema as Schema;
+  const stored = rb.schema as Schema;
+  const schema = engineSchema(stored);
   const n = rb.numRows;
-  const columns = schema.fields.map((field, i) => {
+  const columns = stored.fields.map((field, i) => {
     const column: Value[] = new Array(n);
     let at = 0;
     for (const data of rb.getChildAt(i)!.data) {
       readColumn(kindOf(field.type), data as Data, column, at);
       at += data.length;
     }
+    const logical = schema.fields[i]!;
+    if (logical.type !== field.type && kindOf(field.type) === 'string' && kindOf(logical.type) !== 'string') {
+      const decode = textDecoder(kindOf(logical.type), (logical.type as { scale?: number }).scale ?? 0);
+      for (let r = 0; r < n; r++) {
+        const v = column[r];
+        if (typeof v === 'string') column[r] = decode(v);
+      }
+    }
     return column;
   });
   return { schema, rows: rowBuilder(schema)(columns, n), offset };
+}
+
+/**
+ * The schema rows read from Arrow are held in: a string field carrying TEXT_OF gets its logical
+ * type back (metadata kept), and types of other units or widths are named as the engine holds
+ * their values (readColumn converts the values): any date is DateDay, any time TimeSecond, any
+ * timestamp microseconds (zone kept), any float Float64, LargeUtf8 Utf8. Downstream code (Delta's
+ * type mapping, the writers) then sees one spelling per kind, whoever wrote the stream.
+ */
+const engineSchemas = new WeakMap<Schema, Schema>();
+export function engineSchema(stored: Schema): Schema {
+  let out = engineSchemas.get(stored);
+  if (!out) {
+    let changed = false;
+    const fields = stored.fields.map((f) => {
+      const type = engineType(f);
+      if (type === f.type) return f;
+      changed = true;
+      return new Field(f.name, type, f.nullable, f.metadata);
+    });
+    out = changed ? new Schema(fields, stored.metadata) : stored;
+    engineSchemas.set(stored, out);
+  }
+  return out;
+}
+
+function engineType(field: Field): DataType {
+  const t = field.type as DataType;
+  switch (t.typeId) {
+    case Type.Utf8:
+    case Type.LargeUtf8: {
+      const label = field.metadata.get(TEXT_OF);
+      const logical = label === undefined ? undefined : typeFromLabel(label);
+      if (logical) return logical;
+      return t instanceof Utf8 ? t : types.string();
+    }
+    case Type.Int: {
+      const { bitWidth, isSigned } = t as Int;
+      if (isSigned && (bitWidth === 32 || bitWidth === 64)) return t;
+      return bitWidth < 32 ? types.int32() : types.int64();
+    }
+    case Type.Date:
+      return t instanceof DateDay ? t : types.date();
+    case Type.Time:
+      return t instanceof TimeSecond ? t : types.time();
+    case Type.Timestamp: {
+      const ts = t as Timestamp;
+      if (ts.unit === TimeUnit.MICROSECOND) return t;
+      return ts.timezone === 'UTC' ? types.timestamp() : new Timestamp(TimeUnit.MICROSECOND, ts.timezone);
+    }
+    case Type.Float:
+      return (t as Float).precision === Precision.DOUBLE ? t : types.float64();
+    default:
+      return t;
+  }
+}
+
+/**
+ * Text -> the value it is the exact text of (textEncoder's), else the text itself: "2024-02-30"
+ * or "12,000" stay text, so a malformed value crosses a typed pipe unchanged.
+ */
+export function textDecoder(kind: Kind, scale = 0): (text: string) => Value {
+  const encode = textEncoder(kind, scale);
+  const exact = (text: string, v: Exclude<Value, null> | undefined): Value => (v !== undefined && encode(v) === text ? v : text);
+  switch (kind) {
+    case 'int':
+      return (t) => exact(t, /^-?\d{1,16}$/.test(t) ? Number(t) : undefined);
+    case 'float':
+      return (t) => exact(t, t === '' ? undefined : Number(t));
+    case 'decimal': {
+      const fixed = decimalText(scale);
+      return (t) => {
+        const v = t === '' ? NaN : Number(t);
+        return Number.isFinite(v) && fixed(v) === t ? v : t;
+      };
+    }
+    case 'bool':
+      return (t) => (t === 'true' ? true : t === 'false' ? false : t);
+    case 'date':
+      return (t) => exact(t, parseDate(t));
+    case 'time':
+      return (t) => exact(t, parseTime(t));
+    case 'timestamp':
+      return (t) => exact(t, parseTimestamp(t));
+    case 'string':
+      return (t) => t;
+  }
 }
 
 /**
@@ -315,4 +467,52 @@ export class IpcEncoder {
     this.chunks.length = 0;
     return out;
   }
+}
+
+/**
+ * Batches of exactly `size` rows (the last one shorter), whatever sizes come in: typed files
+ * cut record batches and row groups at the batch boundaries they are given, so a writer that
+ * re-chunks first writes the same bytes for any --batch-size. Rows are not copied, only the
+ * arrays holding them; offsets continue from the first batch's. Every batch carries the first
+ * batch's schema (a writer states its schema once). An input of empty batches gives one empty
+ * batch, so the schema is still known; no input at all gives nothing.
+ */
+export async function* rechunk(batches: AsyncIterable<Batch>, size: number): AsyncGenerator<Batch> {
+  let schema: Schema | undefined;
+  let offset = 0;
+  let rows: Row[] = [];
+  let yielded = false;
+  for await (const b of batches) {
+    if (!schema) {
+      schema = b.schema;
+      offset = b.offset;
+    } else if (b.schema !== schema && !sameColumns(b.schema, schema)) {
+      throw new DatagenError('E_INPUT', `${tableName(schema)}: the columns changed mid-stream (${names(schema)} -> ${names(b.schema)})`);
+    }
+    const src = b.rows;
+    // The common case (batches already of this size) passes the array through.
+    if (rows.length === 0 && src.length === size) {
+      yield { schema, rows: src, offset };
+      offset += size;
+      yielded = true;
+      continue;
+    }
+    for (let i = 0; i < src.length; ) {
+      const take = Math.min(size - rows.length, src.length - i);
+      for (let k = 0; k < take; k++) rows.push(src[i + k]!);
+      i += take;
+      if (rows.length === size) {
+        yield { schema, rows, offset };
+        offset += size;
+        yielded = true;
+        rows = [];
+      }
+    }
+  }
+  if (schema && (rows.length > 0 || !yielded)) yield { schema, rows, offset };
+}
+
+const names = (schema: Schema) => schema.fields.map((f) => f.name).join(', ');
+function sameColumns(a: Schema, b: Schema): boolean {
+  return a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i]!.name && f.type.typeId === b.fields[i]!.type.typeId);
 }

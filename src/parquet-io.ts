@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Field, RecordBatchStreamWriter, Schema, tableFromIPC, TimeMillisecond, Type } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm';
-import { fromRecordBatch, toRecordBatch } from './arrow-batch.js';
+import { engineSchema, fromRecordBatch, rechunk, toRecordBatch } from './arrow-batch.js';
 import { DatagenError } from './errors.js';
 import type { Output } from './output.js';
 import { fieldValues } from './schema.js';
@@ -27,19 +27,27 @@ export interface ParquetWriteOptions {
   rowGroupRows?: number;
 }
 
+/** Rows per record batch handed to the writer: fixed, so the file's bytes do not depend on the input's batch sizes. */
+export const PARQUET_BATCH_ROWS = 8192;
+
 /**
  * Write batches as one Parquet file to `out` (not closed here). A table with no rows is still a
  * file with its schema, as long as one (empty) batch arrives; no batch at all is an error.
  * Returns the number of rows written.
+ *
+ * Batches are re-chunked to PARQUET_BATCH_ROWS first: arrow-rs cuts pages and row groups where
+ * the batches it is given end, so same rows give the same bytes whatever the batch size.
  */
 export async function writeParquet(out: Output, batches: AsyncIterable<Batch>, options: ParquetWriteOptions = {}): Promise<number> {
   const pw = parquetWasm();
-  const input = batches[Symbol.asyncIterator]();
+  const input = rechunk(batches, PARQUET_BATCH_ROWS)[Symbol.asyncIterator]();
   const first = await input.next();
   if (first.done) throw new DatagenError('E_INPUT', 'parquet: no rows and no schema to write');
-  let pending: Batch | undefined = first.value;
-  let started = false;
-  let rows = 0;
+  // The first batch is converted here, before the writer starts: a value its type cannot hold
+  // is then the same one-line error as in any later batch (the wasm writer, given no batch,
+  // fails with an error of its own).
+  let pending: ParquetWasm.RecordBatch | undefined = toWasmBatch(pw, first.value);
+  let rows = first.value.rows.length;
   const props = writerProperties(pw, first.value.schema, options);
   // An error upstream (a broken input line, a value the type cannot hold) must fail the write:
   // the wasm writer would otherwise end the file early and report success. It is kept here,
@@ -48,27 +56,33 @@ export async function writeParquet(out: Output, batches: AsyncIterable<Batch>, o
   const wasmBatches = new ReadableStream<ParquetWasm.RecordBatch>({
     async pull(controller) {
       try {
-        for (;;) {
-          const next = pending ? { done: false as const, value: pending } : await input.next();
+        if (pending) {
+          controller.enqueue(pending);
           pending = undefined;
-          if (next.done) return controller.close();
-          if (next.value.rows.length === 0 && started) continue;
-          started = true;
-          rows += next.value.rows.length;
-          return controller.enqueue(toWasmBatch(pw, next.value));
+          return;
         }
+        const next = await input.next();
+        if (next.done) return controller.close();
+        rows += next.value.rows.length;
+        controller.enqueue(toWasmBatch(pw, next.value));
       } catch (err) {
         failure = err;
         controller.close();
       }
     },
   });
-  const reader = (await pw.transformParquetStream(wasmBatches, props)).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (failure) break;
-    if (done) break;
-    await out.write(value as Uint8Array);
+  try {
+    const reader = (await pw.transformParquetStream(wasmBatches, props)).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (failure || done) break;
+      await out.write(value as Uint8Array);
+    }
+  } catch (err) {
+    // The writer stopped because the input failed: that failure is the error to report.
+    if (failure) throw failure;
+    if (err instanceof DatagenError || (err as { code?: string }).code !== undefined) throw err;
+    throw new DatagenError('E_OUTPUT', `parquet: the Parquet writer failed: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
   }
   if (failure) throw failure;
   return rows;
@@ -84,7 +98,7 @@ export function readParquet(bytes: Uint8Array): { schema: Schema; batches: Batch
     offset += rb.numRows;
     return batch;
   });
-  return { schema: arrowTable.schema, batches };
+  return { schema: engineSchema(arrowTable.schema), batches };
 }
 
 /**

@@ -107,7 +107,8 @@ describe('rows <-> Arrow record batches', () => {
     expect(bytes.subarray(0, 6).toString('latin1')).toBe('ARROW1');
     expect(bytes.subarray(-6).toString('latin1')).toBe('ARROW1');
     const reader = RecordBatchFileReader.from(bytes).open();
-    expect(reader.numRecordBatches).toBe(Math.ceil(5000 / 777));
+    // Re-chunked to the sink's record batch size (8192), whatever the input's batches were.
+    expect(reader.numRecordBatches).toBe(1);
     expect([...reader].flatMap((rb) => fromRecordBatch(rb).rows)).toEqual(rows);
   });
 
@@ -282,11 +283,17 @@ describe('typed pipes between processes', () => {
     expect(readFileSync(join(dir, 'ipc.jsonl'), 'utf8')).toBe(direct);
   });
 
-  it('a malformed value in a typed stream is a one-line error with its code', () => {
-    const r = sh(`${datagen} pipe loans --rows 2000 --clean --ipc | ${datagen} malform --columns amount --rate 0.5 --ipc > /dev/null`, tempDir());
-    expect(r.status).not.toBe(0);
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/column amount is int but holds .*\[E_INPUT\]/);
+  it('malformed values cross a typed pipe as a text column that keeps its logical type', async () => {
+    const dir = tempDir();
+    const r = sh(`${datagen} pipe loans --rows 2000 --clean --ipc | ${datagen} malform --columns amount --rate 0.5 --ipc | ${datagen} parquet --out m.parquet`, dir);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const cols = await query(`describe select amount from '${join(dir, 'm.parquet')}'`);
+    expect(cols[0]!.column_type).toBe('VARCHAR');
+    const [{ n, text }] = (await query(`select count(*)::int n, count(*) filter (where try_cast(amount as integer) is null)::int text from '${join(dir, 'm.parquet')}'`)) as { n: number; text: number }[];
+    expect(n).toBe(2000);
+    expect(text).toBeGreaterThan(800);
+    expect(text).toBeLessThan(1200);
   });
 
   it('an interrupted Parquet write leaves no complete-looking file', async () => {

@@ -1,4 +1,4 @@
-import { DateDay, Field, Precision, Schema, Type, TimeUnit, type DataType, type Decimal, type Float, type Int, type Timestamp } from 'apache-arrow';
+import { DateUnit, Field, Precision, Schema, Type, TimeUnit, type DataType, type Date_, type Decimal, type Float, type Int, type Timestamp } from 'apache-arrow';
 import { DatagenError } from '../errors.js';
 import { fieldDescription, fieldValues, keyColumns, types } from '../schema.js';
 
@@ -57,7 +57,7 @@ function deltaTypeOf(field: Field): { type: string; time?: true } {
     case Type.LargeUtf8:
       return { type: 'string' };
     case Type.Date:
-      if (t instanceof DateDay) return { type: 'date' };
+      if ((t as Date_).unit === DateUnit.DAY) return { type: 'date' };
       break;
     case Type.Timestamp:
       if ((t as Timestamp).unit === TimeUnit.MICROSECOND) return { type: 'timestamp' };
