@@ -40,3 +40,34 @@ describe('a mistyped command', () => {
     it(`${args}: one line, a suggestion, E_USAGE, exit 2`, () => expectOneLineError(run(`${datagen} ${args} < /dev/null`), 2, pattern));
   }
 });
+
+describe('existing files are replaced only with --overwrite', () => {
+  it('new scenario: --overwrite as everywhere else (--force still works, hidden)', () => {
+    const dir = tempDir();
+    expect(run(`${datagen} new scenario moves`, dir).status).toBe(0);
+    writeFileSync(join(dir, 'moves.yml'), 'edited\n');
+    expectOneLineError(run(`${datagen} new scenario moves`, dir), 1, /^datagen: moves\.yml already exists \(pass --overwrite to replace it\) \[E_OUTPUT\]$/);
+    expect(readFileSync(join(dir, 'moves.yml'), 'utf8')).toBe('edited\n');
+    for (const flag of ['--overwrite', '--force']) {
+      writeFileSync(join(dir, 'moves.yml'), 'edited\n');
+      const r = run(`${datagen} new scenario moves ${flag}`, dir);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'moves.yml'), 'utf8')).toMatch(/^name: moves$/m);
+    }
+    const help = run(`${datagen} new scenario --help`, dir).stdout;
+    expect(help).toMatch(/--overwrite/);
+    expect(help).not.toMatch(/--force/);
+  });
+
+  it('ledger summary --markdown: an existing report is kept, and nothing printed, unless --overwrite', () => {
+    const dir = tempDir();
+    const made = run(`${datagen} pipe attendance --rows 300 | ${datagen} noise --rate 0.05 --ledger l.jsonl > /dev/null && echo mine > report.md`, dir);
+    expect(made.status, made.stderr).toBe(0);
+    expectOneLineError(run(`${datagen} ledger summary l.jsonl --markdown report.md`, dir), 1, /^datagen: report\.md already exists \(pass --overwrite to replace it\) \[E_OUTPUT\]$/);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toBe('mine\n');
+    const r = run(`${datagen} ledger summary l.jsonl --markdown report.md --overwrite`, dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^attendance +noise /m);
+    expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^\| attendance \| noise \|/m);
+  });
+});

@@ -123,7 +123,7 @@ describe('templates: new scenario round trip', () => {
     expect(readFileSync(join(dir, 'l.jsonl'), 'utf8').length).toBeGreaterThan(0);
     const piped = spawnSync('bash', ['-c', `node ${BIN} pipe ./warehouse_moves.yml --rows 5 --clean | node ${BIN} csv`], { cwd: dir, env, encoding: 'utf8' });
     expect(piped.stdout.split('\n')[1]).toBe(lines[1]);
-    expect(datagen(['new', 'scenario', 'warehouse_moves'], dir).stderr).toMatch(/already exists \(use --force to replace it\) \[E_OUTPUT\]/);
+    expect(datagen(['new', 'scenario', 'warehouse_moves'], dir).stderr).toMatch(/already exists \(pass --overwrite to replace it\) \[E_OUTPUT\]/);
     expect(datagen(['new', 'scenario', 'Bad-Name'], dir).status).toBe(1);
   });
 

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { DatagenError } from '../errors.js';
-import { openOutput } from '../output.js';
+import { withOutput } from '../output.js';
 import { packageRoot, scenarioSchemaPath } from '../paths.js';
 import { DatagenCommand } from './base.js';
 
@@ -13,12 +13,14 @@ export default class NewScenario extends DatagenCommand {
     '$ datagen new scenario warehouse_moves',
     '$ datagen generate ./warehouse_moves.yml --rows 50000 --out moves.csv',
     '$ datagen new scenario warehouse_moves --ts --dir src/scenarios',
+    '$ datagen new scenario warehouse_moves --overwrite',
   ];
   static override args = { name: Args.string({ description: 'scenario name: lower case letters, digits and _', required: true }) };
   static override flags = {
     ts: Flags.boolean({ description: 'write a TypeScript scenario instead of YAML' }),
     dir: Flags.string({ description: 'folder to write into', default: '.' }),
-    force: Flags.boolean({ description: 'replace an existing file' }),
+    // --overwrite as in every other command; --force (its old name) still works, hidden.
+    overwrite: Flags.boolean({ description: 'replace the file if it exists', aliases: ['force'] }),
   };
 
   async run(): Promise<void> {
@@ -28,15 +30,12 @@ export default class NewScenario extends DatagenCommand {
     }
     const ext = flags.ts ? 'ts' : 'yml';
     const path = join(flags.dir, `${args.name}.${ext}`);
-    if (existsSync(path) && !flags.force) throw new DatagenError('E_OUTPUT', `${path} already exists (use --force to replace it)`);
     const camel = args.name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
     const text = readFileSync(join(packageRoot(), 'templates', `scenario.${ext}`), 'utf8')
       .replaceAll('{{name}}', args.name)
       .replaceAll('{{camel}}', camel)
       .replaceAll('{{schema}}', scenarioSchemaPath());
-    const out = await openOutput(path, { overwrite: true }); // existence was checked above (--force)
-    await out.write(text);
-    await out.close();
+    await withOutput({ path, overwrite: flags.overwrite }, (out) => out.write(text)); // an existing file: E_OUTPUT unless --overwrite
     process.stderr.write(`datagen: wrote ${path}; next: datagen ${flags.ts ? 'see the comment at the top of the file' : `generate ./${path.replace(/^\.\//, '')} --rows 1000 --out ${args.name}.csv`}\n`);
   }
 }
