@@ -384,16 +384,17 @@ function encoding(v: string, rng: Rng): CellChange | undefined {
 const NBSP = '\u00A0';
 
 // Casts to numbers, dates, times and timestamps skip ASCII spaces around the text, but not a
-// non-breaking space. (Text columns: every spelling loads as text, see malformCell.)
+// non-breaking space; except that date and time casts ignore whatever follows a complete
+// date or time. (Text columns: every spelling loads as text, see malformCell.)
 const PADDED: Load = 'accepted_same';
-const NBSP_PADDED: Load = 'rejected';
 
 function whitespace(value: CellContext['value'], plan: ColumnPlan, rng: Rng): CellChange | undefined {
   const text = typeof value === 'string' ? value : plan.text(value as number);
-  const lead: Spelling[] = [[' ' + text, PADDED], ['  ' + text, PADDED], [NBSP + text, NBSP_PADDED]];
+  const lead: Spelling[] = [[' ' + text, PADDED], ['  ' + text, PADDED], [NBSP + text, 'rejected']];
   // A negative number's text starts with '-': padding goes before it, never after alone.
   if (typeof value !== 'string' && text.startsWith('-')) return change('whitespace', rng.pick(lead));
-  const groups: Spelling[][] = [lead, [[text + ' ', PADDED], [text + '  ', PADDED], [text + NBSP, NBSP_PADDED]]];
+  const trailingNbsp: Load = plan.kind === 'date' || plan.kind === 'time' ? 'accepted_same' : 'rejected';
+  const groups: Spelling[][] = [lead, [[text + ' ', PADDED], [text + '  ', PADDED], [text + NBSP, trailingNbsp]]];
   const inner: number[] = [];
   const cp = points(text);
   cp.forEach((c, i) => {
@@ -571,7 +572,7 @@ function time(seconds: number, rng: Rng): CellChange | undefined {
       const ampm = h < 12 ? 'AM' : 'PM';
       const formats: Spelling[] = [
         [`${h12}:${mi} ${ampm}`, 'rejected'],
-        // The cast reads h:mm:ss and ignores what follows a space: 9:15:00 PM is 09:15:00.
+        // The cast reads h:mm:ss and ignores whatever follows: 9:15:00 PM is 09:15:00.
         [`${h12}:${mi}:${ss} ${ampm}`, h12 === h ? 'accepted_same' : 'accepted_other'],
         [`${hh}.${mi}.${ss}`, 'rejected'],
         [`${hh}${mi}${ss}`, 'rejected'],
