@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderScenarioDocs } from '../src/describe.js';
 import { listScenarios } from '../src/registry.js';
+import { docSteps } from './doc-blocks.js';
 
 describe('docs', () => {
   it('docs/scenarios.md is what the declarations say (run `npm run docs` after changing a scenario)', () => {
@@ -17,5 +18,47 @@ describe('docs', () => {
       for (const f of def.schema.fields) expect(text).toMatch(new RegExp(`^\\| ${f.name} \\|`, 'm'));
       expect(def.examples.some((e) => e.startsWith(`datagen generate ${def.name}`))).toBe(true);
     }
+  });
+});
+
+describe('what the docs test runs (tests/doc-blocks.ts)', () => {
+  const md = [
+    'Text with `datagen csv` inline is not run.',
+    '',
+    '    npm ci                      # not a datagen command',
+    '    npx datagen pipe loans --rows 10 \\',
+    '      | npx datagen csv > loans.csv   # one command over two lines',
+    '    #   loans.csv',
+    '',
+    '1. A list item:',
+    '',
+    '       datagen list',
+    '',
+    '```yaml title="a.yml"',
+    'name: a',
+    '```',
+    '',
+    '```sh',
+    '$ npx datagen noise --rate 2 < rows.ndjson',
+    'datagen: noise: rate must be between 0 and 1, got "2" [E_OPTION]',
+    '```',
+    '',
+    "    import { run } from 'datagen';",
+    '',
+    '    await run();',
+    '',
+    'SQL is not run:',
+    '',
+    '    SELECT 1;',
+  ].join('\n');
+
+  it('finds commands with their continuation lines, expected output, files and TypeScript, in order', () => {
+    expect(docSteps(md)).toEqual([
+      { kind: 'command', line: 4, text: 'npx datagen pipe loans --rows 10 \\\n  | npx datagen csv > loans.csv   # one command over two lines', output: [] },
+      { kind: 'command', line: 10, text: 'datagen list', output: [] },
+      { kind: 'file', line: 13, name: 'a.yml', text: 'name: a\n' },
+      { kind: 'command', line: 17, text: 'npx datagen noise --rate 2 < rows.ndjson', output: ['datagen: noise: rate must be between 0 and 1, got "2" [E_OPTION]'] },
+      { kind: 'typescript', line: 21, text: "import { run } from 'datagen';\n\nawait run();\n" },
+    ]);
   });
 });
