@@ -71,3 +71,29 @@ describe('existing files are replaced only with --overwrite', () => {
     expect(readFileSync(join(dir, 'report.md'), 'utf8')).toMatch(/^\| attendance \| noise \|/m);
   });
 });
+
+describe('generate --out - writes to stdout', () => {
+  it('the rows only (format from --format, default csv); the summary stays on stderr', () => {
+    const dir = tempDir();
+    const g = `${datagen} generate attendance --rows 500 --seed 4`;
+    const r = run(
+      `${g} --out - > out.csv 2> err.txt && ${g} --out file.csv -q && ${g} --out - --format jsonl -q > out.jsonl && ${datagen} pipe attendance --rows 500 --seed 4 > piped.jsonl ` +
+        `&& ${g} --out - --format parquet -q > out.parquet && ${datagen} generate attendance --rows 1000000 --out - | head -1`,
+      dir,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('employee_id,department,date,status,check_in,check_out\n'); // | head -1: a closed pipe ends quietly
+    expect(r.stderr).toBe('');
+    const read = (f: string) => readFileSync(join(dir, f));
+    expect(read('out.csv').equals(read('file.csv'))).toBe(true);
+    expect(read('err.txt').toString()).toBe('datagen: wrote 500 attendance rows to stdout\n');
+    expect(read('out.jsonl').equals(read('piped.jsonl'))).toBe(true);
+    const parquet = read('out.parquet');
+    expect([parquet.subarray(0, 4).toString(), parquet.subarray(-4).toString()]).toEqual(['PAR1', 'PAR1']);
+  });
+
+  it('refuses what cannot go to stdout: a Delta table, partitioned output', () => {
+    expectOneLineError(run(`${datagen} generate loans --rows 5 --out - --format delta`), 1, /cannot go to stdout \(--out -\).*\[E_OPTION\]$/);
+    expectOneLineError(run(`${datagen} generate loans --rows 5 --out - --partition-by status`), 1, /needs --out FOLDER.*\[E_OPTION\]$/);
+  });
+});

@@ -49,13 +49,18 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
     static override summary = `Generate ${def.name} rows into a file: ${def.summary}`;
     static override description = def.description;
     static override aliases = (def.aliases ?? []).map((a) => `generate:${a}`);
-    static override examples = def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`);
+    static override examples = [
+      ...def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`),
+      `$ datagen generate ${def.name} --rows 100 --out - --format jsonl | head -3`,
+    ];
     static override flags = {
       ...engineFlags(def),
       ...flagsFor(def.options),
       out: Flags.string({
         char: 'o',
-        description: `file to write; the format follows the extension [default: ${def.name}.csv]. A folder (trailing / or existing) for partitioned output, format from --format (default csv)`,
+        description:
+          `file to write; the format follows the extension [default: ${def.name}.csv]. A folder (trailing / or existing) for partitioned output, ` +
+          'format from --format (default csv). - writes to stdout, format from --format (default csv)',
       }),
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
       quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
@@ -69,8 +74,16 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       const source = sourceFrom(def, flags);
       const partition = optionsFromFlags(partitionOptions, flags);
       let out = (flags.out as string | undefined) ?? `${def.name}.csv`;
-      if (flags.out === undefined && wantsPartitioned(partition)) {
+      if ((flags.out === undefined || out === '-') && wantsPartitioned(partition)) {
         throw new DatagenError('E_OPTION', `generate: partitioned or rolled output needs --out FOLDER, e.g. --out data/${def.name}/`);
+      }
+      if (out === '-') {
+        // stdout then carries the rows only; the summary line stays on stderr.
+        const sink = findSink((flags.format as string | undefined) ?? 'csv');
+        if (sink.name === 'delta') throw new DatagenError('E_OPTION', 'generate: a Delta table is a folder and cannot go to stdout (--out -); name a folder, e.g. --out lake/' + def.name);
+        const result = await run(source, ...stagesFrom(def, flags), sink({} as never), { ledger: flags.ledger as string | undefined });
+        if (!flags.quiet) process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to stdout\n`);
+        return;
       }
       // A folder (trailing '/', or one that exists) takes its format from --format, else csv,
       // unless its name has a format's extension (data/loans.parquet/, as Spark names them).
