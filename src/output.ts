@@ -202,20 +202,21 @@ export function describeIoError(err: unknown): string {
     ENAMETOOLONG: 'name too long',
     EMFILE: 'too many open files',
   };
-  // The reason alone for the usual ones (the user acts on words, not errno names).
-  if (e?.code && reasons[e.code]) return reasons[e.code]!;
-  return e?.code ? `${e.message} (${e.code})` : String((err as Error)?.message ?? err);
+  return e?.code ? `${reasons[e.code] ?? e.message} (${e.code})` : String((err as Error)?.message ?? err);
 }
 
 /**
- * Create a folder and its missing parents one level at a time. (Node's recursive mkdirSync
- * never returns for some paths, e.g. under /proc, so we do not use it.)
+ * Create a folder and its missing parents one level at a time; returns the folders it created,
+ * outermost first (so a failed run can remove what it made). (Node's recursive mkdirSync never
+ * returns for some paths, e.g. under /proc, so we do not use it.)
  */
-export function ensureDir(dir: string): void {
-  if (existsSync(dir)) return;
+export function ensureDir(dir: string): string[] {
+  if (existsSync(dir)) return [];
   const parent = dirname(dir);
-  if (parent !== dir) ensureDir(parent);
+  const made = parent !== dir ? ensureDir(parent) : [];
   mkdirSync(dir);
+  made.push(dir);
+  return made;
 }
 
 /** `out.csv.gz` is gzip-compressed CSV: the format is named by the extension before `.gz`. */

@@ -4,7 +4,7 @@ import { dirname, join, relative } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { textEncoder } from './codec.js';
 import { DatagenError } from './errors.js';
-import { describeIoError, ensureDir } from './output.js';
+import { describeIoError, ensureDir, onAbort } from './output.js';
 import type { OptionsSpec, Options } from './options.js';
 import { columnNames, kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
 import type { Batch } from './stage.js';
@@ -418,6 +418,14 @@ export function partitionedWrite<S extends OptionsSpec>(info: SinkInfo<S>, opts:
     const nextNum = new Map<string, number>();
     const written: string[] = [];
     const folders = new Set<string>();
+    // Nothing half done stays behind (see the catch below): the same undo, synchronous, if a
+    // signal stops the process. Unfinished files are temporary files, which the handler removes first.
+    const undo = () => {
+      for (const path of written) rmSync(path, { force: true });
+      for (const folder of folders) removeEmptyFolders(out, join(out, folder));
+      if (createdOut) removeEmptyFolders(dirname(out), out);
+    };
+    const unregister = onAbort(undo);
 
     const openFile = async (folder: string, schema: Schema | undefined): Promise<OpenFile> => {
       if (open.size >= maxOpen) await closeFile(open.values().next().value!);
@@ -509,14 +517,14 @@ export function partitionedWrite<S extends OptionsSpec>(info: SinkInfo<S>, opts:
       // Without keys the output is one file even for no rows, so readers still see the schema.
       if (keys.length === 0 && nextNum.size === 0) await openFile('', schema);
       await Promise.all([...open.values()].map(closeFile));
+      unregister();
     } catch (err) {
       // Nothing half done stays behind: unfinished files are abandoned (their sinks remove their
       // temporary files), files this run completed are removed, then the folders it made.
       for (const file of unfinished) file.queue.fail(err);
       await Promise.allSettled([...unfinished].map((f) => f.done));
-      for (const path of written) rmSync(path, { force: true });
-      for (const folder of folders) removeEmptyFolders(out, join(out, folder));
-      if (createdOut) removeEmptyFolders(dirname(out), out);
+      unregister();
+      undo();
       throw err;
     }
   };

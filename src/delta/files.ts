@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, rmSync, utimesSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, openSync, readFileSync, rmdirSync, rmSync, utimesSync, write } from 'node:fs';
 import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import { DatagenError } from '../errors.js';
-import { describeIoError, openTemps, type Output } from '../output.js';
+import { describeIoError, onAbort, openTemps, type Output } from '../output.js';
 import { writeParquet, type ParquetCodec } from '../parquet-io.js';
 import { Rng } from '../random/rng.js';
 import { uuid4 } from '../random/uuid.js';
 import type { Batch } from '../stage.js';
-import { writeAll, type AddAction } from './log.js';
+import { commitFileName, LOG_DIR, type AddAction } from './log.js';
 import type { DeltaSchema } from './schema.js';
 import { StatsCollector } from './stats.js';
 
@@ -37,6 +38,80 @@ export interface WrittenFiles {
 
 const CODEC_TAG: Record<ParquetCodec, string> = { snappy: '.snappy', zstd: '.zstd', gzip: '.gz', brotli: '.brotli', lz4: '.lz4raw', none: '' };
 let tempCounter = 0;
+const writeAsync = promisify(write);
+
+/**
+ * What one commit attempt put in the table folder before its commit: the data files it created
+ * and the folders it made. Until `committed()`, a failure (`undo()`) or a signal (the handler
+ * runs the undos registered with onAbort) removes them, so a failed or interrupted run leaves
+ * the table as it was — and no empty folder where it created a new table.
+ */
+export class PendingWrite {
+  private readonly files: string[] = [];
+  private readonly folders: string[] = [];
+  private version = Infinity;
+  private readonly unregister: () => void;
+
+  constructor(private readonly table: string) {
+    this.unregister = onAbort(() => this.undo());
+  }
+
+  /** Folders this attempt created (outermost first). */
+  madeFolders(folders: readonly string[]): void {
+    this.folders.push(...folders);
+  }
+
+  /** A data file this attempt created under its final name, for commit `version`. */
+  madeFile(path: string, version: number): void {
+    this.files.push(path);
+    this.version = Math.min(this.version, version);
+  }
+
+  /** The commit landed: nothing to undo any more. */
+  committed(): void {
+    this.unregister();
+    this.files.length = 0;
+    this.folders.length = 0;
+  }
+
+  /** Remove what this attempt made (synchronous: signal handlers call it just before exiting). */
+  undo(): void {
+    this.unregister();
+    const referenced = this.referencedSince();
+    for (const f of this.files) if (!referenced(basename(f))) rmSync(f, { force: true });
+    this.files.length = 0;
+    // Only empty folders go: a folder someone else wrote into meanwhile stays.
+    const dirs = [...this.folders];
+    if (dirs.includes(this.table)) dirs.push(join(this.table, LOG_DIR));
+    for (const d of dirs.reverse()) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not empty, or not there
+      }
+    }
+    this.folders.length = 0;
+  }
+
+  /**
+   * A file name a commit of this version or later refers to. Names come from the bytes, so a
+   * concurrent writer of identical data may have committed the very file this attempt linked:
+   * that one must stay.
+   */
+  private referencedSince(): (name: string) => boolean {
+    const texts: string[] = [];
+    for (let v = this.version; Number.isFinite(v); v++) {
+      const commit = join(this.table, LOG_DIR, commitFileName(v));
+      if (!existsSync(commit)) break;
+      try {
+        texts.push(readFileSync(commit, 'utf8'));
+      } catch {
+        break;
+      }
+    }
+    return (name) => texts.some((t) => t.includes(name));
+  }
+}
 
 /** Write `batches` (already in the table's Arrow schema) as data files of commit `version`. */
 export async function writeDataFiles(
@@ -46,6 +121,7 @@ export async function writeDataFiles(
   schema: DeltaSchema,
   batches: AsyncIterable<Batch>,
   options: DataFileOptions,
+  pending?: PendingWrite,
 ): Promise<WrittenFiles> {
   const input = batches[Symbol.asyncIterator]();
   const result: WrittenFiles = { adds: [], rows: 0, bytes: 0 };
@@ -78,7 +154,7 @@ export async function writeDataFiles(
         b = await nextNonEmpty();
       }
     }
-    const add = await writeOne(table, tableId, version, index, part(), stats, options);
+    const add = await writeOne(table, tableId, version, index, part(), stats, options, pending);
     result.adds.push(add);
     result.rows += stats.numRecords;
     result.bytes += add.size;
@@ -94,6 +170,7 @@ async function writeOne(
   rows: AsyncIterable<Batch>,
   stats: StatsCollector,
   options: DataFileOptions,
+  pending: PendingWrite | undefined,
 ): Promise<AddAction> {
   const temp = join(table, `.part-${String(index).padStart(5, '0')}.tmp-${process.pid}-${++tempCounter}`);
   const hash = createHash('sha256');
@@ -108,10 +185,12 @@ async function writeOne(
     }
     try {
       const out: Output = {
+        // Asynchronous writes: each one returns to the event loop, so SIGINT/SIGTERM are
+        // handled mid-file (synchronous writes let a whole table be committed after Ctrl-C).
         async write(chunk) {
           const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
           try {
-            writeAll(fd, bytes);
+            for (let at = 0; at < bytes.length; ) at += (await writeAsync(fd, bytes, at, bytes.length - at)).bytesWritten;
           } catch (err) {
             throw new DatagenError('E_OUTPUT', `delta: cannot write in ${table}: ${describeIoError(err)}`);
           }
@@ -134,6 +213,7 @@ async function writeOne(
     utimesSync(temp, options.timestampMs / 1000, options.timestampMs / 1000);
     try {
       linkSync(temp, join(table, name));
+      pending?.madeFile(join(table, name), version);
     } catch (err) {
       // Taken: the name is derived from these bytes, so the file there is this one (an earlier
       // failed run, or a concurrent writer of identical data). It is never replaced.

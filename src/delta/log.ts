@@ -205,8 +205,8 @@ export function createExclusive(final: string, write: (fd: number) => void, mtim
 
 /**
  * Commit `actions` as `version`. Exclusive: if another writer committed that version first,
- * this fails with E_OUTPUT and nothing of this run is in the table (its data files, already
- * written, are orphans no version refers to: readers never see them and VACUUM removes them).
+ * this fails with E_OUTPUT and nothing of this run is in the table (the table operation then
+ * removes the data files it had written; see PendingWrite in files.ts).
  */
 export function writeCommit(table: string, version: number, actions: readonly Action[], timestampMs: number): void {
   const dir = join(table, LOG_DIR);

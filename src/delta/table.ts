@@ -11,7 +11,7 @@ import { uuid4 } from '../random/uuid.js';
 import { kindOf, type Row, type Value } from '../schema.js';
 import type { Batch, Source } from '../stage.js';
 import { formatTime, parseDate, parseTimestamp } from '../temporal.js';
-import { writeDataFiles, type WrittenFiles } from './files.js';
+import { PendingWrite, writeDataFiles, type WrittenFiles } from './files.js';
 import {
   commitFileName, dataFilePath, listVersions, LOG_DIR, readCommit, replayLog, writeCommit,
   type Action, type AddAction, type CommitInfo, type LogSnapshot, type MetadataAction, type RemoveAction,
@@ -29,8 +29,10 @@ import { compareValues, parseStats, statsRange } from './stats.js';
  *              and removed; unmatched input rows are inserted
  *   delete     DELETE by a `--when`-style condition, copy-on-write
  *
- * Data files are written first, the commit last: a failed or lost run leaves at most data
- * files no commit refers to. Tables are protocol (1, 2), unpartitioned, without deletion
+ * Data files are written first, the commit last. Until the commit lands, a failure or a
+ * SIGINT/SIGTERM/SIGHUP removes this run's data files again (and the folder of a table it was
+ * creating); only SIGKILL or a crash can leave data files no commit refers to, which readers
+ * never see. Tables are protocol (1, 2), unpartitioned, without deletion
  * vectors, column mapping or checkpoints.
  */
 export interface DeltaTableOptions {
@@ -180,9 +182,13 @@ export class DeltaTable {
    * Upsert by key: rows whose key is in the table replace the table's rows with that key;
    * the others are inserted. Merging into a missing table creates it (a WRITE).
    */
-  async merge(input: RowInput, options: MergeOptions = {}): Promise<CommitResult> {
+  merge(input: RowInput, options: MergeOptions = {}): Promise<CommitResult> {
+    return this.attempt((pending) => this.mergeRows(input, options, pending));
+  }
+
+  private async mergeRows(input: RowInput, options: MergeOptions, pending: PendingWrite): Promise<CommitResult> {
     const prev = this.current();
-    if (!prev) return this.write(input, 'Append', options);
+    if (!prev) return this.writeRows(input, 'Append', options, pending);
     checkWritable(this.path, prev, 'merge');
     const { schema: inSchema, rows: source } = await collectRows(input, prev);
     const incoming = inSchema ? toDeltaSchema(inSchema) : prev.schema;
@@ -239,7 +245,7 @@ export class DeltaTable {
     const inserts = source.filter((r) => !matched.has(keyOf(r)));
     const version = prev.version + 1;
     const ts = this.commitTime(version, prev);
-    const written = await this.writeFiles(prev.metaData.id, version, schema, inSchema, [...kept, ...inserts], ts);
+    const written = await this.writeFiles(prev.metaData.id, version, schema, inSchema, [...kept, ...inserts], ts, pending);
     const metrics = {
       numSourceRows: source.length,
       numTargetRowsInserted: inserts.length,
@@ -275,7 +281,11 @@ export class DeltaTable {
    * Delete the rows matching `where` (the `--when` condition language, e.g. `qty<0` or
    * `status=LATE|ABSENT && qty>=10`). Files with a match are rewritten without those rows.
    */
-  async delete(where: string): Promise<CommitResult> {
+  delete(where: string): Promise<CommitResult> {
+    return this.attempt((pending) => this.deleteRows(where, pending));
+  }
+
+  private async deleteRows(where: string, pending: PendingWrite): Promise<CommitResult> {
     const prev = this.current();
     if (!prev) throw new DatagenError('E_INPUT', `delta: no Delta table at ${this.path} to delete from`);
     checkWritable(this.path, prev, 'delete');
@@ -295,7 +305,7 @@ export class DeltaTable {
     }
     const version = prev.version + 1;
     const ts = this.commitTime(version, prev);
-    const written = await this.writeFiles(prev.metaData.id, version, prev.schema, undefined, kept, ts);
+    const written = await this.writeFiles(prev.metaData.id, version, prev.schema, undefined, kept, ts, pending);
     const metrics = {
       numRemovedFiles: removed.length,
       numAddedFiles: written.adds.length,
@@ -310,10 +320,31 @@ export class DeltaTable {
 
   // ------------------------------------------------------------------ internals
 
-  private async write(input: RowInput, mode: 'Append' | 'Overwrite', options: WriteOptions): Promise<CommitResult> {
+  /**
+   * Run one operation: until its commit lands, the data files and folders it made are removed
+   * again if it fails or the process gets SIGINT/SIGTERM/SIGHUP (see PendingWrite), so the
+   * table stays at its last version and a table this run was creating leaves no folder.
+   */
+  private async attempt(work: (pending: PendingWrite) => Promise<CommitResult>): Promise<CommitResult> {
+    const pending = new PendingWrite(this.path);
+    try {
+      const result = await work(pending);
+      pending.committed();
+      return result;
+    } catch (err) {
+      pending.undo();
+      throw err;
+    }
+  }
+
+  private write(input: RowInput, mode: 'Append' | 'Overwrite', options: WriteOptions): Promise<CommitResult> {
+    return this.attempt((pending) => this.writeRows(input, mode, options, pending));
+  }
+
+  private async writeRows(input: RowInput, mode: 'Append' | 'Overwrite', options: WriteOptions, pending: PendingWrite): Promise<CommitResult> {
     const prev = this.current();
     if (prev) checkWritable(this.path, prev, mode === 'Append' ? 'append' : 'overwrite');
-    this.makeFolder(); // a path that cannot be written fails before any input is read
+    pending.madeFolders(this.makeFolder()); // a path that cannot be written fails before any input is read
     const it = batchesOf(input)[Symbol.asyncIterator]();
     const first = await it.next();
     if (first.done && !prev) throw new DatagenError('E_INPUT', `delta: no rows and no schema to create the table at ${this.path}`);
@@ -344,7 +375,7 @@ export class DeltaTable {
       }
     }
     const physical = toArrowSchema(schema, this.name, inSchema);
-    const written = await writeDataFiles(this.path, (metaData ?? prev!.metaData).id, version, schema, conform(rest(), physical), this.fileOptions(ts));
+    const written = await writeDataFiles(this.path, (metaData ?? prev!.metaData).id, version, schema, conform(rest(), physical), this.fileOptions(ts), pending);
     const removes = mode === 'Overwrite' && prev ? prev.files : [];
     this.commit(version, ts, prev, {
       operation: 'WRITE',
@@ -370,9 +401,10 @@ export class DeltaTable {
     return undefined;
   }
 
-  private makeFolder(): void {
+  /** Create the table folder if needed; returns the folders created. */
+  private makeFolder(): string[] {
     try {
-      ensureDir(this.path);
+      return ensureDir(this.path);
     } catch (err) {
       throw new DatagenError('E_OUTPUT', `delta: cannot create ${this.path}: ${describeIoError(err)}`);
     }
@@ -393,12 +425,12 @@ export class DeltaTable {
     return { compression: this.compression, rowsPerFile: this.rowsPerFile, timestampMs: ts };
   }
 
-  private async writeFiles(tableId: string, version: number, schema: DeltaSchema, hints: Schema | undefined, rows: Row[], ts: number): Promise<WrittenFiles> {
+  private async writeFiles(tableId: string, version: number, schema: DeltaSchema, hints: Schema | undefined, rows: Row[], ts: number, pending: PendingWrite): Promise<WrittenFiles> {
     const physical = toArrowSchema(schema, this.name, hints);
     async function* batches(): AsyncGenerator<Batch> {
       for (let i = 0; i < rows.length; i += 8192) yield { schema: physical, rows: rows.slice(i, i + 8192), offset: i };
     }
-    return writeDataFiles(this.path, tableId, version, schema, batches(), this.fileOptions(ts));
+    return writeDataFiles(this.path, tableId, version, schema, batches(), this.fileOptions(ts), pending);
   }
 
   /** A data file's rows in the table's current columns (columns it predates read as null). */
