@@ -145,7 +145,15 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
           if (pending > maxLine) throw tooLong();
         }
       }
-      if (pending > 0) parseLine(pieces.join(''));
+      if (pending > 0) {
+        try {
+          parseLine(pieces.join(''));
+        } catch (err) {
+          // A last line cut short is most likely a cut stream: say that, when we can tell.
+          options.atEnd?.(offset + parsed.length);
+          throw err;
+        }
+      }
       options.atEnd?.(offset + parsed.length);
       if (parsed.length > 0 || (offset === 0 && schema)) yield toBatch();
     },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,13 +14,33 @@ describe('TypeScript API', () => {
     expect(readFileSync(path, 'utf8').split('\n').length).toBe(100_002);
   });
 
+  it("refuses a ledger file holding another run's lines unless overwrite; joins lines of its own run", async () => {
+    const dir = tempDir();
+    const ledger = join(dir, 'ledger.jsonl');
+    const once = (options: { run?: string; overwrite?: boolean }, out: string) =>
+      run(scenario('attendance', { rows: 2000, seed: 1 }), missing({ rate: 0.05, columns: ['check_out'] }), csv({ path: join(dir, out) }), { ledger, ...options });
+    await once({}, 'a.csv');
+    const first = readFileSync(ledger, 'utf8');
+    await expect(once({}, 'b.csv')).rejects.toMatchObject({ code: 'E_OUTPUT', message: expect.stringContaining('another run') });
+    expect(readFileSync(ledger, 'utf8')).toBe(first);
+    expect(existsSync(join(dir, 'b.csv'))).toBe(false);
+    // --overwrite replaces it: the same options give the same entries (the run id differs)
+    await once({ overwrite: true }, 'c.csv');
+    const strip = (text: string) => text.replace(/"run":"[^"]+",/g, '');
+    expect(strip(readFileSync(ledger, 'utf8'))).toBe(strip(first));
+    // a stage of the same run (another process of one pipe) adds to it
+    const runId = JSON.parse(readFileSync(ledger, 'utf8').split('\n')[0]!).run as string;
+    await once({ run: runId }, 'd.csv');
+    expect(readFileSync(ledger, 'utf8').length).toBe(2 * first.length);
+  });
+
   it('writes the ledger to a file when given a path', async () => {
     const dir = tempDir();
     await run(scenario('attendance', { rows: 10_000, seed: 1 }), missing({ rate: 0.05, columns: ['check_out'] }), csv({ path: join(dir, 'a.csv') }), { ledger: join(dir, 'ledger.jsonl') });
     const all = readFileSync(join(dir, 'ledger.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     // the stage's own open and close events frame its changes
-    expect(all[0]).toEqual({ event: 'open', stage: 'missing', table: 'attendance', options: { rate: 0.05, columns: ['check_out'] } });
-    expect(all[all.length - 1]).toEqual({ event: 'close', stage: 'missing', table: 'attendance', rowsIn: 10_000, rowsOut: 10_000 });
+    expect(all[0]).toMatchObject({ event: 'open', run: expect.any(String), stage: 'missing', table: 'attendance', options: { rate: 0.05, columns: ['check_out'] } });
+    expect(all[all.length - 1]).toEqual({ event: 'close', run: all[0].run, stage: 'missing', table: 'attendance', rowsIn: 10_000, rowsOut: 10_000 });
     const lines = all.filter((l) => !('event' in l));
     expect(lines.length).toBe(all.length - 2);
     expect(lines.length).toBeGreaterThan(300);
