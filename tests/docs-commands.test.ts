@@ -13,7 +13,7 @@
  * checks options and capacity without making rows).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -89,7 +89,7 @@ async function runDoc(doc: string): Promise<Outcome[]> {
     }
   });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('bash', ['-c', script.join('\n')], { cwd: work, env: { ...cliEnv, REPO }, stdio: 'ignore' });
+    const child = spawn('bash', ['-c', script.join('\n')], { cwd: work, env: { ...cliEnv, REPO }, stdio: 'ignore', timeout: 540_000 });
     child.on('error', reject);
     child.on('exit', () => resolve());
   });
@@ -100,9 +100,11 @@ async function runDoc(doc: string): Promise<Outcome[]> {
       return '';
     }
   };
-  return steps.flatMap((step, k) =>
+  const outcomes = steps.flatMap((step, k) =>
     step.kind === 'file' ? [] : [{ step, rc: Number(read(`${k}.rc`).trim() || -1), stdout: read(`${k}.out`), stderr: read(`${k}.err`) }],
   );
+  rmSync(dir, { recursive: true, force: true });
+  return outcomes;
 }
 
 /** What is wrong with one outcome, or nothing. */
@@ -113,7 +115,7 @@ function problems({ step, rc, stdout, stderr }: Outcome): string[] {
   if (shouldFail ? rc === 0 : rc !== 0) out.push(`exit ${rc}${shouldFail ? ', expected a failure' : ''}: ${stderr.trim().split('\n').slice(-3).join(' / ')}`);
   const printed = new Set([...stdout.split('\n'), ...stderr.split('\n')].map((l) => l.trimEnd()));
   for (const l of expected) if (!printed.has(l.trimEnd())) out.push(`did not print ${JSON.stringify(l)}; stderr: ${stderr.trim()}`);
-  if (/^\s+at /m.test(stderr)) out.push(`stack trace on stderr: ${stderr.trim().split('\n').slice(0, 3).join(' / ')}`);
+  if (step.kind === 'command' && /^\s+at /m.test(stderr)) out.push(`stack trace on stderr: ${stderr.trim().split('\n').slice(0, 3).join(' / ')}`);
   return out;
 }
 
@@ -157,7 +159,8 @@ function planUnscaled(text: string): void {
 describe('every command in the docs runs as written', () => {
   it.concurrent.each(DOCS)('%s', { timeout: 600_000 }, async (doc) => {
     const failures: string[] = [];
-    for (const o of await runDoc(doc)) for (const p of problems(o)) failures.push(`${doc}:${o.step.line}: ${o.step.text}\n    -> ${p}`);
+    const title = (s: Step) => (s.kind === 'command' ? s.text : `${s.text.split('\n')[0]} ...`);
+    for (const o of await runDoc(doc)) for (const p of problems(o)) failures.push(`${doc}:${o.step.line}: ${title(o.step)}\n    -> ${p}`);
     for (const step of docSteps(readFileSync(join(REPO, doc), 'utf8'))) {
       if (step.kind !== 'command') continue;
       try {
