@@ -23,6 +23,8 @@ export interface LedgerEntry {
   kind: string;
   before: JsonValue;
   after: JsonValue;
+  /** malform: what a strict typed load makes of `after` (rejected, accepted_same, accepted_other, text). */
+  load?: string;
 }
 
 /**
