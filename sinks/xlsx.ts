@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Field, Schema } from 'apache-arrow';
 import type ExcelJS from 'exceljs';
+import { rechunk } from '../src/arrow-batch.js';
 import { DatagenError } from '../src/errors.js';
 import { isGzipPath, withOutput, type Output } from '../src/output.js';
 import { kindOf, tableName, type Kind, type Value } from '../src/schema.js';
@@ -15,7 +16,8 @@ import { defineSink } from '../src/units.js';
  * committed at a time, so memory stays bounded whatever the row count.
  *
  * - Header row of field names, bold and frozen, with an autofilter over the sheet's rows.
- * - int, float, decimal -> numbers (decimals formatted with their scale: 0.00, 0.0000).
+ * - int, float, decimal -> numbers: ints formatted 0, decimals with their scale (0.00, 0.0000),
+ *   floats General.
  * - date -> date serial (days since 1899-12-30) shown yyyy-mm-dd; time -> fraction of a day
  *   shown hh:mm:ss; timestamp (UTC) -> serial shown yyyy-mm-dd hh:mm:ss.000.
  * - A value Excel cannot hold as such is written as text, never dropped: a date outside
@@ -37,6 +39,9 @@ const MIN_SERIAL = 61;
 /** The first serial after 9999-12-31, Excel's last date. */
 const END_SERIAL = 2_958_466;
 const MS_PER_DAY = 86_400_000;
+
+/** Text column widths fit the longest value among this many first rows. */
+const WIDTH_SAMPLE_ROWS = 1000;
 
 /** Stop feeding rows when this much uncompressed sheet XML waits for the compressor. */
 const BACKLOG_BYTES = 4 << 20;
@@ -71,7 +76,9 @@ export const xlsx = defineSink({
         const book = await openBook(out);
         try {
           let sheets: SheetWriter | undefined;
-          for await (const batch of batches) {
+          // Batches of a fixed size: column widths come from the first batch's rows, so the
+          // same rows give the same bytes whatever batch size comes in.
+          for await (const batch of rechunk(batches, WIDTH_SAMPLE_ROWS)) {
             sheets ??= new SheetWriter(book, batch, o.sheet ?? defaultSheetName(batch.schema), o.sheetRows, o.autofilter);
             if (batch.schema !== sheets.schema && batch.schema.fields.map((f) => f.name).join('\0') !== sheets.names.join('\0')) {
               throw new DatagenError('E_INPUT', `xlsx: the columns changed mid-stream (${sheets.names.join(', ')} -> ${batch.schema.fields.map((f) => f.name).join(', ')})`);
@@ -296,7 +303,7 @@ function column(field: Field, sample: readonly Record<string, Value>[]): Column 
   // Text columns are as wide as the header or the longest value in the first batch, within bounds.
   let chars = Math.max(field.name.length, width);
   if (kind === 'string') {
-    for (let i = 0; i < sample.length && i < 1000; i++) {
+    for (let i = 0; i < sample.length && i < WIDTH_SAMPLE_ROWS; i++) {
       const v = sample[i]![field.name];
       if (typeof v === 'string' && v.length > chars) chars = v.length;
     }
@@ -313,6 +320,9 @@ function cellKind(kind: Kind, scale: number): { cell: Column['cell']; numFmt?: s
   // Every converter passes strings (malformed values) and other unexpected types through as they are.
   switch (kind) {
     case 'int':
+      // Format 0, not General: General shows an integer of 12 or more digits (an int64 id) in
+      // scientific notation, 123456789012 as 1.23457E+11.
+      return { cell: (v) => (v === null ? undefined : typeof v === 'number' ? finite(v) : v), numFmt: '0', width: 10 };
     case 'float':
       return { cell: (v) => (v === null ? undefined : typeof v === 'number' ? finite(v) : v), width: 10 };
     case 'decimal':

@@ -89,6 +89,9 @@ function expected(kind: string, scale: number, v: Row[string]): XCell {
       return ['t', v, 'hh:mm:ss'];
     case 'decimal':
       return ['n', v, scale === 0 ? '0' : `0.${'0'.repeat(scale)}`];
+    case 'int':
+      // Format 0: General would show an id of 12 or more digits as 1.23457E+11.
+      return ['n', v, '0'];
     default:
       return ['n', v, 'General'];
   }
@@ -248,6 +251,17 @@ describe('xlsx sink, read back with openpyxl', () => {
     expect(sha256(readFileSync(join(dir, 'a.xlsx')))).toBe(sha256(readFileSync(join(dir, 'b.xlsx'))));
     await run(scenario('loans', { rows: 3000, seed: 3 }), xlsx({ path: join(dir, 'c.xlsx') }));
     expect(sha256(readFileSync(join(dir, 'c.xlsx')))).not.toBe(sha256(readFileSync(join(dir, 'a.xlsx'))));
+  });
+
+  it('same bytes whatever the batch size (column widths come from the first 1000 rows, not the first batch)', async () => {
+    const dir = tempDir();
+    const hashes = new Set<string>();
+    for (const batchSize of [1, 7, 8192]) {
+      const path = join(dir, `${batchSize}.xlsx`);
+      await run(scenario('loans', { rows: 2500, seed: 2, batchSize }), xlsx({ path }));
+      hashes.add(sha256(readFileSync(path)));
+    }
+    expect(hashes.size).toBe(1);
   });
 });
 
