@@ -54,6 +54,9 @@ export function scenario(nameOrDefinition: string | ScenarioDefinition, options:
       for (let chunk = Math.floor(from / CHUNK_ROWS); chunk * CHUNK_ROWS < to; chunk++) {
         const start = chunk * CHUNK_ROWS;
         const count = Math.min(CHUNK_ROWS, total - start);
+        // Back to the event loop between chunks: a sink that never waits on I/O (Parquet builds
+        // row groups in memory) would otherwise hold off SIGINT/SIGTERM until the whole table is done.
+        if (chunk * CHUNK_ROWS > from) await new Promise((resolve) => setImmediate(resolve));
         let rows = generator.rows(start, count, root.fork('chunk', chunk));
         if (rows.length !== count) throw new Error(`${def.name}: chunk ${chunk} made ${rows.length} rows, expected ${count}`);
         if (start < from || start + count > to) rows = rows.slice(Math.max(0, from - start), Math.min(count, to - start));

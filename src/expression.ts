@@ -17,25 +17,62 @@ export type Compiled = (row: Row) => Value;
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op'; text: string; value?: number | string; at: number };
 
-const FUNCTIONS: Record<string, (args: Value[]) => Value> = {
-  round: ([x, p]) => (typeof x === 'number' ? Math.round(x * 10 ** Number(p ?? 0)) / 10 ** Number(p ?? 0) : null),
-  floor: ([x]) => (typeof x === 'number' ? Math.floor(x) : null),
-  ceil: ([x]) => (typeof x === 'number' ? Math.ceil(x) : null),
-  abs: ([x]) => (typeof x === 'number' ? Math.abs(x) : null),
-  min: (xs) => (xs.some((x) => x === null) ? null : Math.min(...(xs as number[]))),
-  max: (xs) => (xs.some((x) => x === null) ? null : Math.max(...(xs as number[]))),
-  if: ([c, a, b]) => (c ? a! : b!),
-  concat: (xs) => xs.map((x) => (x === null ? '' : String(x))).join(''),
-  upper: ([s]) => (s === null ? null : String(s).toUpperCase()),
-  lower: ([s]) => (s === null ? null : String(s).toLowerCase()),
-  coalesce: (xs) => xs.find((x) => x !== null) ?? null,
-};
+/** Longest expression text, in characters. */
+export const MAX_EXPRESSION_LENGTH = 10_000;
+/** Deepest nesting of parentheses, calls and prefix operators (the parser recurses per level). */
+export const MAX_EXPRESSION_DEPTH = 64;
+/** Longest text an expression may build (`concat`, `+`, `upper`, `lower`), in characters. */
+export const MAX_TEXT_LENGTH = 10_000;
+
+/** Text results are checked as they are made, so `concat(a, a, a, ...)` cannot build gigabytes. */
+function text(s: string): string {
+  if (s.length > MAX_TEXT_LENGTH) throw new DatagenError('E_OPTION', `expression made text of ${s.length} characters; the limit is ${MAX_TEXT_LENGTH}`);
+  return s;
+}
+
+// A Map, not an object literal: a name from the file must never reach Object.prototype
+// (`constructor(...)`, `toString()`, `__proto__(1)`).
+const FUNCTIONS = new Map<string, (args: Value[]) => Value>([
+  ['round', ([x, p]) => (typeof x === 'number' ? Math.round(x * 10 ** Number(p ?? 0)) / 10 ** Number(p ?? 0) : null)],
+  ['floor', ([x]) => (typeof x === 'number' ? Math.floor(x) : null)],
+  ['ceil', ([x]) => (typeof x === 'number' ? Math.ceil(x) : null)],
+  ['abs', ([x]) => (typeof x === 'number' ? Math.abs(x) : null)],
+  ['min', (xs) => extreme(xs, (a, b) => a < b)],
+  ['max', (xs) => extreme(xs, (a, b) => a > b)],
+  ['if', ([c, a, b]) => (c ? (a ?? null) : (b ?? null))],
+  ['concat', (xs) => text(xs.map((x) => (x === null ? '' : String(x))).join(''))],
+  ['upper', ([s]) => (s === null || s === undefined ? null : text(String(s).toUpperCase()))],
+  ['lower', ([s]) => (s === null || s === undefined ? null : text(String(s).toLowerCase()))],
+  ['coalesce', (xs) => xs.find((x) => x !== null) ?? null],
+]);
+
+/** min/max as a loop: Math.min(...xs) throws a RangeError for a call with very many arguments. */
+function extreme(xs: Value[], better: (a: number, b: number) => boolean): Value {
+  if (xs.length === 0) return null;
+  let best = Number(xs[0]);
+  for (const x of xs) {
+    if (x === null) return null;
+    const v = Number(x);
+    if (Number.isNaN(v)) return NaN;
+    if (better(v, best)) best = v;
+  }
+  return best;
+}
 
 export function compileExpression(source: string, fields: readonly string[], owner: string): Compiled {
   const fail = (why: string, at?: number): never => {
-    throw new DatagenError('E_OPTION', `${owner}: expression ${JSON.stringify(source)}: ${why}${at === undefined ? '' : ` at position ${at + 1}`}`);
+    const shown = source.length > 80 ? `${source.slice(0, 80)}...` : source;
+    throw new DatagenError('E_OPTION', `${owner}: expression ${JSON.stringify(shown)}: ${why}${at === undefined ? '' : ` at position ${at + 1}`}`);
   };
+  if (source.length > MAX_EXPRESSION_LENGTH) fail(`is ${source.length} characters long; the limit is ${MAX_EXPRESSION_LENGTH}`);
   const tokens = tokenize(source, fail);
+  let depth = 0;
+  const nested = <T>(at: number, inner: () => T): T => {
+    if (++depth > MAX_EXPRESSION_DEPTH) fail(`nests deeper than ${MAX_EXPRESSION_DEPTH} levels`, at);
+    const result = inner();
+    depth--;
+    return result;
+  };
   let pos = 0;
   const peek = () => tokens[pos];
   const take = (text?: string) => {
@@ -61,12 +98,12 @@ export function compileExpression(source: string, fields: readonly string[], own
       return () => v;
     }
     if (t.kind === 'op' && t.text === '(') {
-      const inner = or();
+      const inner = nested(t.at, or);
       take(')');
       return inner;
     }
     if (t.kind === 'op' && (t.text === '-' || t.text === '!')) {
-      const inner = primary();
+      const inner = nested(t.at, primary);
       return t.text === '-' ? (row) => { const v = inner(row); return typeof v === 'number' ? -v : null; } : (row) => !inner(row);
     }
     if (t.kind === 'id') {
@@ -76,16 +113,18 @@ export function compileExpression(source: string, fields: readonly string[], own
       }
       if (t.text === 'null') return () => null;
       if (peek()?.text === '(') {
-        const fn = FUNCTIONS[t.text] ?? fail(`unknown function '${t.text}' (known: ${Object.keys(FUNCTIONS).join(', ')})`, t.at);
+        const fn = FUNCTIONS.get(t.text) ?? fail(`unknown function '${t.text}' (known: ${[...FUNCTIONS.keys()].join(', ')})`, t.at);
         take('(');
         const args: Compiled[] = [];
-        if (peek()?.text !== ')') {
-          args.push(or());
-          while (peek()?.text === ',') {
-            take(',');
+        nested(t.at, () => {
+          if (peek()?.text !== ')') {
             args.push(or());
+            while (peek()?.text === ',') {
+              take(',');
+              args.push(or());
+            }
           }
-        }
+        });
         take(')');
         return (row) => fn(args.map((a) => a(row)));
       }
@@ -117,7 +156,7 @@ function apply(op: string, a: Value, b: Value): Value {
       return a !== b;
   }
   if (a === null || b === null) return null;
-  if (op === '+' && (typeof a === 'string' || typeof b === 'string')) return String(a) + String(b);
+  if (op === '+' && (typeof a === 'string' || typeof b === 'string')) return text(String(a) + String(b));
   if (op === '<') return a < b;
   if (op === '<=') return a <= b;
   if (op === '>') return a > b;

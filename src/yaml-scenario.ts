@@ -1,17 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { DataType } from 'apache-arrow';
 import { DatagenError } from './errors.js';
 import { fakerLocale } from './faker-data.js';
 import { scenarioSchemaPath } from './paths.js';
-import { compileExpression, type Compiled } from './expression.js';
+import { compileExpression, MAX_TEXT_LENGTH, type Compiled } from './expression.js';
 import { exponential, logNormal, poisson, truncatedNormal, Weighted, Zipf } from './random/distributions.js';
 import { Pattern } from './random/pattern.js';
 import type { Rng } from './random/rng.js';
 import { findTransform } from './registry.js';
-import { defineTable, kindOf, types, type FieldSpec, type Row, type Value } from './schema.js';
-import { MICROS_PER_DAY, parseDate, parseTimestamp } from './temporal.js';
+import { defineTable, kindOf, types, type FieldSpec, type Kind, type Row, type Value } from './schema.js';
+import { daysFromCivil, formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, parseTime, parseTimestamp } from './temporal.js';
 import { defineScenario, type ScenarioDefinition } from './units.js';
 
 /**
@@ -42,44 +43,155 @@ interface ScenarioDoc {
   anomalies?: Array<Record<string, Record<string, unknown>>>;
 }
 
+/** Largest scenario file read, in bytes: a scenario is a page of YAML, not a data set. */
+export const MAX_FILE_BYTES = 1 << 20;
+/** Deepest nesting of YAML mappings and lists (the file's own data is 5 levels deep). */
+export const MAX_YAML_DEPTH = 64;
+/** The `yaml` package's guard against alias expansion ("billion laughs"); its default, stated. */
+export const MAX_ALIAS_COUNT = 100;
+/** Most fields in a table: a chunk holds 8192 rows of every field in memory. */
+export const MAX_FIELDS = 1000;
+/** Most characters of text in one row, all string fields together (8192 rows to a chunk). */
+export const MAX_ROW_TEXT = 65_536;
+
 export function loadYamlScenario(path: string): ScenarioDefinition {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new DatagenError('E_SCENARIO_FILE', `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  const bytes = readBounded(path);
+  if (!isUtf8(bytes)) {
+    // The first replacement character in the lenient decoding is where the bytes stop being UTF-8.
+    const text = bytes.toString('utf8');
+    throw new DatagenError('E_SCENARIO_FILE', `${path}:${lineCol(text, text.indexOf('\uFFFD'))}: not UTF-8 text (a binary file?)`);
   }
-  return parseYamlScenario(text, path);
+  return parseYamlScenario(bytes.toString('utf8'), path);
+}
+
+/** The file's bytes, reading at most MAX_FILE_BYTES + 1 (a FIFO or /dev/zero has no size to stat). */
+function readBounded(path: string): Buffer {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_FILE_BYTES) {
+      throw new DatagenError('E_SCENARIO_FILE', `${path}: larger than ${MAX_FILE_BYTES} bytes (1 MiB), the limit for a scenario file`);
+    }
+    return buf.subarray(0, n);
+  } catch (err) {
+    if (err instanceof DatagenError) throw err;
+    throw new DatagenError('E_SCENARIO_FILE', `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** `line:column` (1-based) of a character offset in `text`. */
+function lineCol(text: string, offset: number): string {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split('\n').length;
+  return `${line}:${before.length - before.lastIndexOf('\n')}`;
 }
 
 export function parseYamlScenario(text: string, file = 'scenario.yml'): ScenarioDefinition {
+  const refuse = (where: string, why: string): never => {
+    throw new DatagenError('E_SCENARIO_FILE', `${file}:${where}: ${why}`);
+  };
+  if (text.length > MAX_FILE_BYTES || Buffer.byteLength(text) > MAX_FILE_BYTES) refuse('1:1', `larger than ${MAX_FILE_BYTES} bytes (1 MiB), the limit for a scenario file`);
+  const nul = text.indexOf('\0');
+  if (nul >= 0) refuse(lineCol(text, nul), 'contains a NUL byte: not a text file (a binary file?)');
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // The parser recurses per level of nesting; thousands of levels overflow the stack.
+    return refuse(deepestLine(text), `nested too deeply to read (${(err as Error).message}); the limit is ${MAX_YAML_DEPTH} levels`);
+  }
   const at = (path: Array<string | number>) => {
     let node: unknown = doc.getIn(path, true);
     for (let p = path.slice(0, -1); !node && p.length >= 0; p = p.slice(0, -1)) {
       node = p.length === 0 ? doc.contents : doc.getIn(p, true);
       if (p.length === 0) break;
     }
+    return `${file}:${position(node)}`;
+  };
+  const position = (node: unknown) => {
     const offset = (node as { range?: [number, number] } | undefined)?.range?.[0] ?? 0;
     const { line, col } = lines.linePos(offset);
-    return `${file}:${line}:${col}`;
+    return `${line}:${col}`;
   };
   const fail = (path: Array<string | number>, why: string): never => {
     throw new DatagenError('E_SCENARIO_FILE', `${at(path)}: ${path.length ? path.join('.') + ': ' : ''}${why}`);
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
+    if (/call stack/i.test(e.message)) refuse(deepestLine(text), `nested too deeply to read; the limit is ${MAX_YAML_DEPTH} levels`);
     const pos = e.linePos?.[0];
-    throw new DatagenError('E_SCENARIO_FILE', `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: not valid YAML: ${e.message.split('\n')[0]}`);
+    refuse(`${pos?.line ?? 1}:${pos?.col ?? 1}`, `not valid YAML: ${e.message.split('\n')[0]}`);
   }
-  const data = doc.toJS() as unknown;
+  if (doc.contents === null) refuse('1:1', 'empty scenario file: expected a mapping with name: and fields:');
+  if (!isMap(doc.contents)) {
+    const found = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? `the value ${JSON.stringify(String(doc.contents.value).slice(0, 40))}` : 'an alias';
+    refuse(position(doc.contents), `a scenario file is a mapping with name: and fields:, found ${found}`);
+  }
+  const deep = tooDeep(doc.contents);
+  if (deep) refuse(position(deep), `nested more than ${MAX_YAML_DEPTH} levels deep`);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    let alias: unknown;
+    visit(doc, { Alias: (_k, node) => ((alias = node), visit.BREAK) });
+    const why = /excessive alias/i.test((err as Error).message)
+      ? `YAML aliases expand too much (a "billion laughs" file?); the limit is ${MAX_ALIAS_COUNT} alias expansions`
+      : `YAML aliases: ${(err as Error).message.split('\n')[0]}`;
+    return refuse(position(alias), why);
+  }
   if (!validate(data)) {
     const e = validate.errors![0]!;
     fail(pathOf(e), explain(e));
   }
   const spec = data as ScenarioDoc;
+  const names = Object.keys(spec.fields);
+  if (names.length > MAX_FIELDS) fail(['fields', names[MAX_FIELDS]!], `more than ${MAX_FIELDS} fields (the limit for a table)`);
   return compile(spec, fail);
+}
+
+/** The first node nested deeper than MAX_YAML_DEPTH (walked without recursion). */
+function tooDeep(root: unknown): unknown {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth > MAX_YAML_DEPTH) return node;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) {
+        stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      } else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** Where a file too deep for the parser gets deep: the first place 65 brackets or indents are open. */
+function deepestLine(text: string): string {
+  let flow = 0;
+  const indents: number[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const indent = /^[ -]*/.exec(line)![0].length;
+    if (line.trim() && !line.trimStart().startsWith('#')) {
+      while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+      indents.push(indent);
+    }
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (c === '[' || c === '{') flow++;
+      else if (c === ']' || c === '}') flow--;
+      if (flow > MAX_YAML_DEPTH || indents.length > MAX_YAML_DEPTH) return lineCol(text, offset + i);
+    }
+    offset += line.length + 1;
+  }
+  return '1:1';
 }
 
 function pathOf(e: ErrorObject): string[] {
@@ -101,32 +213,223 @@ function explain(e: ErrorObject): string {
   return e.message ?? e.keyword;
 }
 
-function arrowType(t: string): DataType {
-  const dec = /^decimal\((\d+), ?(\d+)\)$/.exec(t);
-  if (dec) return types.decimal(Number(dec[1]), Number(dec[2]));
-  return (types as unknown as Record<string, () => DataType>)[t]!();
+/**
+ * What a field's type allows: its Arrow type, value kind and, for numbers, the range a value
+ * must lie in (int64 and timestamps stop at the exact-integer range of a JS number).
+ */
+interface TypeInfo {
+  label: string;
+  type: DataType;
+  kind: Kind;
+  lo: number;
+  hi: number;
+  /** Decimal places kept (decimals only). */
+  scale?: number;
+}
+
+const SAFE = Number.MAX_SAFE_INTEGER;
+const RANGES: Record<string, [number, number]> = {
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int64: [-SAFE, SAFE],
+  float64: [-Number.MAX_VALUE, Number.MAX_VALUE],
+  date: [daysFromCivil(1, 1, 1), daysFromCivil(9999, 12, 31)],
+  time: [0, 86_399],
+  timestamp: [-SAFE, SAFE],
+};
+
+function typeInfo(label: string, fail: (why: string) => never): TypeInfo {
+  const dec = /^decimal\((\d+), ?(\d+)\)$/.exec(label);
+  if (dec) {
+    const [precision, scale] = [Number(dec[1]), Number(dec[2])];
+    if (!(precision >= 1 && precision <= 38)) fail(`${label}: precision must be 1 to 38 digits, got ${precision}`);
+    if (scale > precision) fail(`${label}: scale (${scale} decimal places) must be at most the precision (${precision} digits)`);
+    const hi = (10 ** precision - 1) / 10 ** scale;
+    return { label, type: types.decimal(precision, scale), kind: 'decimal', lo: -hi, hi, scale };
+  }
+  const type = (types as unknown as Record<string, () => DataType>)[label]!();
+  const [lo, hi] = RANGES[label] ?? [NaN, NaN];
+  return { label, type, kind: kindOf(type), lo, hi };
+}
+
+/** The range of a type, for messages: dates and timestamps also as text. */
+function rangeText(t: TypeInfo): string {
+  if (t.kind === 'date') return `${formatDate(t.lo)} to ${formatDate(t.hi)}`;
+  if (t.kind === 'timestamp') return `${t.lo} to ${t.hi} microseconds, ${formatTimestamp(t.lo)} to ${formatTimestamp(t.hi)}`;
+  if (t.kind === 'decimal') return `at most ${t.hi} in absolute value`;
+  return `${t.lo} to ${t.hi}`;
+}
+
+/**
+ * The value as the column holds it (rounded to the type), or undefined when it does not fit.
+ * Every generated value passes here: a wrong value is refused naming the field, never written.
+ */
+function fitter(t: TypeInfo): (v: Value) => Value | undefined {
+  const { lo, hi } = t;
+  switch (t.kind) {
+    case 'string':
+      return (v) => (v === null || (typeof v === 'string' && v.length <= MAX_TEXT_LENGTH) ? v : undefined);
+    case 'bool':
+      return (v) => (v === null || typeof v === 'boolean' ? v : undefined);
+    case 'float':
+      return (v) => (v === null || (typeof v === 'number' && Number.isFinite(v)) ? v : undefined);
+    case 'decimal': {
+      const f = 10 ** t.scale!;
+      return (v) => {
+        if (typeof v !== 'number') return v === null ? v : undefined;
+        const r = Math.round(v * f) / f;
+        return r >= lo && r <= hi ? r : undefined; // NaN fails both
+      };
+    }
+    default: // int, date, time, timestamp: whole numbers
+      return (v) => {
+        if (typeof v !== 'number') return v === null ? v : undefined;
+        const r = Math.round(v);
+        return r >= lo && r <= hi ? r : undefined;
+      };
+  }
+}
+
+/** Why a value does not fit (the message for a value `fitter` refused). */
+function misfit(v: Value | undefined, t: TypeInfo): string {
+  if (v === undefined) return 'gave no value';
+  if (typeof v === 'string' && t.kind === 'string') return `made text of ${v.length} characters; the limit is ${MAX_TEXT_LENGTH}`;
+  const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v) : String(v);
+  const wanted = t.kind === 'string' ? 'text' : t.kind === 'bool' ? 'true or false' : 'a number';
+  if (typeof v === 'number' && wanted === 'a number') return `gave ${shown}, outside ${t.label} (${rangeText(t)})`;
+  return `gave ${typeof v === 'string' ? 'text ' : ''}${shown}, but a ${t.label} field holds ${wanted}`;
+}
+
+/**
+ * A value written in the file (`constant`, `choice` values) as the column holds it, or the
+ * reason it cannot be one: dates, times and timestamps are ISO text, text must be quoted when
+ * YAML would read it as a number.
+ */
+function literal(v: unknown, t: TypeInfo): { value: Value } | { why: string } {
+  if (v === null) return { value: null };
+  if (typeof v === 'object') return { why: `${JSON.stringify(v).slice(0, 40)} is not a single value` };
+  const shown = JSON.stringify(v);
+  let value: Value | undefined;
+  switch (t.kind) {
+    case 'string':
+      if (typeof v !== 'string') return { why: `${shown} is not text (quote it: "${String(v)}")` };
+      value = v;
+      break;
+    case 'bool':
+      if (typeof v !== 'boolean') return { why: `${shown} is not true or false` };
+      value = v;
+      break;
+    case 'date':
+    case 'time':
+    case 'timestamp': {
+      const text = String(v);
+      value = t.kind === 'date' ? parseDate(text) : t.kind === 'time' ? parseTime(text) : text.length === 10 ? mul(parseDate(text), MICROS_PER_DAY) : parseTimestamp(text);
+      const form = t.kind === 'date' ? 'YYYY-MM-DD' : t.kind === 'time' ? 'HH:MM:SS' : 'YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ';
+      if (typeof v !== 'string' || value === undefined) return { why: `${shown} is not a ${t.label} (write ${form})` };
+      break;
+    }
+    default: {
+      if (typeof v !== 'number') return { why: `${shown} is not a number` };
+      if (t.kind === 'int' && !Number.isInteger(v)) return { why: `${shown} is not a whole number` };
+      if (t.kind === 'decimal' && Math.round(v * 10 ** t.scale!) / 10 ** t.scale! !== v) return { why: `${shown} has more than ${t.scale} decimal places` };
+      value = v;
+    }
+  }
+  const fitted = fitter(t)(value);
+  if (fitted !== undefined) return { value: fitted };
+  return { why: typeof value === 'string' ? `is ${value.length} characters long; the limit is ${MAX_TEXT_LENGTH}` : `${shown} is outside ${t.label} (${rangeText(t)})` };
+}
+
+const mul = (a: number | undefined, b: number) => (a === undefined ? undefined : a * b);
+
+/** The value kinds each generator can make (choice, constant and expression: checked per value). */
+const NUMBERS: readonly Kind[] = ['int', 'float', 'decimal', 'date', 'time', 'timestamp'];
+const MAKES: Record<string, readonly Kind[]> = {
+  sequence: NUMBERS,
+  uniform: NUMBERS,
+  normal: NUMBERS,
+  lognormal: NUMBERS,
+  exponential: NUMBERS,
+  poisson: NUMBERS,
+  zipf: NUMBERS,
+  reference: NUMBERS,
+  bool: ['bool'],
+  date: ['date'],
+  timestamp: ['timestamp'],
+  pattern: ['string'],
+  faker: ['string'],
+};
+/** Parameters that are values of the field (so must lie in its type's range). */
+const VALUE_PARAMS: Record<string, readonly string[]> = {
+  sequence: ['start'],
+  uniform: ['min', 'max'],
+  normal: ['mean', 'min', 'max'],
+  lognormal: ['median', 'min', 'max'],
+  exponential: ['mean'],
+  poisson: ['lambda'],
+  zipf: ['n'],
+  reference: ['count'],
+};
+
+interface CompiledField {
+  name: string;
+  gen: Gen;
+  nullRate: number;
+  fit: (v: Value) => Value | undefined;
+  type: TypeInfo;
+  /** Where the field's generator is, for errors found while generating. */
+  fail: (why: string) => never;
 }
 
 function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: string) => never): ScenarioDefinition {
   const names = Object.keys(spec.fields);
-  const fieldSpecs: Record<string, FieldSpec> = {};
-  const gens: Array<{ name: string; gen: Gen; nullRate: number; integer: boolean; scale: number | undefined }> = [];
+  // No prototype: a field may be called `__proto__`, `constructor` or `toString`.
+  const fieldSpecs: Record<string, FieldSpec> = Object.create(null) as Record<string, FieldSpec>;
+  const fields: CompiledField[] = [];
+  const sequences: Array<{ field: CompiledField; start: number; step: number }> = [];
+  let rowText = 0; // the most text a row can get from patterns and constants
   names.forEach((name, i) => {
     const f = spec.fields[name]!;
-    const type = arrowType(f.type);
-    const kind = kindOf(type);
-    fieldSpecs[name] = { type, description: f.description ?? '', key: f.key, nullable: (f.null_rate ?? 0) > 0 || 'expression' in f.generator };
+    const type = typeInfo(f.type, (why) => fail(['fields', name, 'type'], why));
     const where = ['fields', name, 'generator'];
     const [genKind, params] = Object.entries(f.generator)[0]!;
-    const gen = generator(genKind, params, names.slice(0, i), kind, (why) => fail([...where, genKind], why));
-    const scale = kind === 'decimal' ? (type as unknown as { scale: number }).scale : undefined;
-    gens.push({ name, gen, nullRate: f.null_rate ?? 0, integer: kind === 'int', scale });
-  });
-  const constraints: Array<[string, Compiled]> = (spec.constraints ?? []).map((c, i) => {
+    const failGen = (why: string) => fail([...where, genKind], why);
+    const makes = MAKES[genKind];
+    if (makes && !makes.includes(type.kind)) {
+      failGen(`a ${genKind} generator makes ${makes === NUMBERS ? 'numbers' : `${makes[0]} values`}, not ${type.label} values`);
+    }
+    for (const param of VALUE_PARAMS[genKind] ?? []) {
+      const v = (params as Record<string, unknown>)[param];
+      if (typeof v !== 'number') continue;
+      const fits = type.kind === 'decimal' ? Math.abs(v) <= type.hi : v >= type.lo && v <= type.hi;
+      if (!fits) fail([...where, genKind, param], `${v} is outside ${type.label} (${rangeText(type)})`);
+    }
+    let nullable = (f.null_rate ?? 0) > 0 || genKind === 'expression';
+    let gen: Gen;
     try {
-      return [c, compileExpression(c, names, spec.name)];
+      gen = generator(genKind, params, names.slice(0, i), type, failGen, (path, why) => fail([...where, genKind, ...path], why));
     } catch (err) {
-      return fail(['constraints', i], (err as Error).message);
+      // Checks made by the distributions themselves (weights summing to 0, ...).
+      if (err instanceof DatagenError && err.code !== 'E_SCENARIO_FILE') return failGen(err.message);
+      throw err;
+    }
+    rowText += genKind === 'pattern' ? new Pattern(params as string).maxLength : genKind === 'constant' && typeof params === 'string' ? params.length : 0;
+    if (rowText > MAX_ROW_TEXT) failGen(`rows would hold up to ${rowText} characters of text with this field; the limit for a row is ${MAX_ROW_TEXT}`);
+    if (genKind === 'constant' && params === null) nullable = true;
+    if (genKind === 'choice' && ((params as { values: unknown[] }).values).includes(null)) nullable = true;
+    fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable };
+    const field: CompiledField = { name, gen, nullRate: f.null_rate ?? 0, fit: fitter(type), type, fail: failGen };
+    fields.push(field);
+    if (genKind === 'sequence') {
+      const o = (params ?? {}) as { start?: number; step?: number };
+      sequences.push({ field, start: o.start ?? 1, step: o.step ?? 1 });
+    }
+  });
+  const constraints: Array<[string, Compiled, (why: string) => never]> = (spec.constraints ?? []).map((c, i) => {
+    const failHere = (why: string) => fail(['constraints', i], why);
+    try {
+      return [c, compileExpression(c, names, spec.name), failHere];
+    } catch (err) {
+      return failHere((err as Error).message);
     }
   });
   const anomalies = spec.anomalies ?? [];
@@ -154,24 +457,48 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
       ...(spec.constraints ?? []).map((c) => `every row satisfies ${c}`),
     ],
     defaultStages: stageFactories.length > 0 ? () => stageFactories.map((f) => f()) : undefined,
-    plan() {
+    plan(_opts, { rows: total }) {
+      // A sequence's last value is known once the row count is: refuse before the first row.
+      for (const { field, start, step } of sequences) {
+        const last = start + step * Math.max(0, total - 1);
+        if (total > 0 && field.fit(last) === undefined) field.fail(`row ${total - 1} would be ${last}, outside ${field.type.label} (${rangeText(field.type)})`);
+      }
       return {
         rows(first, count, rng) {
-          const streams = gens.map((g) => rng.fork(g.name));
-          const nullStreams = gens.map((g) => rng.fork(g.name, 'null'));
+          const streams = fields.map((g) => rng.fork(g.name));
+          const nullStreams = fields.map((g) => rng.fork(g.name, 'null'));
           const out: Row[] = new Array(count);
           for (let i = 0; i < count; i++) {
             const index = first + i;
             let row: Row = {};
             for (let attempt = 0; ; attempt++) {
               row = {};
-              for (let g = 0; g < gens.length; g++) {
-                const { name, gen, nullRate, integer, scale } = gens[g]!;
-                let v = gen(streams[g]!, index, row);
-                if (typeof v === 'number') v = integer ? Math.round(v) : scale !== undefined ? Math.round(v * 10 ** scale) / 10 ** scale : v;
-                row[name] = nullRate > 0 && nullStreams[g]!.float() < nullRate ? null : v;
+              let text = 0;
+              for (let g = 0; g < fields.length; g++) {
+                const field = fields[g]!;
+                const made = field.gen(streams[g]!, index, row);
+                const v = field.fit(made);
+                if (v === undefined) field.fail(`row ${index}: ${misfit(made, field.type)}`);
+                if (typeof v === 'string') text += v.length;
+                const cell = field.nullRate > 0 && nullStreams[g]!.float() < field.nullRate ? null : v!;
+                // `row.__proto__ = v` would set the row's prototype, not a column.
+                if (field.name === '__proto__') Object.defineProperty(row, field.name, { value: cell, writable: true, enumerable: true, configurable: true });
+                else row[field.name] = cell;
               }
-              const broken = constraints.find(([, c]) => !c(row));
+              if (text > MAX_ROW_TEXT) fail(['fields'], `row ${index} has ${text} characters of text; the limit for a row is ${MAX_ROW_TEXT}`);
+              let broken: [string, Compiled, (why: string) => never] | undefined;
+              for (const c of constraints) {
+                let ok: Value;
+                try {
+                  ok = c[1](row);
+                } catch (err) {
+                  return c[2](`row ${index}: ${(err as Error).message}`);
+                }
+                if (!ok) {
+                  broken = c;
+                  break;
+                }
+              }
               if (!broken) break;
               if (attempt === 100) throw new DatagenError('E_SCENARIO_FILE', `${spec.name}: constraint ${JSON.stringify(broken[0])} failed for 100 draws of row ${index}`);
             }
@@ -184,7 +511,14 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
   });
 }
 
-function generator(kind: string, p: unknown, earlier: string[], fieldKind: string, fail: (why: string) => never): Gen {
+function generator(
+  kind: string,
+  p: unknown,
+  earlier: string[],
+  type: TypeInfo,
+  fail: (why: string) => never,
+  failAt: (path: string[], why: string) => never,
+): Gen {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- shapes are guaranteed by the JSON Schema
   const o = (p ?? {}) as Record<string, any>;
   const places = (v: number) => (o.decimals === undefined ? v : Math.round(v * 10 ** o.decimals) / 10 ** o.decimals);
@@ -193,14 +527,17 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
     case 'sequence':
       return (_r, i) => (o.start ?? 1) + i * (o.step ?? 1);
     case 'choice': {
-      const values = o.values as unknown[];
+      const values = (o.values as unknown[]).map((v, i) => {
+        const lit = literal(v, type);
+        return 'why' in lit ? failAt(['values', String(i)], lit.why) : lit.value;
+      });
       if (o.weights && o.weights.length !== values.length) fail(`${values.length} values but ${o.weights.length} weights`);
-      const w = new Weighted(values as Value[], (o.weights as number[] | undefined) ?? values.map(() => 1));
+      const w = new Weighted(values, (o.weights as number[] | undefined) ?? values.map(() => 1));
       return (r) => w.pick(r);
     }
     case 'uniform':
       if (o.max < o.min) fail(`max ${o.max} is below min ${o.min}`);
-      return fieldKind === 'int' ? (r) => r.int(o.min, o.max) : (r) => places(r.between(o.min, o.max));
+      return type.kind === 'int' ? (r) => r.int(o.min, o.max) : (r) => places(r.between(o.min, o.max));
     case 'normal':
       return (r) => places(truncatedNormal(r, o.mean, o.sd, o.min ?? -Infinity, o.max ?? Infinity));
     case 'lognormal':
@@ -224,6 +561,7 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
       const t = (s: string) => (s.length === 10 ? (parseDate(s) ?? NaN) * MICROS_PER_DAY : (parseTimestamp(s) ?? NaN));
       const [a, b] = [t(String(o.start)), t(String(o.end)) + (String(o.end).length === 10 ? MICROS_PER_DAY : 1)];
       if (!(b > a)) fail('start and end must be dates or timestamps with start <= end');
+      if (!(a >= type.lo && b - 1 <= type.hi)) fail(`start and end must lie in ${rangeText(type)}`);
       return (r) => a + Math.floor(r.float() * (b - a));
     }
     case 'pattern': {
@@ -241,7 +579,8 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
       if (!faker) fail(`unknown faker locale '${locale}'`);
       let node: unknown;
       try {
-        node = path.split('.').reduce<unknown>((n, k) => (n as Record<string, unknown> | undefined)?.[k], faker!.definitions);
+        // Own keys only: `constructor.name` or `__proto__` must not walk into Object.prototype.
+        node = path.split('.').reduce<unknown>((n, k) => (n !== null && typeof n === 'object' && Object.hasOwn(n, k) ? (n as Record<string, unknown>)[k] : undefined), faker!.definitions);
       } catch {
         node = undefined; // faker's definitions throw for missing keys
       }
@@ -259,14 +598,24 @@ function generator(kind: string, p: unknown, earlier: string[], fieldKind: strin
       } catch (err) {
         return fail((err as Error).message.replace(/^expression: expression /, ''));
       }
-      return (_r, _i, row) => compiled(row);
+      return (_r, i, row) => {
+        try {
+          return compiled(row);
+        } catch (err) {
+          return fail(`row ${i}: ${(err as Error).message}`); // text grown past its limit
+        }
+      };
     }
     case 'reference': {
       const z = o.skew ? new Zipf(o.count, o.skew) : undefined;
       return z ? (r) => z.sample(r) : (r) => r.int(1, o.count);
     }
-    case 'constant':
-      return () => p as Value;
+    case 'constant': {
+      const lit = literal(p, type);
+      if ('why' in lit) fail(lit.why);
+      const value = (lit as { value: Value }).value;
+      return () => value;
+    }
     default:
       return fail(`unknown generator '${kind}'`);
   }

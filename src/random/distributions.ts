@@ -132,7 +132,10 @@ function helper2(x: number): number {
   return Math.abs(x) > 1e-8 ? Math.expm1(x) / x : 1 + x * 0.5 * (1 + x * (1 / 3) * (1 + 0.25 * x));
 }
 
-/** Weighted choice among a fixed set of items (cumulative weights; a handful of items). */
+/**
+ * Weighted choice among a fixed set of items: a binary search of the cumulative weights, so a
+ * long list (a YAML `choice` may have thousands of values) costs log(n) per draw, not n.
+ */
 export class Weighted<T> {
   private readonly cumulative: Float64Array;
   private readonly total: number;
@@ -158,7 +161,14 @@ export class Weighted<T> {
   pick(rng: Rng): T {
     const u = rng.float() * this.total;
     const c = this.cumulative;
-    for (let i = 0; i < c.length - 1; i++) if (u < c[i]!) return this.items[i]!;
-    return this.items[c.length - 1]!;
+    // The first i with u < c[i] (the last item when none is, as rounding may leave u = total).
+    let lo = 0;
+    let hi = c.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (u < c[mid]!) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.items[lo]!;
   }
 }
