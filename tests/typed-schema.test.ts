@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRecordBatch, IpcEncoder, rechunk, textDecoder, toRecordBatch } from '../src/arrow-batch.js';
 import { textEncoder } from '../src/codec.js';
+import { readParquet } from '../src/parquet-io.js';
 import { collect, run } from '../src/pipeline.js';
 import { findScenario } from '../src/registry.js';
 import { defineTable, kindOf, mapFields, MAY_HOLD_TEXT, TEXT_OF, types, withNullable, withText, type Kind, type Row } from '../src/schema.js';
@@ -139,6 +140,10 @@ describe('text-capable and nullable columns in typed formats', () => {
     const want = csvText(TEXT, rows);
     expect(got.map((r) => TEXT.fields.map((f) => r[f.name] ?? '').join('|')).join('\n')).toBe(want);
     expect((await query(`select count(*)::int c from '${path}' where n is null`))[0]!.c).toBe(rows.filter((r) => r.n === null).length);
+    // The logical types travel in the file's Arrow schema: read back, the rows are the same.
+    const back = readParquet(readFileSync(path));
+    expect(back.schema.fields.map((f) => String(f.type))).toEqual(TEXT.fields.map((f) => String(f.type)));
+    expect(back.batches.flatMap((b) => b.rows)).toEqual(rows);
   });
 
   it('a declared nullable column is written nullable; a null in a non-nullable one is a one-line E_INPUT, never a wasm error', async () => {
