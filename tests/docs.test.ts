@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderScenarioDocs } from '../src/describe.js';
@@ -60,5 +60,17 @@ describe('what the docs test runs (tests/doc-blocks.ts)', () => {
       { kind: 'command', line: 17, text: 'npx datagen noise --rate 2 < rows.ndjson', output: ['datagen: noise: rate must be between 0 and 1, got "2" [E_OPTION]'] },
       { kind: 'typescript', line: 21, text: "import { run } from 'datagen';\n\nawait run();\n" },
     ]);
+  });
+});
+
+describe('doc commands say npx datagen', () => {
+  // `npm ci` puts no `datagen` on PATH; inside the clone `npx datagen` is what works (README, Quickstart).
+  const root = join(import.meta.dirname, '..');
+  const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  it.each(docs)('%s', (doc) => {
+    const bare = docSteps(readFileSync(join(root, doc), 'utf8')).flatMap((s) =>
+      s.kind === 'command' && /(^|\|\s*)datagen\s/m.test(s.text) ? [`${doc}:${s.line}: ${s.text}`] : [],
+    );
+    expect(bare).toEqual([]);
   });
 });
