@@ -34,7 +34,7 @@ export interface Source {
 export interface Transform {
   readonly kind: 'transform';
   readonly name: string;
-  /** The options it was made with, as given (for `describe` and docs). */
+  /** The options it runs with: those given, then the defaults (for the ledger, `describe` and docs). */
   readonly options?: Readonly<Record<string, unknown>>;
   /**
    * Called once with the input schema before the first batch (validate columns here), returns

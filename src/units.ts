@@ -4,6 +4,7 @@ import { declaresPartitioning, partitionedWrite, wantsPartitioned } from './part
 import type { Rng } from './random/rng.js';
 import type { Row } from './schema.js';
 import type { Batch, Sink, Transform } from './stage.js';
+import { formatDate } from './temporal.js';
 
 /**
  * `defineX(...)` turns one declaration (name, help, options, behaviour) into a typed factory
@@ -35,9 +36,24 @@ export type TransformFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: Opt
 export function defineTransform<S extends OptionsSpec>(info: TransformInfo<S>): TransformFactory<S> {
   const factory = (raw?: OptionsInput<S>): Transform => {
     const opts = normalizeOptions(info.name, info.options, raw as Record<string, unknown>);
-    return { kind: 'transform', name: info.name, options: { ...(raw ?? {}) }, open: info.create(opts) };
+    return { kind: 'transform', name: info.name, options: resolvedOptions(info.options, raw as Record<string, unknown> | undefined, opts), open: info.create(opts) };
   };
   return attach(factory, info, 'transform');
+}
+
+/**
+ * The options a transform runs with, defaults included, for its ledger open event (the answer
+ * key must say the rate used even when it was the default). The options given come first, in
+ * their order, so `describe` still leads with what a scenario chose; dates read as written.
+ */
+function resolvedOptions(spec: OptionsSpec, raw: Record<string, unknown> | undefined, opts: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of [...Object.keys(raw ?? {}), ...Object.keys(spec)]) {
+    const value = opts[name];
+    if (value === undefined || name in out || !(name in spec)) continue;
+    out[name] = spec[name]!.type === 'date' && typeof value === 'number' ? formatDate(value) : value;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- sinks

@@ -131,6 +131,29 @@ function limits(field: Field): [number, number] {
   return [-Number.MAX_VALUE, Number.MAX_VALUE];
 }
 
+/** The kinds a column draws from: the requested ones that fit its name, or the defaults. */
+function columnKinds(name: string, requested: Map<OutlierKind, number> | undefined, bounded: boolean): OutlierKind[] {
+  const coordinate = coordinateOf(name);
+  if (requested) return [...requested.keys()].filter((k) => k !== 'coordinates' || coordinate !== undefined);
+  return bounded ? ['beyond_bound'] : coordinate ? ['coordinates'] : [...GENERAL];
+}
+
+/**
+ * Each kind's share of a column's rate, from the options a ledger open event recorded (for
+ * `ledger summary`); undefined when they do not parse (a ledger from another version).
+ */
+export function outlierKindShares(options: Readonly<Record<string, unknown>>, column: string): Map<string, number> | undefined {
+  try {
+    const list = Array.isArray(options.kinds) ? options.kinds.map(String) : typeof options.kinds === 'string' ? options.kinds.split(',') : [];
+    const requested = list.length > 0 ? parseWeightedKinds('outliers', list, KIND_NAMES) : undefined;
+    const kinds = columnKinds(column, requested, options.min !== undefined || options.max !== undefined);
+    const total = kinds.reduce((sum, k) => sum + (requested?.get(k) ?? 1), 0);
+    return new Map(kinds.map((k) => [k, (requested?.get(k) ?? 1) / total]));
+  } catch {
+    return undefined;
+  }
+}
+
 function planColumns(schema: Schema, columns: string[] | undefined, requested: Map<OutlierKind, number> | undefined, bounded: boolean): Map<string, ColumnPlan> {
   const explicit = columns !== undefined && columns.length > 0;
   const names = resolveColumns(schema, columns, 'outliers', () => nonKeyColumns(schema).filter((c) => NUMERIC.includes(kindOf(schema.fields.find((f) => f.name === c)!.type))));
@@ -141,15 +164,9 @@ function planColumns(schema: Schema, columns: string[] | undefined, requested: M
   for (const field of fields) {
     rejectKind('outliers', field, NUMERIC);
     const coordinate = coordinateOf(field.name);
-    const fitting = (k: OutlierKind) => k !== 'coordinates' || coordinate !== undefined;
-    let kinds: OutlierKind[];
-    if (requested) {
-      kinds = [...requested.keys()].filter(fitting);
-      if (kinds.length === 0 && explicit) {
-        throw new DatagenError('E_OPTION', `outliers: kind 'coordinates' cannot apply to column ${label(field)}; it applies to columns named lat, latitude, lon, lng or longitude`);
-      }
-    } else {
-      kinds = bounded ? ['beyond_bound'] : coordinate ? ['coordinates'] : [...GENERAL];
+    const kinds = columnKinds(field.name, requested, bounded);
+    if (kinds.length === 0 && requested && explicit) {
+      throw new DatagenError('E_OPTION', `outliers: kind 'coordinates' cannot apply to column ${label(field)}; it applies to columns named lat, latitude, lon, lng or longitude`);
     }
     if (kinds.length === 0) continue;
     kinds.forEach((k) => used.add(k));
