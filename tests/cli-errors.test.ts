@@ -29,15 +29,20 @@ describe('-h is --help', () => {
   });
 });
 
-describe('a mistyped command', () => {
+describe('a mistyped command or flag', () => {
   const cases: Array<[string, RegExp]> = [
     ['generat loans --rows 10', /^datagen: unknown command 'generat loans'; did you mean 'generate loans'\? \(see datagen --help\) \[E_USAGE\]$/],
     ['nois --rate 0.1', /^datagen: unknown command 'nois'; did you mean 'noise'\? \(see datagen --help\) \[E_USAGE\]$/],
     ['gen', /^datagen: unknown command 'gen'; did you mean 'generate'\?/],
     ['xyzzy', /^datagen: unknown command 'xyzzy' \(see datagen --help\) \[E_USAGE\]$/],
   ];
+  cases.push(
+    ['generate loans --row 10', /^datagen generate loans: Nonexistent flag: --row; did you mean --rows\? \(see --help\) \[E_USAGE\]$/],
+    ['csv --delimeter x', /^datagen csv: Nonexistent flag: --delimeter; did you mean --delimiter\? \(see --help\) \[E_USAGE\]$/],
+    ['noise --xyz 1', /^datagen noise: Nonexistent flag: --xyz \(see --help\) \[E_USAGE\]$/],
+  );
   for (const [args, pattern] of cases) {
-    it(`${args}: one line, a suggestion, E_USAGE, exit 2`, () => expectOneLineError(run(`${datagen} ${args} < /dev/null`), 2, pattern));
+    it(`${args}: one line (a suggestion when one is close), E_USAGE, exit 2`, () => expectOneLineError(run(`${datagen} ${args} < /dev/null`), 2, pattern));
   }
 });
 

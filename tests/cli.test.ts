@@ -83,7 +83,7 @@ describe('CLI errors: one line, a code, non-zero exit, nothing on stdout', () =>
     ['unknown format', `${datagen} generate attendance --rows 10 --out x.xyz`, /\[E_OPTION\]$/],
     ['malformed input line', `printf '{"a":1}\\n{"a":2}\\n{"a":\\n' | ${datagen} csv`, /^datagen: stdin line 3: not valid JSON .*\[E_INPUT\]$/],
     ['non-object input line', `printf '{"a":1}\\n[1,2]\\n' | ${datagen} noise`, /^datagen: stdin line 2: expected a JSON object per line.*\[E_INPUT\]$/],
-    ['unknown flag', `${datagen} noise --ratee 0.1 < /dev/null`, /^datagen noise: Nonexistent flag: --ratee \(see --help\) \[E_USAGE\]$/],
+    ['unknown flag', `${datagen} noise --ratee 0.1 < /dev/null`, /^datagen noise: Nonexistent flag: --ratee; did you mean --rate\? \(see --help\) \[E_USAGE\]$/],
     ['bad integer', `${datagen} generate attendance --rows ten`, /^datagen: attendance: rows must be an integer, got "ten" \[E_OPTION\]$/],
     ['too many rows for the head count', `${datagen} pipe attendance --rows 100000 --employees 3`, /\[E_CAPACITY\]$/],
   ];

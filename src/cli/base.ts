@@ -1,6 +1,7 @@
 import { Command } from '@oclif/core';
 import { isDatagenError } from '../errors.js';
 import { describeIoError, removeOpenTemps } from '../output.js';
+import { closest } from './not-found.js';
 
 let stdoutGuarded = false;
 
@@ -51,10 +52,18 @@ export abstract class DatagenCommand extends Command {
       // oclif puts the detail of "Missing 1 required arg:" on the next line: keep both, on one.
       const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
       const first = lines[0]!.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
-      process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${first} (see --help) [E_USAGE]\n`);
+      process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${first}${this.flagHint(first!)} (see --help) [E_USAGE]\n`);
       process.exitCode = err.oclif.exit;
       return;
     }
     throw err; // a bug: let oclif show everything
+  }
+
+  /** `; did you mean --rate?` for oclif's "Nonexistent flag: --ratee", when one flag is close. */
+  private flagHint(message: string): string {
+    const typed = /^Nonexistent flag: (--[\w-]+)/.exec(message)?.[1];
+    const flags = Object.entries((this.constructor as typeof Command).flags ?? {}).filter(([, f]) => !f.hidden);
+    const best = typed && closest(typed, flags.map(([name]) => `--${name}`));
+    return best ? `; did you mean ${best}?` : '';
   }
 }
