@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRecordBatch, IpcEncoder, rechunk, textDecoder, toRecordBatch } from '../src/arrow-batch.js';
 import { textEncoder } from '../src/codec.js';
+import { deltaTable } from '../src/delta/table.js';
 import { readParquet } from '../src/parquet-io.js';
 import { collect, run } from '../src/pipeline.js';
 import { findScenario } from '../src/registry.js';
@@ -77,6 +78,8 @@ function typedRows(n: number): Row[] {
 }
 const csvText = (schema: Schema, rows: Row[]) =>
   rows.map((r) => schema.fields.map((f) => (r[f.name] === null ? '' : textEncoder(kindOf(f.type), (f.type as { scale?: number }).scale)(r[f.name]!))).join('|')).join('\n');
+
+const rows3000 = () => typedRows(3000);
 
 describe('text-capable and nullable columns in typed formats', () => {
   const rows = typedRows(3000);
@@ -170,6 +173,46 @@ describe('text-capable and nullable columns in typed formats', () => {
       expect(err).toMatchObject({ code: 'E_INPUT', message: `typed: row ${at} column day is date but holds "2024-13-45"; a malformed value fits only a text format (csv, jsonl)` });
     }
     expect(existsSync(join(dir, 'x.parquet'))).toBe(false);
+  });
+});
+
+describe('text-capable columns in Delta', () => {
+  it('are string columns holding the CSV text, logical type in the metadata; read back, merged into and deleted from as values', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'lake');
+    const t = deltaTable(path, { commitTime: '2024-01-01T00:00:00Z' });
+    await t.append(rowsSource(TEXT, rows3000(), 700));
+    const fields = JSON.parse(t.snapshot().metaData.schemaString).fields as Array<{ name: string; type: string; metadata: Record<string, unknown> }>;
+    expect(fields.map((f) => [f.name, f.type, f.metadata['datagen.type'] ?? null])).toEqual([
+      ['id', 'integer', null],
+      ['n', 'string', 'int64'],
+      ['x', 'string', 'float64'],
+      ['price', 'string', 'decimal(12,2)'],
+      ['ok', 'string', 'bool'],
+      ['day', 'string', 'date'],
+      ['at', 'string', 'time'],
+      ['ts', 'string', 'timestamp[us, UTC]'],
+      ['name', 'string', null],
+    ]);
+    // The data file, read by DuckDB: text columns with exactly the CSV text.
+    const file = join(path, t.snapshot().files[0]!.path);
+    const got = await query(`select * from '${file}' order by id limit 700`);
+    const want = rows3000().slice(0, 700).map((r) => ({ ...r, at: typeof r.at === 'number' ? textEncoder('time')(r.at) : r.at }));
+    expect(got.map((r) => TEXT.fields.map((f) => r[f.name] ?? '').join('|')).join('\n')).toBe(csvText(TEXT, want));
+    // Read back through the API: the values (time as its text, as Delta holds it).
+    const back: Row[] = [];
+    for await (const b of t.source().batches()) back.push(...b.rows);
+    expect(back.sort((a, b) => (a.id as number) - (b.id as number))).toEqual(rows3000().map((r) => ({ ...r, at: typeof r.at === 'number' ? textEncoder('time')(r.at) : r.at })));
+    // Clean values of the logical type merge into the text column; a copy-on-write keeps the rest.
+    const CLEAN = mapFields(BASE, (f) => (f.name === 'id' ? f : withNullable(f)));
+    const update = [{ id: 5, n: 1, x: 0.5, price: 2.5, ok: true, day: 3, at: 4, ts: 5, name: 'new' }];
+    await t.merge(rowsSource(CLEAN, update), { key: 'id' });
+    await t.delete('id = 7');
+    const after: Row[] = [];
+    for await (const b of t.source().batches()) after.push(...b.rows);
+    expect(after.length).toBe(2999);
+    expect(after.find((r) => r.id === 5)).toEqual({ ...update[0], at: '00:00:04' });
+    expect(after.find((r) => r.id === 6)).toEqual(back[6]);
   });
 });
 

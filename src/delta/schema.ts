@@ -1,6 +1,6 @@
 import { DateUnit, Field, Precision, Schema, Type, TimeUnit, type DataType, type Date_, type Decimal, type Float, type Int, type Timestamp } from 'apache-arrow';
 import { DatagenError } from '../errors.js';
-import { fieldDescription, fieldValues, keyColumns, types } from '../schema.js';
+import { fieldDescription, fieldValues, keyColumns, MAY_HOLD_TEXT, mayHoldText, typeFromLabel, typeLabel, types } from '../schema.js';
 
 /**
  * Arrow schemas <-> Delta's schemaString (Spark's JSON schema, PROTOCOL.md "Schema
@@ -10,6 +10,10 @@ import { fieldDescription, fieldValues, keyColumns, types } from '../schema.js';
  *   date -> date · timestamp[us, UTC] -> timestamp · decimal(p,s) -> decimal(p,s)
  *   time -> string "HH:MM:SS": Delta has no time-of-day type. Writing the CSV text keeps every
  *   scenario writable (attendance has times); the field's metadata says `datagen.type: time`.
+ *   A column a stage declared text-capable (mayHoldText: `malform`) -> string holding each
+ *   value's CSV text, metadata `datagen.type` = its logical type (`timestamp[us, UTC]`, ...).
+ *   In memory (toArrowSchema) it keeps that type, marked text-capable: values stay values,
+ *   and the Parquet writer stores the column as text with the logical type in its metadata.
  *
  * A field's description goes to the metadata key `comment`, which Spark shows as the column
  * comment; key columns carry `datagen.key` (the default key of `merge`).
@@ -33,9 +37,13 @@ export const META_TYPE = 'datagen.type';
 const BAD_NAME = /[ ,;{}()\n\t=]/;
 const DECIMAL = /^decimal\((\d+),\s*(\d+)\)$/;
 
-/** The Delta type of an Arrow type; `time` when the column is stored as its text. */
-function deltaTypeOf(field: Field): { type: string; time?: true } {
+/** The Delta type of an Arrow type; `time` when the column is stored as its text, `text` the label of a text-capable one. */
+function deltaTypeOf(field: Field): { type: string; time?: true; text?: string } {
   const t = field.type as DataType;
+  if (mayHoldText(field) && t.typeId !== Type.Utf8 && t.typeId !== Type.LargeUtf8 && t.typeId !== Type.Time) {
+    deltaTypeOf(new Field(field.name, t, field.nullable)); // the logical type must be one Delta has
+    return { type: 'string', text: typeLabel(t) };
+  }
   switch (t.typeId) {
     case Type.Int: {
       const { bitWidth, isSigned } = t as Int;
@@ -79,12 +87,13 @@ export function toDeltaSchema(schema: Schema): DeltaSchema {
     const lower = f.name.toLowerCase();
     if (seen.has(lower)) throw new DatagenError('E_INPUT', `delta: columns ${seen.get(lower)} and ${f.name} differ only in case; Delta column names are case-insensitive`);
     seen.set(lower, f.name);
-    const { type, time } = deltaTypeOf(f);
+    const { type, time, text } = deltaTypeOf(f);
     const metadata: Record<string, unknown> = {};
     const description = fieldDescription(f);
     if (description) metadata[META_COMMENT] = description;
     if (keys.has(f.name)) metadata[META_KEY] = true;
     if (time) metadata[META_TYPE] = 'time';
+    if (text) metadata[META_TYPE] = text;
     return { name: f.name, type, nullable: f.nullable, metadata };
   });
   return { type: 'struct', fields };
@@ -119,9 +128,17 @@ export function toArrowSchema(delta: DeltaSchema, table: string, hints?: Schema)
     // A declared value set makes the Parquet writer dictionary-encode the column.
     const values = hints?.fields.find((h) => h.name === f.name);
     if (values && fieldValues(values)) meta.set('values', values.metadata.get('values')!);
-    return new Field(f.name, arrowType(f, table), f.nullable, meta);
+    const logical = textOf(f);
+    if (logical) meta.set(MAY_HOLD_TEXT, 'true');
+    return new Field(f.name, logical ?? arrowType(f, table), f.nullable, meta);
   });
   return new Schema(fields, new Map([['table', table], ['description', `Delta table ${table}`]]));
+}
+
+/** The logical type of a string column that holds a text-capable column's text (not time: that is text in memory too). */
+export function textOf(f: DeltaField): DataType | undefined {
+  const label = f.metadata[META_TYPE];
+  return f.type === 'string' && typeof label === 'string' && label !== 'time' ? typeFromLabel(label) : undefined;
 }
 
 function arrowType(f: DeltaField, table: string): DataType {
@@ -160,8 +177,13 @@ export function mergeSchemas(table: DeltaSchema, incoming: DeltaSchema, evolve: 
     if (t) {
       // Numbers are numbers in memory: a long or double input column may fill an integer or
       // decimal table column, each value checked against the table's type as it is written.
-      if (t.type !== f.type && !(isNumeric(t.type) && isNumeric(f.type))) {
-        throw new DatagenError('E_INPUT', `delta: column ${f.name} is ${t.type} in the table at ${path} but ${f.type} in the input`);
+      // A text column of a logical type (textOf) also takes clean values of that type, written as
+      // text; text of one logical type never goes into a column of another, or a plain string one.
+      const logical = textOf(t);
+      const asText = logical !== undefined && deltaTypeOf(new Field(f.name, logical, true)).type === f.type;
+      const same = t.type === f.type && (!logical && !textOf(f) ? true : t.metadata[META_TYPE] === f.metadata[META_TYPE]);
+      if (!same && !asText && !(isNumeric(t.type) && isNumeric(f.type))) {
+        throw new DatagenError('E_INPUT', `delta: column ${f.name} is ${describe(t)} in the table at ${path} but ${describe(f)} in the input`);
       }
       continue;
     }
@@ -177,6 +199,10 @@ export function mergeSchemas(table: DeltaSchema, incoming: DeltaSchema, evolve: 
     if (!given.has(t.name) && !t.nullable) throw new DatagenError('E_INPUT', `delta: the input has no column ${t.name}, which is not nullable in the table at ${path}`);
   }
   return { schema: { type: 'struct', fields: [...table.fields, ...extra] }, added: extra.map((f) => f.name) };
+}
+
+function describe(f: DeltaField): string {
+  return textOf(f) ? `${f.type} holding ${String(f.metadata[META_TYPE])} text` : f.type;
 }
 
 function isNumeric(type: string): boolean {

@@ -1,8 +1,8 @@
-import { decimalText } from '../codec.js';
+import { decimalText, textEncoder, type TextEncoder } from '../codec.js';
 import { DatagenError } from '../errors.js';
-import type { Row, Value } from '../schema.js';
+import { kindOf, type Row, type Value } from '../schema.js';
 import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../temporal.js';
-import type { DeltaField } from './schema.js';
+import { textOf, type DeltaField } from './schema.js';
 
 /**
  * Per-file statistics of an `add` action (PROTOCOL.md "Per-file Statistics"): numRecords, and
@@ -104,6 +104,13 @@ interface Column {
   min: number | string | undefined;
   max: number | string | undefined;
   format: (v: number | string) => number | string;
+  /** A text-capable column's value -> the text the file holds (textOf in schema.ts). */
+  text?: TextEncoder;
+}
+
+function textEncoderOf(f: DeltaField): TextEncoder | undefined {
+  const logical = textOf(f);
+  return logical ? textEncoder(kindOf(logical), (logical as { scale?: number }).scale ?? 0) : undefined;
 }
 
 /** Collects one data file's statistics from its rows as they go to the Parquet writer. */
@@ -126,6 +133,7 @@ export class StatsCollector {
       min: undefined,
       max: undefined,
       format: statsFormat(f.type),
+      text: textEncoderOf(f),
     }));
   }
 
@@ -134,7 +142,8 @@ export class StatsCollector {
     for (const c of this.columns) {
       const name = c.name;
       for (let i = 0; i < rows.length; i++) {
-        const v: Value | undefined = rows[i]![name];
+        let v: Value | undefined = rows[i]![name];
+        if (c.text && v !== null && v !== undefined && typeof v !== 'string') v = c.text(v);
         if (v === null || v === undefined) {
           if (!c.nullable) throw new DatagenError('E_INPUT', `delta: ${this.table}: row ${offset + i} has no value in column ${name}, which is not nullable in the table`);
           c.nulls++;
@@ -200,6 +209,7 @@ export function statsRange(stats: Partial<FileStats> | undefined, field: DeltaFi
   const hi = stats?.maxValues?.[field.name];
   if (lo === undefined || hi === undefined || lo === null || hi === null) return undefined;
   const order = orderOf(field.type);
+  if (textOf(field)) return undefined; // bounds of the text, not of the values held in memory
   if (order === 'string') return typeof lo === 'string' && typeof hi === 'string' ? { min: lo, max: hi } : undefined;
   if (order === 'none') return undefined;
   if (field.type === 'date') {
@@ -217,5 +227,6 @@ export function statsRange(stats: Partial<FileStats> | undefined, field: DeltaFi
 
 /** Ordering of a column's in-memory values, as the stats order them. */
 export function compareValues(field: DeltaField): (a: number | string, b: number | string) => number {
+  if (textOf(field)) return (a, b) => compareStrings(String(a), String(b)); // values or text: only sorted, never bounded
   return orderOf(field.type) === 'string' ? (a, b) => compareStrings(a as string, b as string) : (a, b) => (a as number) - (b as number);
 }
