@@ -4,6 +4,7 @@ import { sinks } from '../sinks/index.js';
 import { transforms } from '../transforms/index.js';
 import { DatagenError } from './errors.js';
 import { isGzipPath } from './output.js';
+import { closest } from './suggest.js';
 import type { ScenarioDefinition, SinkFactory, TransformFactory } from './units.js';
 
 /**
@@ -26,7 +27,8 @@ function find<T extends Named>(map: Map<string, T>, what: string, name: string):
   const unit = map.get(name);
   if (unit) return unit;
   const names = [...new Set([...map.values()].map((u) => u.name))];
-  const close = names.filter((n) => n.startsWith(name.slice(0, 3)) || name.startsWith(n.slice(0, 3)));
+  const near = closest(name, names); // a typo (lons -> loans), besides names sharing the first letters
+  const close = [...new Set([...(near ? [near] : []), ...names.filter((n) => n.startsWith(name.slice(0, 3)) || name.startsWith(n.slice(0, 3)))])];
   const hint = close.length > 0 ? ` Did you mean ${close.join(' or ')}?` : '';
   throw new DatagenError('E_UNKNOWN_UNIT', `unknown ${what} '${name}' (known: ${names.join(', ')}).${hint}`);
 }

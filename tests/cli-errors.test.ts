@@ -46,6 +46,12 @@ describe('a mistyped command or flag', () => {
   }
 });
 
+describe('a mistyped scenario', () => {
+  it('generate lons: E_UNKNOWN_UNIT naming the closest scenario, exit 1', () => {
+    expectOneLineError(run(`${datagen} generate lons --rows 5`), 1, /^datagen: unknown scenario 'lons' \(known: .*\)\. Did you mean loans\? \[E_UNKNOWN_UNIT\]$/);
+  });
+});
+
 describe('existing files are replaced only with --overwrite', () => {
   it('new scenario: --overwrite as everywhere else (--force still works, hidden)', () => {
     const dir = tempDir();

@@ -1,7 +1,7 @@
 import { Command } from '@oclif/core';
 import { isDatagenError } from '../errors.js';
 import { describeIoError, removeOpenTemps } from '../output.js';
-import { closest } from './not-found.js';
+import { closest } from '../suggest.js';
 
 let stdoutGuarded = false;
 
