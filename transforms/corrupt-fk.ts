@@ -87,6 +87,17 @@ export const corruptFk = defineTransform({
   },
 });
 
+/**
+ * The parent keys a corrupt-fk stage with these options points its `deleted` corruptions at:
+ * a dataset drops these rows from the parent table in the same run, so the orphans are real.
+ * Same options (seed, keys, deleted), same keys, as the stage itself computes them.
+ */
+export function deletedParentKeys(o: { seed?: number; range?: string; template?: string; values?: string[]; valuesFile?: string; deleted?: number }, kind: 'int' | 'string' = 'int'): Value[] {
+  const keys = parseKeys(o);
+  const space = keys.space(kind, 'key');
+  return deletedIndexes(o.seed ?? 42, keys.size, o.deleted ?? 0.001).map((i) => space.at(i));
+}
+
 // ------------------------------------------------------------------ options
 
 function parseKinds(list: string[]): FkKind[] {

@@ -1,0 +1,4 @@
+import { retail } from './retail/index.js';
+
+/** Every dataset, by registry name. Adding a dataset: one folder here plus one line below. */
+export const datasets = [retail] as const;

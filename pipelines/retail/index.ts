@@ -1,0 +1,24 @@
+import { defineDataset } from '../../src/dataset.js';
+import { ordersHeader } from './orders_header.js';
+import { ordersLines } from './orders_lines.js';
+import { retailOptions } from './shared.js';
+
+/**
+ * The retail landing zone (shared/specs/retail.md): eleven related tables of a fictional
+ * Australian retailer in five formats. Adding a table: one file in this folder plus a line in
+ * `tables` below.
+ */
+export const retail = defineDataset({
+  name: 'retail',
+  summary: 'Retail landing zone: customers, products, stores, suppliers, orders, lines, events, sensors, exchange rates, shipments, returns',
+  description:
+    'Eleven related tables of a fictional Australian retailer in CSV, JSONL, XLSX, Parquet and Delta, with referential integrity by construction, ' +
+    'documented anomalies recorded in one ledger, and a manifest written last. --scale multiplies every row target (1 = about 13M rows).',
+  examples: [
+    'datagen generate retail --seed 42 --scale 0.01 --out data_raw',
+    'datagen generate retail --scale 0.1 --tables customers,orders_header,orders_lines --out raw',
+    'datagen describe retail',
+  ],
+  options: retailOptions,
+  tables: [ordersHeader, ordersLines],
+});
