@@ -23,12 +23,13 @@ export const CONDITION_GRAMMAR = 'column OP value with OP one of =, ==, !=, >, >
 const OPERATOR = /^(==|!=|>=|<=|=|>|<)/;
 const COLUMN = /^[A-Za-z_][\w.]*/;
 
-export function parseCondition(text: string, schema: Schema, owner: string): RowTest {
+/** `option` names the option in messages: `when` for stages, `where` for delta's delete. */
+export function parseCondition(text: string, schema: Schema, owner: string, option = 'when'): RowTest {
   const fail = (what: string, at: number): never => {
-    throw new DatagenError('E_OPTION', `${owner}: when ${JSON.stringify(text)}: ${what} at position ${at + 1} (${CONDITION_GRAMMAR})`);
+    throw new DatagenError('E_OPTION', `${owner}: ${option} ${JSON.stringify(text)}: ${what} at position ${at + 1} (${CONDITION_GRAMMAR})`);
   };
   const anyOf = splitAt(text, '||').map(({ part, at }) => {
-    const all = splitAt(part, '&&').map((c) => parseClause(c.part, at + c.at, schema, owner, fail));
+    const all = splitAt(part, '&&').map((c) => parseClause(c.part, at + c.at, schema, `${owner}: ${option}`, fail));
     return all.length === 1 ? all[0]! : (row: Row) => all.every((t) => t(row));
   });
   return anyOf.length === 1 ? anyOf[0]! : (row) => anyOf.some((t) => t(row));
@@ -45,7 +46,7 @@ function splitAt(text: string, sep: string): Array<{ part: string; at: number }>
   return parts;
 }
 
-function parseClause(clause: string, at: number, schema: Schema, owner: string, fail: (what: string, at: number) => never): RowTest {
+function parseClause(clause: string, at: number, schema: Schema, prefix: string, fail: (what: string, at: number) => never): RowTest {
   const lead = clause.length - clause.trimStart().length;
   const body = clause.trim();
   if (body === '') return fail('an empty condition', at);
@@ -62,7 +63,7 @@ function parseClause(clause: string, at: number, schema: Schema, owner: string, 
 
   const field = schema.fields.find((f) => f.name === column);
   if (!field) {
-    throw new DatagenError('E_UNKNOWN_COLUMN', `${owner}: when names unknown column '${column}' (columns: ${columnNames(schema).join(', ')})`);
+    throw new DatagenError('E_UNKNOWN_COLUMN', `${prefix} names unknown column '${column}' (columns: ${columnNames(schema).join(', ')})`);
   }
   // `a=1 | b=2`: a second condition written with one bar reads as a value; say so.
   const columns = new Set(columnNames(schema));
@@ -82,7 +83,7 @@ function parseClause(clause: string, at: number, schema: Schema, owner: string, 
   }
   if (raw.includes('|')) fail(`one of (a|b) works with = and != only, got '${op}${raw}'`, opAt);
   if (numeric && !Number.isFinite(Number(raw))) {
-    throw new DatagenError('E_OPTION', `${owner}: when compares numeric column '${column}' with ${JSON.stringify(raw)}, which is not a number`);
+    throw new DatagenError('E_OPTION', `${prefix} compares numeric column '${column}' with ${JSON.stringify(raw)}, which is not a number`);
   }
   const cmp = numeric
     ? (v: Row[string]) => (typeof v === 'number' ? v - Number(raw) : NaN)

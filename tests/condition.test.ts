@@ -58,6 +58,13 @@ describe('when: what it refuses (E_OPTION, naming the condition and the position
     expect(() => parseCondition('status=WFH || colour=red', attendance.schema, 'noise')).toThrowError(expect.objectContaining({ code: 'E_UNKNOWN_COLUMN' }));
   });
 
+  it("messages name the option: when for stages, where for delta's delete", () => {
+    expect(() => parseCondition('status==', attendance.schema, 'delta', 'where')).not.toThrow();
+    expect(() => parseCondition('status<>x', attendance.schema, 'delta', 'where')).toThrowError(/^delta: where "status<>x": unknown operator '<>' at position 7 /);
+    expect(() => parseCondition('colour=red', attendance.schema, 'delta', 'where')).toThrowError(/^delta: where names unknown column 'colour' /);
+    expect(() => parseCondition('employee_id>ten', attendance.schema, 'noise')).toThrowError(/^noise: when compares numeric column 'employee_id' with "ten"/);
+  });
+
   it('a value with = that is not a condition stays a value', () => {
     expect(() => parseCondition('status=a=b', attendance.schema, 'noise')).not.toThrow();
     expect(select('status=a=b')).toEqual([]);

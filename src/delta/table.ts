@@ -291,7 +291,7 @@ export class DeltaTable {
     checkWritable(this.path, prev, 'delete');
     if (typeof where !== 'string' || where.trim() === '') throw new DatagenError('E_OPTION', 'delta: delete needs a condition, e.g. --where "qty<0"');
     const arrowSchema = toArrowSchema(prev.schema, this.name);
-    const test = parseCondition(where, arrowSchema, 'delta');
+    const test = parseCondition(where, arrowSchema, 'delta', 'where');
     const removed: AddAction[] = [];
     const kept: Row[] = [];
     let deleted = 0;
