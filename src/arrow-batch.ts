@@ -81,8 +81,8 @@ function columnData(field: Field, column: readonly Value[], offset: number, tabl
     if (!field.nullable) {
       throw new DatagenError(
         'E_INPUT',
-        `${table}: row ${offset + r} column ${name} is null but the schema says the column is not nullable ` +
-          '(a stage that writes nulls must declare the column nullable)',
+        `${table}: row ${offset + r} column ${name} is null but the column is declared not nullable ` +
+          "(by the table's schema or --schema; a stage that writes nulls marks the column nullable)",
       );
     }
     if (!bitmap) bitmap = new Uint8Array((n + 7) >> 3).fill(0xff);

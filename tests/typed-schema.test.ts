@@ -158,7 +158,7 @@ describe('text-capable and nullable columns in typed formats', () => {
     expect(toRecordBatch({ schema: NULLS, rows: clean, offset: 0 }).schema.fields[1]!.nullable).toBe(true);
     for (const sink of [parquet({ path: join(dir, 'bad.parquet') }), arrow({ path: join(dir, 'bad.arrow') })]) {
       const err = await run(rowsSource(BASE, clean, 10), sink).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(/^typed: row 0 column n is null but the schema says the column is not nullable/) });
+      expect(err).toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(/^typed: row 0 column n is null but the column is declared not nullable/) });
     }
     expect(readdirSync(dir).sort()).toEqual(['ok.parquet']);
   });
