@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'E_SCENARIO_FILE' // a YAML scenario file is malformed (names file, line and problem)
   | 'E_INPUT' // malformed input rows (names the line)
   | 'E_NO_INPUT' // a command that reads rows from stdin was run without piped input
-  | 'E_OUTPUT'; // the output cannot be written
+  | 'E_OUTPUT' // the output cannot be written
+  | 'E_UPSTREAM'; // the datagen command piping into this one failed and said why: exit 1 without a second message
 
 export class DatagenError extends Error {
   readonly code: ErrorCode;

@@ -1,4 +1,4 @@
-import { fstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
@@ -30,6 +30,8 @@ export interface Announcement {
 export interface EndRecord {
   pid: number;
   rows: number;
+  /** The producer failed (and printed why): the consumer fails too, without a second message. */
+  failed?: boolean;
 }
 
 const DIR = join(tmpdir(), `datagen-${safeUser()}`);
@@ -102,12 +104,31 @@ export function announcing(sink: Sink, info: { run: string; format: 'ndjson' | '
   };
 }
 
+/**
+ * Tell the command reading our stdout that we failed, so it fails without adding a second
+ * error line to ours. Written whether or not rows were announced (a stage may fail on its
+ * first batch, before it wrote anything).
+ */
+export function announceFailure(): void {
+  const pipe = pipeOf(1);
+  if (!pipe) return;
+  const base = join(DIR, pipe.key);
+  try {
+    if (!existsSync(`${base}.json`)) writeAtomic(`${base}.json`, { version: 1, pid: process.pid, run: '', format: 'ndjson' } satisfies Announcement);
+    writeAtomic(`${base}.end.json`, { pid: process.pid, rows: 0, failed: true } satisfies EndRecord);
+  } catch {
+    // Best effort: the consumer then reports a cut stream instead.
+  }
+}
+
 /** The consumer's side of stdin's link, when its producer announced itself. */
 export interface StdinLink {
   announcement: Announcement;
   schema?: Schema;
   /** At EOF: the producer's end record, or undefined when it never finished. The files are removed. */
   end(): EndRecord | undefined;
+  /** At EOF of an empty stream: did the producer fail (before writing anything)? Removes the files when so. */
+  failedEarly(): boolean;
 }
 
 /**
@@ -128,6 +149,12 @@ export function stdinLink(): StdinLink | undefined {
       rmSync(`${base}.json`, { force: true });
       rmSync(`${base}.end.json`, { force: true });
       return end && end.pid === announcement.pid ? end : undefined;
+    },
+    failedEarly() {
+      const end = readJson<EndRecord>(`${base}.end.json`);
+      if (!end?.failed) return false;
+      this.end();
+      return true;
     },
   };
 }

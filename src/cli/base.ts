@@ -1,5 +1,6 @@
 import { Command } from '@oclif/core';
 import { isDatagenError } from '../errors.js';
+import { announceFailure } from '../stdio-link.js';
 import { describeIoError, removeOpenTemps } from '../output.js';
 import { closest } from '../suggest.js';
 
@@ -41,8 +42,10 @@ export abstract class DatagenCommand extends Command {
       process.exit(0);
     }
     removeOpenTemps();
+    // The next datagen command in the pipe learns that this one failed (src/stdio-link.ts).
+    announceFailure();
     if (isDatagenError(err)) {
-      process.stderr.write(`datagen: ${err.message} [${err.code}]\n`);
+      if (err.code !== 'E_UPSTREAM') process.stderr.write(`datagen: ${err.message} [${err.code}]\n`);
       process.exitCode = 1;
       return;
     }

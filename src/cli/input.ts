@@ -42,6 +42,7 @@ export async function stdinSource(command: string, flags: { schema?: string; tab
   const declared = flags.schema === undefined ? undefined : findScenario(flags.schema).schema;
   const { head, whole } = await peek(process.stdin);
   const link = stdinLink();
+  if (!head && link?.failedEarly()) throw new DatagenError('E_UPSTREAM', `${command}: the command before it in the pipe failed`);
   if (!head && !link?.schema && !declared) {
     throw new DatagenError('E_NO_INPUT', `${command}: stdin is empty: no rows and no schema to write (pipe rows in, e.g. npx datagen pipe attendance | npx datagen ${command})`);
   }
@@ -49,6 +50,7 @@ export async function stdinSource(command: string, flags: { schema?: string; tab
   const atEnd = (rows: number) => {
     if (!link) return;
     const end = link.end();
+    if (end?.failed) throw new DatagenError('E_UPSTREAM', `${command}: the command before it in the pipe failed`);
     if (!end) {
       throw new DatagenError('E_INPUT', `stdin: the stream ended before its producer (datagen, pid ${link.announcement.pid}) finished, after ${rows.toLocaleString('en-US')} rows: a cut stream; nothing written`);
     }
