@@ -3,6 +3,7 @@
  *
  *   import { run, scenario, noise, missing, csv } from 'datagen';
  *   await run(scenario('attendance', { rows: 1e5, seed: 42 }), noise({ rate: 0.01 }), csv({ path: 'out.csv' }));
+ *   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' });
  */
 export { run, collect, applyTransforms, toReadable, toDuplex, type RunOptions, type RunResult } from './pipeline.js';
 export type { Batch, Source, Transform, Sink, StageContext } from './stage.js';
@@ -16,7 +17,12 @@ export { Rng } from './random/rng.js';
 export { normal, truncatedNormal, logNormal, exponential, poisson, Zipf, Weighted } from './random/distributions.js';
 export { Pattern } from './random/pattern.js';
 export { loadYamlScenario, parseYamlScenario } from './yaml-scenario.js';
-export { findScenario, findTransform, findSink, listScenarios, listTransforms, listSinks } from './registry.js';
+export { findScenario, findTransform, findSink, findDataset, listScenarios, listTransforms, listSinks, listDatasets } from './registry.js';
+// Datasets: several related tables written together into a folder (docs/retail.md).
+//   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' })
+export { dataset, isDatasetValue, datasetRunOptions, type DatasetValue, type DatasetOptions, type DatasetTarget } from './dataset-api.js';
+export { defineDataset, dropKeys, type DatasetDefinition, type DatasetInfo, type DatasetContext, type TableContext, type TableDefinition, type TableOutput } from './dataset.js';
+export { runDataset, MANIFEST, LEDGER, SUMMARY, type DatasetRunOptions, type DatasetResult, type ManifestFile } from './dataset-run.js';
 export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './temporal.js';
 
 export { scenario, CHUNK_ROWS, type ScenarioOptions } from '../sources/scenario.js';

@@ -3,6 +3,8 @@ import { DatagenError } from './errors.js';
 import { fileLedger, nullLedger, type Ledger } from './ledger.js';
 import { tableName, type Row } from './schema.js';
 import type { Batch, Sink, Source, StageContext, StageFn, Transform } from './stage.js';
+import type { DatasetTarget, DatasetValue } from './dataset-api.js';
+import type { DatasetResult } from './dataset-run.js';
 
 /**
  * Composition. In one process, transforms are plain function calls on each batch (no stream
@@ -98,7 +100,11 @@ function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx:
  * Run a pipeline: `run(source, ...transforms, sink, options?)`.
  * Example: `await run(scenario('attendance', { rows: 1e5, seed: 42 }), noise({ rate: 0.01 }), csv({ path: 'out.csv' }))`
  */
-export async function run(source: Source, ...rest: Array<Transform | Sink | RunOptions>): Promise<RunResult> {
+export function run(dataset: DatasetValue, target?: DatasetTarget): Promise<DatasetResult>;
+export function run(source: Source, ...rest: Array<Transform | Sink | RunOptions>): Promise<RunResult>;
+export async function run(source: Source | DatasetValue, ...rest: Array<Transform | Sink | RunOptions | DatasetTarget | undefined>): Promise<RunResult | DatasetResult> {
+  // A dataset writes a folder of tables (src/dataset-api.ts); loaded on demand, as the registry it needs imports the units.
+  if (source.kind === 'dataset') return (await import('./dataset-api.js')).runDatasetValue(source, rest[0] as DatasetTarget | undefined);
   const options = rest.length > 0 && !('kind' in rest[rest.length - 1]!) ? (rest.pop() as RunOptions) : {};
   const sink = rest.pop();
   if (!sink || !('kind' in sink) || sink.kind !== 'sink') {

@@ -1,10 +1,12 @@
 import { extname } from 'node:path';
+import { datasets } from '../pipelines/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { sinks } from '../sinks/index.js';
 import { transforms } from '../transforms/index.js';
 import { DatagenError } from './errors.js';
 import { isGzipPath } from './output.js';
 import { closest } from './suggest.js';
+import type { DatasetDefinition } from './dataset.js';
 import type { ScenarioDefinition, SinkFactory, TransformFactory } from './units.js';
 
 /**
@@ -22,6 +24,7 @@ function byName<T extends Named>(units: readonly T[]): Map<string, T> {
 const scenarioMap = byName(scenarios as readonly ScenarioDefinition[]);
 const transformMap = byName(transforms as readonly TransformFactory[]);
 const sinkMap = byName(sinks as readonly SinkFactory[]);
+const datasetMap = byName(datasets as unknown as readonly DatasetDefinition[]);
 
 function find<T extends Named>(map: Map<string, T>, what: string, name: string): T {
   const unit = map.get(name);
@@ -36,10 +39,12 @@ function find<T extends Named>(map: Map<string, T>, what: string, name: string):
 export const findScenario = (name: string) => find(scenarioMap, 'scenario', name);
 export const findTransform = (name: string) => find(transformMap, 'transform', name);
 export const findSink = (name: string) => find(sinkMap, 'sink', name);
+export const findDataset = (name: string) => find(datasetMap, 'dataset', name);
 
 export const listScenarios = (): readonly ScenarioDefinition[] => scenarios as readonly ScenarioDefinition[];
 export const listTransforms = (): readonly TransformFactory[] => transforms as readonly TransformFactory[];
 export const listSinks = (): readonly SinkFactory[] => sinks as readonly SinkFactory[];
+export const listDatasets = (): readonly DatasetDefinition[] => datasets as unknown as readonly DatasetDefinition[];
 
 /** The sink that writes files with this path's extension (`out.csv` -> csv). */
 export function sinkForPath(path: string): SinkFactory {
