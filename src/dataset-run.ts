@@ -89,10 +89,12 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
       const batches = applyTransforms(source, stages, stage);
       const written = await writeTable(table, batches, join(out, table.output.path), ctx);
       const rows = written.reduce((s, f) => s + (f.rows ?? 0), 0);
-      for (const f of written) files.push(await describeFile(out, f));
-      if (table.output.kind === 'custom') for (const f of listFiles(join(out, table.output.path))) files.push(await describeFile(out, { path: f, table: table.name }));
-      summary.push({ name: table.name, rows, files: written.length });
-      o.onTable?.({ table: table.name, phase: 'end', rows, files: written.length });
+      for (const f of written) if (f.path !== '') files.push(await describeFile(out, f));
+      const own = table.output.kind === 'custom' ? listFiles(join(out, table.output.path)) : [];
+      for (const f of own) files.push(await describeFile(out, { path: f, table: table.name }));
+      const count = written.filter((f) => f.path !== '').length + own.length;
+      summary.push({ name: table.name, rows, files: count });
+      o.onTable?.({ table: table.name, phase: 'end', rows, files: count });
     }
   } finally {
     ledger.close();
@@ -181,8 +183,8 @@ async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>,
     case 'partitioned':
       return writePartitions(table, batches, path, output);
     case 'custom':
-      await output.write(batches, { path, ctx });
-      return [];
+      // Its files are listed from its folder afterwards; the row count is the table's own.
+      return [{ path: '', table: table.name, rows: await output.write(batches, { path, ctx }) }];
   }
 }
 

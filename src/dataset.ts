@@ -50,7 +50,13 @@ export type TableOutput =
    */
   | { kind: 'partitioned'; format: string; path: string; file: string; partition(row: Row): string[]; options?: Record<string, unknown> }
   /** Written by the table itself (e.g. a Delta table with a history of versions). */
-  | { kind: 'custom'; format: string; path: string; write(rows: AsyncIterable<import('./stage.js').Batch>, target: { path: string; ctx: DatasetContext }): Promise<void> };
+  | {
+      kind: 'custom';
+      format: string;
+      path: string;
+      /** Write the rows; resolves to the number of rows the table holds in the end. */
+      write(rows: AsyncIterable<import('./stage.js').Batch>, target: { path: string; ctx: DatasetContext }): Promise<number>;
+    };
 
 export interface TableDefinition<O = Record<string, unknown>> {
   name: string;

@@ -1,6 +1,11 @@
 import { defineDataset } from '../../src/dataset.js';
 import { ordersHeader } from './orders_header.js';
+import { events } from './events.js';
+import { exchangeRatesTable } from './exchange_rates.js';
 import { ordersLines } from './orders_lines.js';
+import { returns } from './returns.js';
+import { shipments } from './shipments.js';
+import { sensors } from './sensors.js';
 import { retailOptions } from './shared.js';
 
 /**
@@ -20,5 +25,5 @@ export const retail = defineDataset({
     'datagen describe retail',
   ],
   options: retailOptions,
-  tables: [ordersHeader, ordersLines],
+  tables: [ordersHeader, ordersLines, events, sensors, exchangeRatesTable, shipments, returns],
 });

@@ -255,3 +255,81 @@ export const FK = {
   ordersStore: (ctx: Ctx) => ({ columns: 'store_id', range: `1..${ctx.rows('stores')}`, rate: 0.005, kinds: 'absent', seed: ctx.seed + 12 }),
   linesProduct: (ctx: Ctx) => ({ columns: 'product_id', range: `1..${ctx.rows('products')}`, rate: 0.01, kinds: 'absent,deleted', seed: ctx.seed + 21 }),
 };
+
+// ------------------------------------------------------------------ shipments
+
+/** Carriers with their delivery SLA in hours. */
+export const CARRIERS = [
+  { name: 'Australia Post', sla: 96, weight: 45 },
+  { name: 'StarTrack', sla: 48, weight: 20 },
+  { name: 'Toll', sla: 72, weight: 15 },
+  { name: 'CouriersPlease', sla: 72, weight: 12 },
+  { name: 'Aramex', sla: 96, weight: 8 },
+] as const;
+const carrierChoice = new Weighted(CARRIERS, CARRIERS.map((c) => c.weight));
+const HOUR = 3_600_000_000;
+
+export interface ShipmentFacts {
+  orderId: number;
+  carrier: (typeof CARRIERS)[number];
+  /** Microseconds since the epoch; after the order. */
+  shippedAt: number;
+  /** After shippedAt; undefined while in transit (it would arrive after the horizon, or is lost). */
+  deliveredAt: number | undefined;
+  late: boolean;
+  cost: number;
+}
+
+/** Shipment k ships order k: its facts from the key, recomputed by returns. */
+export function shipmentAt(ctx: Ctx, shipmentId: number): ShipmentFacts {
+  const order = orderAt(ctx, shipmentId);
+  const rng = ctx.at('shipments', 'facts').fork(shipmentId);
+  const carrier = carrierChoice.pick(rng);
+  const shippedAt = order.ts + Math.round(rng.between(2, 72) * HOUR);
+  // Most arrive within the SLA; about 6% are late (up to 3x the SLA).
+  const late = rng.chance(0.06);
+  const hours = late ? carrier.sla * rng.between(1.05, 3) : carrier.sla * rng.between(0.25, 1);
+  const arrival = shippedAt + Math.round(hours * HOUR);
+  const horizonEnd = (ctx.options.end + 1) * 86_400_000_000;
+  const lost = rng.chance(0.002);
+  const deliveredAt = arrival >= horizonEnd || lost ? undefined : arrival;
+  const cost = Math.round((carrier.sla <= 48 ? 14 : 8) * rng.between(0.7, 1.8) * 100) / 100;
+  return { orderId: order.orderId, carrier, shippedAt, deliveredAt, late: late && deliveredAt !== undefined, cost };
+}
+
+// ------------------------------------------------------------------ natural keys
+
+const BASE36 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * A natural key's random-looking code from a surrogate key: `width` base-36 digits from a
+ * bijection of key - 1 on [0, 36^width) (affine map, digits reversed, affine map again, with
+ * multipliers coprime to 36), so two keys never share a code and no table of codes is held.
+ * The maps are drawn per (table) from the run's seed. Keys must be at most 36^width.
+ */
+export function codeOf(ctx: Ctx, table: string, key: number, width: number): string {
+  const { a, b, c, d, m } = ctx.shared(`code:${table}:${width}`, () => {
+    const rng = ctx.at(table, 'natural_key').fork('maps');
+    const m = 36n ** BigInt(width);
+    const unit = () => {
+      let x = BigInt(rng.int(1, 2 ** 30)) * BigInt(rng.int(1, 2 ** 30)) % m;
+      while (x % 2n === 0n || x % 3n === 0n) x = (x + 1n) % m;
+      return x;
+    };
+    const offset = () => BigInt(rng.int(0, 2 ** 30)) * BigInt(rng.int(0, 2 ** 30)) % m;
+    return { a: unit(), b: offset(), c: unit(), d: offset(), m };
+  });
+  let x = (a * BigInt(key - 1) + b) % m;
+  let reversed = 0n;
+  for (let i = 0; i < width; i++) {
+    reversed = reversed * 36n + (x % 36n);
+    x /= 36n;
+  }
+  x = (c * reversed + d) % m;
+  let text = '';
+  for (let i = 0; i < width; i++) {
+    text = BASE36[Number(x % 36n)]! + text;
+    x /= 36n;
+  }
+  return text;
+}
