@@ -1,5 +1,6 @@
 import type { Command } from '@oclif/core';
-import { listScenarios, listSinks, listTransforms } from '../registry.js';
+import { listDatasets, listScenarios, listSinks, listTransforms } from '../registry.js';
+import { generateDatasetCommand } from './dataset-commands.js';
 import DeltaDelete from './delta-delete.js';
 import Describe from './describe.js';
 import LedgerSummary from './ledger-summary.js';
@@ -24,6 +25,8 @@ for (const def of listScenarios()) {
   COMMANDS[`generate:${def.name}`] = generateCommand(def);
   COMMANDS[`pipe:${def.name}`] = pipeCommand(def);
 }
+// A dataset writes a folder, so it has a generate command only (pipe refuses it by name).
+for (const def of listDatasets()) COMMANDS[`generate:${def.name}`] = generateDatasetCommand(def);
 for (const unit of listTransforms()) COMMANDS[unit.name] = transformCommand(unit);
 for (const unit of listSinks()) COMMANDS[unit.name] = sinkCommand(unit);
 COMMANDS['delta-delete'] = DeltaDelete;

@@ -8,7 +8,7 @@ import { run } from '../pipeline.js';
 import { announcing } from '../stdio-link.js';
 import { newRunId } from './input.js';
 import { DatagenError } from '../errors.js';
-import { findScenario, findSink, listScenarios, listSinks, sinkForPath } from '../registry.js';
+import { findScenario, findSink, listDatasets, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../units.js';
 import { isScenarioFile } from '../paths.js';
 import { wantsPartitioned } from '../partition.js';
@@ -149,13 +149,14 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
   return class extends DatagenCommand {
     static override summary = summary;
     static override strict = false;
-    static override args = { scenario: Args.string({ description: 'scenario name (see `datagen list`) or a YAML scenario file (.yml)' }) };
+    static override args = { scenario: Args.string({ description: verb === 'generate' ? 'scenario or dataset name (see `datagen list`) or a YAML scenario file (.yml)' : 'scenario name (see `datagen list`) or a YAML scenario file (.yml)' }) };
     static override examples = examples;
 
     async run(): Promise<void> {
       const argv = [...this.argv];
       await this.parse(this.constructor as Command.Class, []); // nothing to parse here; see above
-      const known = new Set(listScenarios().flatMap((s) => [s.name, ...(s.aliases ?? [])]));
+      const datasets = new Set(listDatasets().map((d) => d.name));
+      const known = new Set([...listScenarios().flatMap((s) => [s.name, ...(s.aliases ?? [])]), ...datasets]);
       let at = argv.findIndex((a) => known.has(a) || isScenarioFile(a));
       if (at < 0) at = argv.findIndex((a, i) => !a.startsWith('-') && !(i > 0 && /^--?[^=]+$/.test(argv[i - 1]!)));
       if (at < 0) throw new DatagenError('E_OPTION', `${verb}: name a scenario, e.g. datagen ${verb} attendance (see datagen list)`);
@@ -168,13 +169,20 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
         await command.run(argv, this.config);
         return;
       }
+      if (datasets.has(name)) {
+        // A dataset is several tables written into a folder: there is no single stream to pipe.
+        if (verb === 'pipe') throw new DatagenError('E_OPTION', `pipe: ${name} is a dataset: it writes a folder of tables, not one stream; use datagen generate ${name} --out <folder>`);
+        await this.config.runCommand(`generate:${name}`, argv);
+        return;
+      }
       await this.config.runCommand(`${verb}:${findScenario(name).name}`, argv);
     }
   };
 }
 
-export const GenerateDispatch = dispatcher('generate', 'Generate a scenario into a file (datagen generate <scenario> --help for its options)', [
+export const GenerateDispatch = dispatcher('generate', 'Generate a scenario into a file, or a dataset into a folder (datagen generate <name> --help for its options)', [
   '$ datagen generate attendance --rows 100000 --seed 42 --out data/attendance.csv',
+  '$ datagen generate retail --seed 42 --scale 0.01 --out data_raw',
   '$ datagen generate ./warehouse_moves.yml --rows 50000 --out moves.csv',
 ]);
 export const PipeDispatch = dispatcher('pipe', 'Stream a scenario to stdout as NDJSON, for the next datagen command (datagen pipe <scenario> --help)', [
