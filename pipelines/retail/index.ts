@@ -2,12 +2,9 @@ import { defineDataset } from '../../src/dataset.js';
 import { ordersHeader } from './orders_header.js';
 import { events } from './events.js';
 import { exchangeRatesTable } from './exchange_rates.js';
-import { events } from './events.js';
-import { exchangeRatesTable } from './exchange_rates.js';
 import { ordersLines } from './orders_lines.js';
 import { returns } from './returns.js';
 import { shipments } from './shipments.js';
-import { sensors } from './sensors.js';
 import { sensors } from './sensors.js';
 import { retailOptions } from './shared.js';
 
