@@ -1,12 +1,16 @@
 import { defineDataset } from '../../src/dataset.js';
+import { customers } from './customers.js';
 import { ordersHeader } from './orders_header.js';
 import { events } from './events.js';
 import { exchangeRatesTable } from './exchange_rates.js';
 import { ordersLines } from './orders_lines.js';
+import { products } from './products.js';
 import { returns } from './returns.js';
 import { shipments } from './shipments.js';
 import { sensors } from './sensors.js';
 import { retailOptions } from './shared.js';
+import { stores } from './stores.js';
+import { suppliers } from './suppliers.js';
 
 /**
  * The retail landing zone (shared/specs/retail.md): eleven related tables of a fictional
@@ -25,5 +29,5 @@ export const retail = defineDataset({
     'datagen describe retail',
   ],
   options: retailOptions,
-  tables: [ordersHeader, ordersLines, events, sensors, exchangeRatesTable, shipments, returns],
+  tables: [customers, products, stores, suppliers, ordersHeader, ordersLines, events, sensors, exchangeRatesTable, shipments, returns],
 });
