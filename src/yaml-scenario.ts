@@ -52,7 +52,7 @@ export const MAX_ALIAS_COUNT = 100;
 /** Most fields in a table: a chunk holds 8192 rows of every field in memory. */
 export const MAX_FIELDS = 1000;
 /** Most characters of text in one row, all string fields together (8192 rows to a chunk). */
-export const MAX_ROW_TEXT = 65_536;
+export const MAX_ROW_TEXT = 32_768;
 
 export function loadYamlScenario(path: string): ScenarioDefinition {
   const bytes = readBounded(path);
@@ -153,6 +153,9 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
   const spec = data as ScenarioDoc;
   const names = Object.keys(spec.fields);
   if (names.length > MAX_FIELDS) fail(['fields', names[MAX_FIELDS]!], `more than ${MAX_FIELDS} fields (the limit for a table)`);
+  // Rows are plain objects: `row.__proto__ = v` sets the row's prototype instead of a column, and
+  // the NDJSON reader and the anomaly stages would lose such a column. Refused, not dropped.
+  if (names.includes('__proto__')) fail(['fields', '__proto__'], "a field cannot be called '__proto__' (rename it, e.g. proto)");
   return compile(spec, fail);
 }
 
@@ -294,9 +297,9 @@ function misfit(v: Value | undefined, t: TypeInfo): string {
   if (v === undefined) return 'gave no value';
   if (typeof v === 'string' && t.kind === 'string') return `made text of ${v.length} characters; the limit is ${MAX_TEXT_LENGTH}`;
   const shown = typeof v === 'string' ? JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v) : String(v);
-  const wanted = t.kind === 'string' ? 'text' : t.kind === 'bool' ? 'true or false' : 'a number';
-  if (typeof v === 'number' && wanted === 'a number') return `gave ${shown}, outside ${t.label} (${rangeText(t)})`;
-  return `gave ${typeof v === 'string' ? 'text ' : ''}${shown}, but a ${t.label} field holds ${wanted}`;
+  const wanted = t.kind === 'string' ? 'text' : t.kind === 'bool' ? 'true or false' : 'numbers';
+  if (typeof v === 'number' && wanted === 'numbers') return `gave ${shown}, outside ${t.label} (${rangeText(t)})`;
+  return `gave ${typeof v === 'string' ? 'text ' : ''}${shown}, but ${t.label} fields hold ${wanted}`;
 }
 
 /**
@@ -382,7 +385,7 @@ interface CompiledField {
 
 function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: string) => never): ScenarioDefinition {
   const names = Object.keys(spec.fields);
-  // No prototype: a field may be called `__proto__`, `constructor` or `toString`.
+  // No prototype: a field may be called `constructor` or `toString`.
   const fieldSpecs: Record<string, FieldSpec> = Object.create(null) as Record<string, FieldSpec>;
   const fields: CompiledField[] = [];
   const sequences: Array<{ field: CompiledField; start: number; step: number }> = [];
@@ -481,9 +484,7 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
                 if (v === undefined) field.fail(`row ${index}: ${misfit(made, field.type)}`);
                 if (typeof v === 'string') text += v.length;
                 const cell = field.nullRate > 0 && nullStreams[g]!.float() < field.nullRate ? null : v!;
-                // `row.__proto__ = v` would set the row's prototype, not a column.
-                if (field.name === '__proto__') Object.defineProperty(row, field.name, { value: cell, writable: true, enumerable: true, configurable: true });
-                else row[field.name] = cell;
+                row[field.name] = cell;
               }
               if (text > MAX_ROW_TEXT) fail(['fields'], `row ${index} has ${text} characters of text; the limit for a row is ${MAX_ROW_TEXT}`);
               let broken: [string, Compiled, (why: string) => never] | undefined;

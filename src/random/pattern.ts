@@ -133,8 +133,9 @@ function expandClass(body: string, bad: (why: string) => never): string | string
     } else if (members[i + 1] === '-' && i + 2 < members.length) {
       const from = c.codePointAt(0)!;
       const to = members[i + 2]!.codePointAt(0)!;
-      if (to < from) bad(`range ${c}-${members[i + 2]} is reversed`);
-      if (to - from + 1 + out.length > MAX_CLASS_SIZE) bad(`range ${c}-${members[i + 2]} has ${to - from + 1} characters; a class may have ${MAX_CLASS_SIZE}`);
+      const range = JSON.stringify(`${c}-${members[i + 2]}`);
+      if (to < from) bad(`range ${range} is reversed`);
+      if (to - from + 1 + out.length > MAX_CLASS_SIZE) bad(`range ${range} has ${to - from + 1} characters; a class may have ${MAX_CLASS_SIZE}`);
       // Surrogate code points are halves of other characters, never characters of their own.
       for (let k = from; k <= to; k++) if (k < 0xd800 || k > 0xdfff) add(String.fromCodePoint(k));
       i += 2;
