@@ -212,6 +212,7 @@ function explain(e: ErrorObject): string {
     return `unknown key '${extra}' (allowed: ${allowed.join(', ')})${hint}`;
   }
   if (e.keyword === 'required') return `missing required key '${(e.params as { missingProperty: string }).missingProperty}'`;
+  if (e.keyword === 'pattern' && e.instancePath.endsWith('/type') && typeof e.data === 'string' && DECIMAL.test(e.data)) return decimalProblem(e.data)!;
   if (e.keyword === 'pattern' && e.instancePath.endsWith('/type')) return `unknown type (use int32, int64, float64, string, bool, date, time, timestamp or decimal(p,s))`;
   return e.message ?? e.keyword;
 }
@@ -240,12 +241,23 @@ const RANGES: Record<string, [number, number]> = {
   timestamp: [-SAFE, SAFE],
 };
 
+const DECIMAL = /^decimal\((\d+), ?(\d+)\)$/;
+
+/** What is wrong with a decimal(p,s) type, if anything (Arrow's Decimal128 holds 38 digits). */
+function decimalProblem(label: string): string | undefined {
+  const [, p, s] = DECIMAL.exec(label)!;
+  const [precision, scale] = [Number(p), Number(s)];
+  if (!(precision >= 1 && precision <= 38)) return `${label}: precision must be 1 to 38 digits, got ${precision}`;
+  if (scale > precision) return `${label}: scale (${scale} decimal places) must be at most the precision (${precision} digits)`;
+  return undefined;
+}
+
 function typeInfo(label: string, fail: (why: string) => never): TypeInfo {
-  const dec = /^decimal\((\d+), ?(\d+)\)$/.exec(label);
+  const dec = DECIMAL.exec(label);
   if (dec) {
     const [precision, scale] = [Number(dec[1]), Number(dec[2])];
-    if (!(precision >= 1 && precision <= 38)) fail(`${label}: precision must be 1 to 38 digits, got ${precision}`);
-    if (scale > precision) fail(`${label}: scale (${scale} decimal places) must be at most the precision (${precision} digits)`);
+    const problem = decimalProblem(label);
+    if (problem) fail(problem);
     const hi = (10 ** precision - 1) / 10 ** scale;
     return { label, type: types.decimal(precision, scale), kind: 'decimal', lo: -hi, hi, scale };
   }
