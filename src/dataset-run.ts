@@ -99,6 +99,8 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
   } finally {
     ledger.close();
   }
+  // A run that recorded nothing (--clean, or tables without stages) still leaves its (empty) ledger.
+  if (!existsSync(ledgerPath)) writeFileSync(ledgerPath, '');
   // The answer key beside the data, then the manifest, last.
   writeFileSync(join(out, SUMMARY), renderSummaryMarkdown(await summarizeLedger(ledgerPath), LEDGER));
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
