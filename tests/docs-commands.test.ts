@@ -20,7 +20,8 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../sources/scenario.js';
 import { engineOptions } from '../sources/scenario.js';
-import { findScenario } from '../src/registry.js';
+import { dataset, datasetRunOptions } from '../src/dataset-api.js';
+import { findDataset, findScenario, listDatasets } from '../src/registry.js';
 import { cliEnv, tempDir } from './helpers.js';
 import { docSteps, type Step } from './doc-blocks.js';
 
@@ -28,6 +29,9 @@ const REPO = join(import.meta.dirname, '..');
 const DOCS = ['README.md', ...readdirSync(join(REPO, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
 const MAX_ROWS = 20_000;
 const SMALL_ROWS = 2000;
+/** Datasets (`generate retail`) take --scale instead of --rows; docs run them at this scale. */
+const SMALL_SCALE = 0.001;
+const DATASETS = listDatasets().map((d) => d.name).join(' ');
 
 /** `datagen` and `npx datagen` as a user of the clone has them, with the row scaling above. */
 const PRELUDE = String.raw`
@@ -42,17 +46,30 @@ datagen() {
     fi
     args+=("$a")
   done
+  if [ "${'$'}{args[0]}" = generate ] && [[ " ${DATASETS} " == *" ${'$'}{args[1]} "* ]]; then
+    # A dataset has no --rows: its --scale above ${SMALL_SCALE} runs as ${SMALL_SCALE}, and none given gets it.
+    local i scaled=
+    for i in "${'$'}{!args[@]}"; do
+      [ "${'$'}{args[$i]}" = --scale ] || continue
+      scaled=1
+      if awk -v s="${'$'}{args[$((i+1))]}" 'BEGIN { exit !(s + 0 > ${SMALL_SCALE}) }'; then args[$((i+1))]=${SMALL_SCALE}; fi
+    done
+    [ -n "$scaled" ] || args+=(--scale ${SMALL_SCALE})
+  else
   case "${'$'}{args[0]} ${'$'}{args[1]}" in
     generate\ *.yml|generate\ *.yaml|pipe\ *.yml|pipe\ *.yaml) ;;
     generate\ *|pipe\ *) [ -n "$rows" ] || args+=(--rows ${SMALL_ROWS}) ;;
   esac
+  fi
   node "$REPO/bin/run.js" "${'$'}{args[@]}"
 }
 npx() { if [ "$1" = datagen ]; then shift; datagen "$@"; else command npx "$@"; fi; }
 `;
 
 const scaleTypeScript = (code: string) =>
-  code.replace(/\brows: ([\d_.e]+)/g, (all, n: string) => (Number(n.replaceAll('_', '')) > MAX_ROWS ? `rows: ${SMALL_ROWS}` : all));
+  code
+    .replace(/\brows: ([\d_.e]+)/g, (all, n: string) => (Number(n.replaceAll('_', '')) > MAX_ROWS ? `rows: ${SMALL_ROWS}` : all))
+    .replace(/(\bdataset\([^)]*\bscale: )([\d_.e]+)/g, (all, head: string, n: string) => (Number(n.replaceAll('_', '')) > SMALL_SCALE ? `${head}${SMALL_SCALE}` : all));
 
 /** A TypeScript step as a JavaScript module importing this checkout's build. */
 function programOf(code: string): string {
@@ -142,6 +159,10 @@ function planUnscaled(text: string): void {
   const w = words(text);
   for (let i = 0; i < w.length; i++) {
     if (w[i] !== 'datagen' || !['generate', 'pipe'].includes(w[i + 1]!) || /\.ya?ml$/.test(w[i + 2] ?? '')) continue;
+    if (DATASETS.split(' ').includes(w[i + 2]!)) {
+      planDataset(w, i + 2);
+      continue;
+    }
     const def = findScenario(w[i + 2]!);
     const specs: Record<string, { type: string }> = { ...engineOptions, ...def.options };
     const options: Record<string, unknown> = {};
@@ -154,6 +175,21 @@ function planUnscaled(text: string): void {
     }
     scenario(def, options);
   }
+}
+
+/** A dataset command's real options, checked by making the dataset value (no rows made). */
+function planDataset(w: string[], at: number): void {
+  const def = findDataset(w[at]!);
+  const specs: Record<string, { type: string }> = { ...datasetRunOptions, ...def.options, out: { type: 'string' }, overwrite: { type: 'boolean' }, quiet: { type: 'boolean' } };
+  const options: Record<string, unknown> = {};
+  for (let j = at + 1; j < w.length && !['|', '>', '<', '&&', '||'].includes(w[j]!); j++) {
+    const name = w[j]!.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    const spec = w[j]!.startsWith('--') ? specs[name] : undefined;
+    const takesValue = spec ? spec.type !== 'boolean' : w[j + 1] !== undefined && !w[j + 1]!.startsWith('-');
+    if (spec && !['out', 'overwrite', 'quiet'].includes(name)) options[name] = takesValue ? w[j + 1] : true;
+    if (takesValue) j++;
+  }
+  dataset(def, options);
 }
 
 describe('every command in the docs runs as written', () => {

@@ -1,14 +1,28 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderScenarioDocs } from '../src/describe.js';
-import { listScenarios } from '../src/registry.js';
+import { generatedPart, renderDatasetDocs, renderScenarioDocs } from '../src/describe.js';
+import { findDataset, listScenarios } from '../src/registry.js';
 import { docSteps } from './doc-blocks.js';
 
 describe('docs', () => {
   it('docs/scenarios.md is what the declarations say (run `npm run docs` after changing a scenario)', () => {
     const committed = readFileSync(join(import.meta.dirname, '..', 'docs', 'scenarios.md'), 'utf8');
     expect(committed).toBe(renderScenarioDocs());
+  });
+
+  it("docs/retail.md's generated part is what the retail declarations say (run `npm run docs` after changing a table)", () => {
+    const committed = readFileSync(join(import.meta.dirname, '..', 'docs', 'retail.md'), 'utf8');
+    expect(generatedPart(committed)).toBe(renderDatasetDocs('retail').trim());
+  });
+
+  it('the retail docs have every table, its columns and its references', () => {
+    const text = renderDatasetDocs('retail');
+    for (const t of findDataset('retail').tables) {
+      expect(text).toContain(`### ${t.name}\n`);
+      for (const f of t.schema.fields) expect(text).toMatch(new RegExp(`^\\| ${f.name.replace(/\./g, '\\.')} \\|`, 'm'));
+      for (const [col, to] of Object.entries(t.references ?? {})) expect(text).toContain(`${col} → ${to}`);
+    }
   });
 
   it('has a section, a field table and examples for every scenario', () => {
