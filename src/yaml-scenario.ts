@@ -450,6 +450,10 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
   const anomalies = spec.anomalies ?? [];
   const stageFactories = anomalies.map((a, i) => {
     const [stage, options] = Object.entries(a)[0]!;
+    // Option names are looked up with `in` by the option checks: `__proto__` or `constructor`
+    // would pass as known options and be ignored. Refused here, naming the key.
+    const inherited = Object.keys(options ?? {}).find((k) => k in Object.prototype);
+    if (inherited) fail(['anomalies', i, stage, inherited], `unknown option '${inherited}'`);
     try {
       const factory = findTransform(stage);
       factory(options as never); // validate now, so a bad stage fails at load time
@@ -513,7 +517,7 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
                 }
               }
               if (!broken) break;
-              if (attempt === 100) throw new DatagenError('E_SCENARIO_FILE', `${spec.name}: constraint ${JSON.stringify(broken[0])} failed for 100 draws of row ${index}`);
+              if (attempt === 100) broken[2](`${JSON.stringify(broken[0])} failed for 100 draws of row ${index}`);
             }
             out[i] = row;
           }

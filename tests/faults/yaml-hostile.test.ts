@@ -54,6 +54,9 @@ const refused: Array<[string, string, RegExp, number?]> = [
   ["hasOwnProperty('x')", F(field('string', `{ expression: "hasOwnProperty('x')" }`)), /^3:47: .*unknown function 'hasOwnProperty' .* at position 1$/],
   ['1 + __proto__(1)', F(field('int32', '{ expression: "1 + __proto__(1)" }')), /^3:46: .*unknown function '__proto__' .* at position 5$/],
   ['a field called __proto__', F(field('int32', '{ constant: 1 }', '__proto__')), /^3:14: fields\.__proto__: a field cannot be called '__proto__' \(rename it, e\.g\. proto\)$/],
+  ['stage option called __proto__', F(field('int32', '{ constant: 1 }')) + 'anomalies:\n  - missing: { rate: 0.1, __proto__: { columns: [a] } }\n', /^5:38: anomalies\.0\.missing\.__proto__: unknown option '__proto__'$/],
+  ['stage option called constructor', F(field('int32', '{ constant: 1 }')) + 'anomalies:\n  - missing: { constructor: 1 }\n', /^5:\d+: anomalies\.0\.missing\.constructor: unknown option 'constructor'$/],
+  ['a constraint no row can meet', F(field('int32', '{ uniform: { min: 1, max: 9 } }')) + 'constraints: ["a > 100"]\n', /^4:15: constraints\.0: "a > 100" failed for 100 draws of row 0$/, 1],
   ['faker path through the prototype', F(field('string', '{ faker: person.constructor }')), /^3:42: .*'person\.constructor' is not a word list/],
   // 3. types
   ['decimal(50,2)', F(field('"decimal(50,2)"', '{ constant: 1 }')), /^3:14: fields\.a\.type: decimal\(50,2\): precision must be 1 to 38 digits, got 50$/],
