@@ -96,7 +96,11 @@ async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
       throw err;
     }
   } catch (err) {
-    rmSync(temp, { force: true });
+    // The temporary file may not exist, and its path may not even be valid (under a file:
+    // ENOTDIR; too long; a symlink loop): removing it must not replace the real error.
+    try {
+      rmSync(temp, { force: true });
+    } catch {}
     openTemps.delete(temp);
     throw new DatagenError('E_OUTPUT', `cannot write ${path}: ${describeIoError(err)}`);
   }
