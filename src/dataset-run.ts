@@ -77,7 +77,9 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
   prepareOut(def, tables, out, o.overwrite ?? false);
 
   const ledgerPath = join(out, LEDGER);
-  const ledger = fileLedger(ledgerPath, { overwrite: true });
+  // The run id names what was generated, not when: same seed and options, same ledger bytes.
+  const run = `${def.name}:seed=${seed}:scale=${scale}${o.clean ? ':clean' : ''}`;
+  const ledger = fileLedger(ledgerPath, { overwrite: true, run });
   const stage: StageContext = { ledger };
   const files: ManifestFile[] = [];
   const summary: DatasetResult['tables'] = [];
