@@ -87,7 +87,9 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
               const why = c.check(v);
               if (why) throw new DatagenError('E_INPUT', `${label} line ${parsedLines[i]}: column '${c.name}' ${why}`);
             }
-            row[c.name] = v;
+            // A column called __proto__ is an own property, not the row's prototype.
+            if (c.name === '__proto__') Object.defineProperty(row, c.name, { value: v, enumerable: true, writable: true, configurable: true });
+            else row[c.name] = v;
           }
           rows[i] = row;
         }

@@ -72,7 +72,7 @@ export function cellStage(
   return (schema, ctx) => {
     const perColumn = opts.rates ?? {};
     const columns = resolveColumns(schema, opts.columns ?? (opts.rates ? Object.keys(opts.rates) : undefined), stage, () => pick.defaultColumns(schema));
-    const rates = columns.map((c) => perColumn[c] ?? opts.rate);
+    const rates = columns.map((c) => (Object.hasOwn(perColumn, c) ? perColumn[c]! : opts.rate));
     const fields = columns.map((c) => schema.fields.find((f) => f.name === c)!);
     fields.forEach((f) => pick.check?.(f));
     const kinds = fields.map((f) => kindOf(f.type));

@@ -20,7 +20,8 @@ export function inferSchema(rows: readonly Record<string, unknown>[], table = 'd
       }
     }
   }
-  const fields: Record<string, FieldSpec> = {};
+  // No prototype: a column may be called __proto__ or constructor.
+  const fields: Record<string, FieldSpec> = Object.create(null) as Record<string, FieldSpec>;
   for (const name of names) {
     let nulls = 0;
     let allInt = true;

@@ -47,7 +47,7 @@ export function kebab(name: string): string {
 
 export function normalizeOptions<S extends OptionsSpec>(owner: string, spec: S, raw: Record<string, unknown> = {}): Options<S> {
   for (const key of Object.keys(raw)) {
-    if (!(key in spec) && raw[key] !== undefined) {
+    if (!Object.hasOwn(spec, key) && raw[key] !== undefined) {
       throw new DatagenError('E_OPTION', `${owner}: unknown option '${key}' (options: ${Object.keys(spec).join(', ') || 'none'})`);
     }
   }

@@ -40,7 +40,7 @@ export const ordersLines: TableDefinition<RetailOptions> = {
             lineNumber = 1;
             day = orderAt(ctx, orderId).localDay;
           }
-          const { productId, qty } = lineFacts(ctx, orderId, lineNumber);
+          const { productId, qty } = lineFacts(ctx, orderId, lineNumber, day);
           const product = productAt(ctx, productId);
           const rng = ctx.at('orders_lines', 'price').fork(orderId * 8 + lineNumber);
           const discount = rng.chance(0.75) ? 0 : rng.pick([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5]);

@@ -3,7 +3,7 @@ import { defineTable, types, type Row } from '../../src/schema.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import { missing } from '../../transforms/missing.js';
 import { outliers } from '../../transforms/outliers.js';
-import { CATEGORIES, codeOf, FK, productAt, type Category, type Ctx, type RetailOptions } from './shared.js';
+import { CATEGORIES, codeOf, FK, productAt, productLife, type Category, type Ctx, type RetailOptions } from './shared.js';
 
 /** What a product of each subcategory is called (the noun of its name). */
 const NOUNS: Record<`${Category}/${string}`, readonly string[]> = {
@@ -73,7 +73,6 @@ export const products: TableDefinition<RetailOptions> = {
   rows: 25_000,
   minRows: 50,
   plan: (ctx) => {
-    const { start, end } = ctx.options;
     return {
       rows(first, count) {
         const rows: Row[] = new Array(count);
@@ -83,8 +82,7 @@ export const products: TableDefinition<RetailOptions> = {
           const rng = ctx.at('products', 'catalogue').fork(id);
           const noun = rng.pick(NOUNS[`${facts.category}/${facts.subcategory}`]!);
           const name = rng.chance(0.6) ? `${rng.pick(BRANDS)} ${rng.pick(ADJECTIVES)} ${noun}` : `${rng.pick(BRANDS)} ${noun}`;
-          const introduced = start - rng.int(30, 8 * 365);
-          const discontinued = rng.chance(0.08);
+          const life = productLife(ctx, id);
           rows[i] = {
             product_id: id,
             sku: productSku(ctx, id),
@@ -93,9 +91,9 @@ export const products: TableDefinition<RetailOptions> = {
             subcategory: facts.subcategory,
             current_price: facts.price,
             currency: 'AUD',
-            is_discontinued: discontinued,
-            introduced_dt: introduced,
-            discontinued_dt: discontinued ? rng.int(start, end) : null,
+            is_discontinued: life.discontinued !== undefined,
+            introduced_dt: life.introduced,
+            discontinued_dt: life.discontinued ?? null,
           };
         }
         return rows;

@@ -5,7 +5,7 @@ import { uniformAt } from '../../src/random/hash.js';
 import { defineTable, types, type Row } from '../../src/schema.js';
 import type { Batch } from '../../src/stage.js';
 import { formatDate } from '../../src/temporal.js';
-import { lineFacts, linesOf, shipmentAt, type Ctx, type RetailOptions } from './shared.js';
+import { lineFacts, linesOf, orderAt, shipmentAt, type Ctx, type RetailOptions } from './shared.js';
 
 const DAY = 86_400_000_000;
 const REASONS = [
@@ -44,7 +44,7 @@ function returnAt(ctx: Ctx, id: number): Row {
     const returnTs = ship.deliveredAt + Math.round(rng.between(1, 30) * DAY);
     if (returnTs >= horizonEnd) continue;
     const line = 1 + Math.floor(rng.float() * linesOf(ctx, orderId));
-    const { productId, qty } = lineFacts(ctx, orderId, line);
+    const { productId, qty } = lineFacts(ctx, orderId, line, orderAt(ctx, orderId).localDay);
     const [reason, code] = REASONS[rng.int(0, REASONS.length - 1)]!;
     return {
       return_id: id,

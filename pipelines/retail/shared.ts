@@ -152,8 +152,13 @@ export function orderAt(ctx: Ctx, orderId: number): OrderFacts {
   }
   const day = ctx.options.start + lo;
   const rng = ctx.at('orders_header', 'facts').fork(orderId);
-  const storeId = rng.int(1, ctx.rows('stores'));
-  const store = storeAt(ctx, storeId);
+  // A store open on the day (closed stores take no orders after they close).
+  let storeId = rng.int(1, ctx.rows('stores'));
+  let store = storeAt(ctx, storeId);
+  for (let tries = 0; tries < 16 && store.closeDay !== undefined && store.closeDay <= day; tries++) {
+    storeId = rng.int(1, ctx.rows('stores'));
+    store = storeAt(ctx, storeId);
+  }
   // A local shopping hour, then back to UTC: the UTC day may differ from the local one.
   const localSeconds = LOCAL_HOURS.pick(rng) * 3600 + rng.int(0, 3599);
   const ts = (day * 86_400 + localSeconds - store.state.offset * 60) * 1_000_000 + rng.int(0, 999_999);
@@ -238,10 +243,28 @@ function gaussian(rng: Rng): number {
   return Math.sqrt(-2 * Math.log(1 - rng.float())) * Math.cos(2 * Math.PI * rng.float());
 }
 
-/** The product on one order line, with its quantity (both recomputed by returns). */
-export function lineFacts(ctx: Ctx, orderId: number, lineNumber: number): { productId: number; qty: number } {
+/** When a product was introduced and, for about 8%, discontinued (within the horizon). */
+export function productLife(ctx: Ctx, productId: number): { introduced: number; discontinued: number | undefined } {
+  const rng = ctx.at('products', 'life').fork(productId);
+  const { start, end } = ctx.options;
+  const introduced = start - rng.int(30, 8 * 365);
+  return { introduced, discontinued: rng.chance(0.08) ? rng.int(start, end) : undefined };
+}
+
+/**
+ * The product on one order line, with its quantity (both recomputed by returns). A product
+ * discontinued by the order's day is not sold: another popular one is drawn.
+ */
+export function lineFacts(ctx: Ctx, orderId: number, lineNumber: number, day: number): { productId: number; qty: number } {
   const rng = ctx.at('orders_lines', 'facts').fork(orderId * 8 + lineNumber);
-  return { productId: popularKey(popular(ctx, 'products'), rng), qty: rng.chance(0.8) ? 1 : rng.int(2, 6) };
+  const zipf = popular(ctx, 'products');
+  let productId = popularKey(zipf, rng);
+  for (let tries = 0; tries < 16; tries++) {
+    const gone = productLife(ctx, productId).discontinued;
+    if (gone === undefined || gone > day) break;
+    productId = popularKey(zipf, rng);
+  }
+  return { productId, qty: rng.chance(0.8) ? 1 : rng.int(2, 6) };
 }
 
 // ------------------------------------------------------------------ broken foreign keys
