@@ -258,6 +258,7 @@ export const events: TableDefinition<RetailOptions> = {
     "user_id is an existing customer (power-law popular); product_id an existing product at its current price; add_to_cart adds the product just viewed; checkout's cart_value is the sum of qty x price of what is still in the cart",
     'sessions per day follow the orders pattern (weekends, late November and December busier); files are events/event_dt=<UTC date of event_ts>/events_NNNN.jsonl',
     '0.2% of events lack one envelope field (drop-field, kind missing_field; the field is in the ledger entry); 0.05% of lines are cut short, not valid JSON (malform, kind truncated_json)',
+    "a reader that parses across line breaks may lose the line after a cut one too (DuckDB's read_json with ignore_errors does when the cut ends after a colon); a line-by-line reader loses only the cut line",
   ],
   rows: (ctx) => {
     const cal = sessionCalendar(ctx);

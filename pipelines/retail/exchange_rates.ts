@@ -58,6 +58,7 @@ export const exchangeRatesTable: TableDefinition<RetailOptions> = {
     `one row per day of the horizon per currency (${CURRENCIES.join(', ')}), ordered by date then currency, no gaps`,
     'rate_to_aud > 0 follows a geometric random walk per currency on weekdays (daily volatility 0.4-0.7%); Saturday and Sunday repeat Friday\'s rate',
     'AUD has rate_to_aud 1 every day, so every amount of any table converts with one join',
+    'rows follow the horizon (--start, --end), not --scale: every day needs its rates at any scale',
     'cells are real Excel dates and numbers (no anomalies are injected in this table)',
   ],
   rows: (ctx) => (ctx.options.end - ctx.options.start + 1) * CURRENCIES.length,
