@@ -103,6 +103,14 @@ const SECTIONS = Object.entries(CATEGORIES).flatMap(([c, subs]) => [`/c/${slug(c
 const QUERIES = Object.entries(CATEGORIES).flatMap(([c, subs]) => [c.toLowerCase(), ...subs.map((s) => s.toLowerCase())]);
 const MODIFIERS = ['', '', '', 'cheap ', 'best ', 'sale ', 'new '];
 
+/** What every session draws from, looked up once per plan rather than per session. */
+interface Streams {
+  session: Rng;
+  startKey: number;
+  customers: ReturnType<typeof popular>;
+  products: ReturnType<typeof popular>;
+}
+
 interface CartItem {
   productId: number;
   qty: number;
@@ -117,18 +125,18 @@ interface CartItem {
  * the last event is still on the same UTC day), then each event from the session's state
  * (what was viewed, what is in the cart).
  */
-function sessionEvents(ctx: Ctx, s: number, n: number, day: number, k: number, perDay: number): string[] {
-  const rng = ctx.at('events', 'session').fork(s);
-  const userId = popularKey(popular(ctx, 'customers'), rng);
+function sessionEvents(ctx: Ctx, streams: Streams, s: number, n: number, day: number, k: number, perDay: number): string[] {
+  const rng = streams.session.fork(s);
+  const userId = popularKey(streams.customers, rng);
   const sessionId = uuid4(rng);
   const at = new Array<number>(n);
   at[0] = 0;
   for (let i = 1; i < n; i++) at[i] = at[i - 1]! + (1 + Math.min(599, Math.floor(-Math.log(1 - rng.float()) * 45))) * 1_000_000 + rng.int(0, 999_999);
-  const q = (k + uniformAt(ctx.at('events', 'start').key, s)) / perDay;
+  const q = (k + uniformAt(streams.startKey, s)) / perDay;
   const dayStart = day * MICROS_PER_DAY;
   const begin = dayStart + Math.min(timeOfDay(q), MICROS_PER_DAY - 1 - at[n - 1]!);
 
-  const products = popular(ctx, 'products');
+  const products = streams.products;
   const cart: CartItem[] = [];
   let viewed: number | undefined;
   let url = '';
@@ -268,6 +276,7 @@ export const events: TableDefinition<RetailOptions> = {
   plan: (ctx) => {
     const cal = sessionCalendar(ctx);
     const lengthKey = ctx.at('events', 'length').key;
+    const streams: Streams = { session: ctx.at('events', 'session'), startKey: ctx.at('events', 'start').key, customers: popular(ctx, 'customers'), products: popular(ctx, 'products') };
     return {
       rows(start, count) {
         const rows: Row[] = new Array(count);
@@ -281,7 +290,7 @@ export const events: TableDefinition<RetailOptions> = {
           if (partitionOf !== d) partition = [`event_dt=${partitionDay(ctx.options.start + (partitionOf = d))}`];
           const n = eventsOf(lengthKey, s);
           const first = cal.firstSession[d]!;
-          const lines = sessionEvents(ctx, s, n, ctx.options.start + d, s - first, cal.firstSession[d + 1]! - first);
+          const lines = sessionEvents(ctx, streams, s, n, ctx.options.start + d, s - first, cal.firstSession[d + 1]! - first);
           for (let i = start + filled - cal.firstEvent[s]!; i < n && filled < count; i++) {
             const row: Row = { json: lines[i]! };
             (row as { [EVENT_DAY]?: string[] })[EVENT_DAY] = partition;
