@@ -3,7 +3,7 @@
 //
 //   node bench/case.js '{"kind":"pipeline","format":"csv","rows":1000000,"seed":42,"out":"/tmp/x.csv"}'
 //
-// Prints one JSON line on stdout: { rows, seconds, bytes, maxRssKB, sha256? }.
+// Prints one JSON line on stdout: { rows, seconds, bytes, maxRssKB, sha256?, tables? }.
 // `seconds` covers only the measured work (not module loading, not setup such as pre-generating
 // rows); `maxRssKB` is the process's peak up to the end of that work, setup included.
 import { createHash } from 'node:crypto';
@@ -17,10 +17,12 @@ import { run } from '../dist/src/pipeline.js';
 import { csv } from '../dist/sinks/csv.js';
 import { noise } from '../dist/transforms/noise.js';
 import { missing } from '../dist/transforms/missing.js';
-import { findSink, findTransform } from '../dist/src/registry.js';
+import { findDataset, findSink, findTransform } from '../dist/src/registry.js';
 import { kindOf } from '../dist/src/schema.js';
 import { jsonDecoder } from '../dist/src/codec.js';
 import { formatDate, formatTime } from '../dist/src/temporal.js';
+
+import { runDataset } from '../dist/src/dataset-run.js';
 
 const args = JSON.parse(process.argv[2]);
 const source = () => scenario(args.scenario ?? 'attendance', { rows: args.rows, seed: args.seed ?? 42 });
@@ -34,6 +36,30 @@ const cases = {
       : (stages ?? []).map(([name, options]) => findTransform(name)(options));
     const sink = findSink(format === 'ndjson' ? 'jsonl' : format)({ path: out });
     return timed(async () => (await run(source(), ...transforms, sink)).rows, out);
+  },
+
+  // A whole dataset (every table, its default stages, its files, ledger and manifest) into a
+  // folder, as `datagen generate <dataset> --scale S` does; seconds and bytes per table too.
+  async dataset({ dataset, scale, out }) {
+    const perTable = new Map();
+    const start = performance.now();
+    let tableStart = start;
+    const result = await runDataset(findDataset(dataset), {
+      out,
+      scale,
+      seed: args.seed ?? 42,
+      overwrite: true,
+      onTable(e) {
+        if (e.phase === 'start') tableStart = performance.now();
+        else perTable.set(e.table, { rows: e.rows, seconds: (performance.now() - tableStart) / 1000 });
+      },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const maxRssKB = process.resourceUsage().maxRSS;
+    const bytes = new Map();
+    for (const f of result.files) bytes.set(f.table, (bytes.get(f.table) ?? 0) + f.bytes);
+    const tables = result.tables.map((t) => ({ name: t.name, rows: t.rows, files: t.files, seconds: perTable.get(t.name).seconds, bytes: bytes.get(t.name) ?? 0 }));
+    return { rows: tables.reduce((s, t) => s + t.rows, 0), seconds, bytes: [...bytes.values()].reduce((s, b) => s + b, 0), maxRssKB, tables };
   },
 
   // Formatting comparison, library side: the csv sink fed batches generated beforehand, so

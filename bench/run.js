@@ -2,7 +2,10 @@
 //
 //   --rows N   base size (default 1,000,000); the large cases use 10 x N rows
 //   --quick    base-size cases only (skips the 10 x N ones), for a fast check
-//   --only S   only the cases whose name contains S (e.g. --only stage, --only scenario)
+//   --only S   only the cases whose name contains S (e.g. --only stage, --only scenario, --only retail)
+//
+// The retail dataset runs whole at --scale 0.1 and, without --quick, at --scale 1 (~13M rows):
+// rows/s and MB/s per table, total wall time and peak RSS (target: scale 1 in <= 90 s, <= 1 GB).
 //
 // Every case runs in a fresh child process (bench/case.js) so its peak RSS is its own. Prints a
 // table and writes bench/results/latest.json. Not part of the test suite: figures depend on the
@@ -82,6 +85,8 @@ const cases = [
   ...SCENARIOS.map((s) => ({ name: `scenario ${s} -> CSV`, rows: base, args: { kind: 'pipeline', scenario: s, format: 'csv', out: file(`${s}.csv`) }, group: 'scenario' })),
   // Each anomaly stage on customer_360 -> CSV, against the same pipeline without it (stage cost).
   ...STAGES.map(([label, stages]) => ({ name: `stage ${label}`, rows: base, addsRows: stages.some(([n]) => n === 'duplicate'), args: { kind: 'pipeline', scenario: 'customer_360', format: 'csv', stages, out: file('stage.csv') }, group: 'stage' })),
+  // The retail dataset, whole (rows depend on the scale: not known before the run).
+  ...(quick ? [0.1] : [0.1, 1]).map((scale) => ({ name: `dataset retail --scale ${scale}`, rows: null, args: { kind: 'dataset', dataset: 'retail', scale, out: file(`retail-${scale}`) }, group: 'dataset' })),
   // Comparisons: formatting only (rows generated before the clock starts), then parsing only.
   { name: 'format: csv sink', rows: base, args: { kind: 'format-sink', out: file('sink.csv') }, group: 'format' },
   { name: 'format: csv-stringify', rows: base, args: { kind: 'format-csv-stringify', out: file('stringify.csv') }, group: 'format' },
@@ -125,14 +130,14 @@ const results = [];
 try {
   for (const c of only ? cases.filter((x) => x.name.includes(only)) : cases) {
     if (c.group === 'parse' && !existsSync(file('input.ndjson'))) prepareNdjsonInput(c.rows);
-    process.stderr.write(`running ${c.name} (${c.rows.toLocaleString('en-US')} rows)... `);
+    process.stderr.write(`running ${c.name}${c.rows === null ? '' : ` (${c.rows.toLocaleString('en-US')} rows)`}... `);
     // Comparison cases are short and their ratio is the point, so they run RUNS times and report
-    // the median: one run on a busy machine can be off by 30%.
+    // the median: one run on a busy machine can be off by 30%. A dataset run is long: once.
     const runs = [];
-    for (let i = 0; i < (c.group ? RUNS : 1); i++) {
+    for (let i = 0; i < (c.group && c.group !== 'dataset' ? RUNS : 1); i++) {
       runs.push(runCase(c));
       // Delete outputs as we go: the 10 x N files take gigabytes.
-      if (c.args?.out) rmSync(c.args.out, { force: true });
+      if (c.args?.out) rmSync(c.args.out, { force: true, recursive: true });
       if (c.out) rmSync(c.out, { force: true });
     }
     const r = { ...runs[0], seconds: median(runs.map((x) => x.seconds)), maxRssKB: Math.max(...runs.map((x) => x.maxRssKB)) };
@@ -147,9 +152,12 @@ try {
       peakRssMB: r.maxRssKB == null ? null : round((r.maxRssKB * 1024) / MB, 1),
       ...(runs.length > 1 ? { runSeconds: runs.map((x) => round(x.seconds, 3)) } : {}),
       ...(r.sha256 ? { sha256: r.sha256 } : {}),
+      ...(r.tables
+        ? { tables: r.tables.map((t) => ({ ...t, seconds: round(t.seconds, 3), rowsPerSecond: Math.round(t.rows / t.seconds), mbPerSecond: round(t.bytes / MB / t.seconds, 1) })) }
+        : {}),
     };
     // duplicate inserts rows: its output is larger than the rows generated.
-    if (c.addsRows ? row.rows < c.rows : row.rows !== c.rows) throw new Error(`${c.name}: expected ${c.rows} rows, got ${row.rows}`);
+    if (c.rows !== null && (c.addsRows ? row.rows < c.rows : row.rows !== c.rows)) throw new Error(`${c.name}: expected ${c.rows} rows, got ${row.rows}`);
     results.push(row);
     process.stderr.write(`${runs.map((x) => x.seconds.toFixed(2)).join(' / ')} s\n`);
   }
@@ -168,6 +176,16 @@ console.log(show(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const l of lines) console.log(show(l));
 console.log('MB/s is output bytes written per second (input bytes read for the parse cases); MB = 10^6 bytes.');
+// Per table of each dataset run: its rows, files and bytes over the seconds from its start to its end.
+for (const r of results.filter((x) => x.tables)) {
+  console.log(`\n${r.case}: ${fmt(r.rows)} rows in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMB ?? '-'} MB`);
+  const head = ['table', 'rows', 'files', 'MB', 'seconds', 'rows/s', 'MB/s'];
+  const body = r.tables.map((t) => [t.name, fmt(t.rows), fmt(t.files), (t.bytes / MB).toFixed(1), t.seconds.toFixed(2), fmt(t.rowsPerSecond), t.mbPerSecond.toFixed(1)]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((l) => l[i].length)));
+  const line = (cells) => cells.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
+  console.log(line(head));
+  for (const l of body) console.log(line(l));
+}
 console.log(`format:/parse: rows are the median of ${RUNS} runs; their peak RSS is the largest of them.`);
 
 const ratio = (group, ours) => {
@@ -218,6 +236,13 @@ targets.stageCost = {
   target: '< 20% of the pipeline throughput',
   measured: without ? stageRuns.slice(1).map((r) => `${r.case.replace(/^stage /, '')} ${round((1 - r.rowsPerSecond / without.rowsPerSecond) * 100, 1)}%`) : [],
   met: without && stageRuns.length > 1 ? stageRuns.slice(1).every((r) => 1 - r.rowsPerSecond / without.rowsPerSecond < 0.2) : null,
+};
+// The retail dataset at scale 1: <= 90 s and <= 1 GB peak RSS in one process (issue 11).
+const retailFull = results.find((r) => r.case === 'dataset retail --scale 1');
+targets.retailScale1 = {
+  target: '<= 90 s and <= 1000 MB peak RSS',
+  measured: retailFull ? [`${retailFull.seconds.toFixed(1)} s, ${retailFull.peakRssMB} MB`] : [],
+  met: retailFull ? retailFull.seconds <= 90 && retailFull.peakRssMB !== null && retailFull.peakRssMB <= 1000 : null,
 };
 for (const [name, t] of Object.entries(targets)) {
   console.log(`target ${name} ${t.target}: measured ${t.measured.join(', ') || '(not run)'} -> ${t.met === null ? 'not checked' : t.met ? 'met' : 'MISSED'}`);
