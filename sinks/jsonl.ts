@@ -1,5 +1,6 @@
 import { jsonEncoder, textEncoder, TRUNCATE_LINE } from '../src/codec.js';
-import { kindOf, type Kind, type Value } from '../src/schema.js';
+import { DatagenError } from '../src/errors.js';
+import { kindOf, tableName, type Kind, type Value } from '../src/schema.js';
 import { fileOptions, writeText } from '../src/text-sink.js';
 import { defineSink } from '../src/units.js';
 
@@ -17,9 +18,34 @@ export const jsonl = defineSink({
   extensions: ['.jsonl', '.ndjson'],
   options: {
     ...fileOptions,
+    lineColumn: {
+      type: 'string',
+      flag: 'line-column',
+      description: 'write this text column, which holds whole JSON documents, as the lines themselves (not wrapped in an object)',
+    },
   },
-  create: (o) => (batches) => writeText(o, { formatter: ndjsonFormatter }, batches),
+  create: (o) => (batches) => writeText(o, { formatter: o.lineColumn === undefined ? ndjsonFormatter : rawLines(o.lineColumn) }, batches),
 });
+
+/**
+ * Lines that are a column's text as it is: a table of JSON documents (events whose shape
+ * depends on their type) declared as one string column. A null is written as `null`.
+ */
+function rawLines(column: string) {
+  return (schema: import('apache-arrow').Schema) => {
+    if (!schema.fields.some((f) => f.name === column)) {
+      throw new DatagenError('E_UNKNOWN_COLUMN', `jsonl: line-column '${column}' is not a column of ${tableName(schema)} (columns: ${schema.fields.map((f) => f.name).join(', ')})`);
+    }
+    return ({ rows }: { rows: import('../src/schema.js').Row[] }) => {
+      let out = '';
+      for (const row of rows) {
+        const v = row[column];
+        out += (v === null || v === undefined ? 'null' : String(v)) + '\n';
+      }
+      return out;
+    };
+  };
+}
 
 /** Characters a JSON string must escape; lone surrogates are left to JSON.stringify too. */
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;

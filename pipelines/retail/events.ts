@@ -308,11 +308,11 @@ export const events: TableDefinition<RetailOptions> = {
   ],
   output: {
     kind: 'partitioned',
-    format: 'log',
+    format: 'jsonl',
     path: 'events/',
     file: 'events_{num:04}.jsonl',
-    // The line is the event itself, written as it is (the jsonl sink would wrap it in {"json": ...}).
-    options: { template: '{json}' },
+    // The line is the event itself, as it is (not wrapped in {"json": ...}).
+    options: { lineColumn: 'json' },
     partition: (row) => (row as { [EVENT_DAY]?: string[] })[EVENT_DAY]!,
   },
 };
