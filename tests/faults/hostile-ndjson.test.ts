@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
-import { pendingCases, runCases, runScript, type HostileCase, type PendingCase } from './hostile-harness.js';
+import { pendingCases, runCases, sample, runScript, type HostileCase, type PendingCase } from './hostile-harness.js';
 
 /**
  * Hostile NDJSON on stdin, piped from a file (`cat in.ndjson | datagen <command>`) into every
@@ -84,8 +84,15 @@ const BROKEN: Array<[string, string | Buffer, RegExp]> = [
 ];
 
 const CASES: HostileCase[] = [];
-for (const [what, input, message] of BROKEN) {
-  for (const target of ['csv', 'parquet', 'noise'] as const) CASES.push(into(target, what, input, 'E_INPUT', message));
+// Each broken input into one of a text sink, a typed sink and a transform, in turn (they share
+// one reader; the suite's time goes to process starts).
+BROKEN.forEach(([what, input, message], i) => CASES.push(into((['csv', 'parquet', 'noise'] as const)[i % 3]!, what, input, 'E_INPUT', message)));
+// The nastiest inputs into all three.
+for (const [what, input, message] of BROKEN.filter(([what]) => /binary|deep nesting|truncated last/.test(what))) {
+  for (const target of ['csv', 'parquet', 'noise'] as const) {
+    const c = into(target, what, input, 'E_INPUT', message);
+    if (!CASES.some((x) => x.name === c.name)) CASES.push(c);
+  }
 }
 // Every other target with one broken line each (the container is read by one shared reader,
 // but each command opens its output in its own way).
@@ -157,23 +164,24 @@ export const PENDING: PendingCase[] = [
 ];
 
 describe('hostile NDJSON input: one line, its code, no output', () => {
-  const half = Math.ceil(CASES.length / 2);
-  it(`broken containers and values, part 1 (${half} cases)`, async () => {
-    expect(await runCases(CASES.slice(0, half))).toEqual([]);
-  }, 300_000);
-  it(`broken containers and values, part 2 (${CASES.length - half} cases)`, async () => {
-    expect(await runCases(CASES.slice(half))).toEqual([]);
+  const run = sample(CASES, 2);
+  it(`broken containers and values (${run.length} of ${CASES.length} cases)`, async () => {
+    expect(run.length).toBeGreaterThanOrEqual(30);
+    expect(await runCases(run)).toEqual([]);
   }, 300_000);
   it('awkward but valid input is read', async () => {
-    const failures: string[] = [];
-    for (const v of VALID) {
-      const dir = tempDir('datagen-hostile-');
-      writeFileSync(join(dir, 'in.ndjson'), v.input);
-      const r = await runScript('cat in.ndjson | $D csv --out out.csv', dir);
-      const lines = r.status === 0 ? readFileSync(join(dir, 'out.csv'), 'utf8').split('\n').filter(Boolean) : [];
-      if (r.status !== 0 || r.stderr !== '' || lines.length !== v.rows + 1) failures.push(`${v.name}: exit ${r.status}, ${lines.length} lines, stderr ${r.stderr.slice(0, 200)}`);
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const failures = (
+      await Promise.all(
+        VALID.map(async (v) => {
+          const dir = tempDir('datagen-hostile-');
+          writeFileSync(join(dir, 'in.ndjson'), v.input);
+          const r = await runScript('cat in.ndjson | $D csv --out out.csv', dir);
+          const lines = r.status === 0 ? readFileSync(join(dir, 'out.csv'), 'utf8').split('\n').filter(Boolean) : [];
+          rmSync(dir, { recursive: true, force: true });
+          return r.status !== 0 || r.stderr !== '' || lines.length !== v.rows + 1 ? [`${v.name}: exit ${r.status}, ${lines.length} lines, stderr ${r.stderr.slice(0, 200)}`] : [];
+        }),
+      )
+    ).flat();
     expect(failures).toEqual([]);
   }, 300_000);
 });
