@@ -102,7 +102,7 @@ describe('kill suite: file sinks', () => {
           else await new Promise((resolve) => setTimeout(resolve, 100)); // "shortly after start": possibly before any handler exists
           p.child.kill(signal);
           const result = await p.exited;
-          expectStopped(result, signal, point === 'temp', label);
+          expectStopped(result, signal, point === 'temp', `${label} (stderr: ${p.stderr()})`);
           expect({ label, final: existsSync(join(dir, `out.${ext}`)) }).toEqual({ label, final: false });
           if (signal !== 'SIGKILL') expect({ label, temps: temps(dir) }).toEqual({ label, temps: [] });
           if (point === 'temp' && signal !== 'SIGKILL') expect({ label, stderr: p.stderr() }).toEqual({ label, stderr: '' });
