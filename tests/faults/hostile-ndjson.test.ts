@@ -140,9 +140,9 @@ const VALID: Array<{ name: string; input: string | Buffer; rows: number }> = [
 ];
 
 export const PENDING: PendingCase[] = [
-  { ...into('csv', 'whitespace-only stdin', '   \n\t\n', 'E_NO_INPUT'), known: 'exit 0, nothing on stderr, no file (empty stdin is E_NO_INPUT)' },
-  { ...into('csv', 'blank lines only', '\n\n\n', 'E_NO_INPUT'), known: 'exit 0, nothing on stderr, no file' },
-  { ...into('csv', 'byte order mark only', '\uFEFF', 'E_NO_INPUT'), known: 'exit 0, nothing on stderr, no file' },
+  { ...into('csv', 'whitespace-only stdin', '   \n\t\n', 'E_NO_INPUT'), known: 'exit 0, nothing on stderr, an empty out.csv (empty stdin is E_NO_INPUT)' },
+  { ...into('csv', 'blank lines only', '\n\n\n', 'E_NO_INPUT'), known: 'exit 0, nothing on stderr, an empty out.csv' },
+  { ...into('csv', 'byte order mark only', '\uFEFF', 'E_NO_INPUT'), known: 'exit 0, nothing on stderr, an empty out.csv' },
   { ...into('csv', 'duplicate keys in an object', '{"a":1,"a":2}\n', 'E_INPUT', /'a'/), known: 'accepted: the last value wins silently' },
   {
     ...into('csv', 'invalid UTF-8', Buffer.concat([Buffer.from('{"a":"x'), Buffer.from([0xff, 0xfe]), Buffer.from('y"}\n')]), 'E_INPUT', /line 1/),
