@@ -1,6 +1,7 @@
 import type { DatasetContext } from '../../src/dataset.js';
 import { Weighted, Zipf } from '../../src/random/distributions.js';
 import { uniformAt } from '../../src/random/hash.js';
+import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import type { Rng } from '../../src/random/rng.js';
 import { civilFromDays, formatDate, isoWeekday, MICROS_PER_DAY } from '../../src/temporal.js';
 
@@ -162,7 +163,10 @@ export function orderAt(ctx: Ctx, orderId: number): OrderFacts {
   // A local shopping hour, then back to UTC: the UTC day may differ from the local one.
   const localSeconds = LOCAL_HOURS.pick(rng) * 3600 + rng.int(0, 3599);
   const ts = (day * 86_400 + localSeconds - store.state.offset * 60) * 1_000_000 + rng.int(0, 999_999);
-  const customerId = popularKey(popular(ctx, 'customers'), rng);
+  // Not a customer the customers table drops as a deleted parent (only corrupt-fk points there).
+  const gone = deletedParents(ctx, 'ordersCustomer');
+  let customerId = popularKey(popular(ctx, 'customers'), rng);
+  while (gone.has(customerId)) customerId = popularKey(popular(ctx, 'customers'), rng);
   const channel = store.channel === 'web' ? (rng.chance(0.35) ? 'app' : 'web') : 'pos';
   return { orderId, ts, localDay: day, customerId, storeId, channel, lines: linesOf(ctx, orderId) };
 }
@@ -258,12 +262,14 @@ export function productLife(ctx: Ctx, productId: number): { introduced: number; 
 export function lineFacts(ctx: Ctx, orderId: number, lineNumber: number, day: number): { productId: number; qty: number } {
   const rng = ctx.at('orders_lines', 'facts').fork(orderId * 8 + lineNumber);
   const zipf = popular(ctx, 'products');
+  const deleted = deletedParents(ctx, 'linesProduct');
   let productId = popularKey(zipf, rng);
   for (let tries = 0; tries < 16; tries++) {
     const gone = productLife(ctx, productId).discontinued;
-    if (gone === undefined || gone > day) break;
+    if (!deleted.has(productId) && (gone === undefined || gone > day)) break;
     productId = popularKey(zipf, rng);
   }
+  while (deleted.has(productId)) productId = popularKey(zipf, rng);
   return { productId, qty: rng.chance(0.8) ? 1 : rng.int(2, 6) };
 }
 
@@ -355,4 +361,13 @@ export function codeOf(ctx: Ctx, table: string, key: number, width: number): str
     x /= 36n;
   }
   return text;
+}
+
+/**
+ * The parent keys a child's corrupt-fk stage points its `deleted` corruptions at: the parent
+ * table drops them, and the child never picks them by construction (so every orphan is one
+ * the ledger lists).
+ */
+export function deletedParents(ctx: Ctx, fk: 'ordersCustomer' | 'linesProduct'): Set<number> {
+  return ctx.shared(`deleted:${fk}`, () => new Set(deletedParentKeys(FK[fk](ctx)) as number[]));
 }
