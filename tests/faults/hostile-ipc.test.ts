@@ -152,11 +152,14 @@ describe('hostile Arrow IPC input: one line, E_INPUT, no output', () => {
   it('a whole stream of no rows (schema and end marker) is a valid empty table', async () => {
     const dir = tempDir('datagen-hostile-');
     const empty = Buffer.concat([STREAM.subarray(0, schemaEnd(STREAM)), MARKER, int32(0)]);
-    writeFileSync(join(dir, 'in.bin'), empty);
-    const r = await runScript('cat in.bin | $D csv --out out.csv', dir);
-    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
-    expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe('loan_id,customer_id,created_at,amount,interest_rate,tenure_months,status,product_type,branch,credit_score_band\n');
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      writeFileSync(join(dir, 'in.bin'), empty);
+      const r = await runScript('cat in.bin | $D csv --out out.csv', dir);
+      expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+      expect(readFileSync(join(dir, 'out.csv'), 'utf8')).toBe('loan_id,customer_id,created_at,amount,interest_rate,tenure_months,status,product_type,branch,credit_score_band\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers.js';
@@ -176,7 +176,8 @@ describe('hostile NDJSON input: one line, its code, no output', () => {
           const dir = tempDir('datagen-hostile-');
           writeFileSync(join(dir, 'in.ndjson'), v.input);
           const r = await runScript('cat in.ndjson | $D csv --out out.csv', dir);
-          const lines = r.status === 0 ? readFileSync(join(dir, 'out.csv'), 'utf8').split('\n').filter(Boolean) : [];
+          const out = join(dir, 'out.csv');
+          const lines = r.status === 0 && existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
           rmSync(dir, { recursive: true, force: true });
           return r.status !== 0 || r.stderr !== '' || lines.length !== v.rows + 1 ? [`${v.name}: exit ${r.status}, ${lines.length} lines, stderr ${r.stderr.slice(0, 200)}`] : [];
         }),
