@@ -13,6 +13,7 @@ import type { ScenarioDefinition } from '../units.js';
 import { isScenarioFile } from '../paths.js';
 import { wantsPartitioned } from '../partition.js';
 import { partitionOptions } from '../text-sink.js';
+import { closest } from '../suggest.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 
@@ -175,6 +176,8 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
         await this.config.runCommand(`generate:${name}`, argv);
         return;
       }
+      const near = verb === 'generate' && !known.has(name) ? closest(name, [...datasets]) : undefined;
+      if (near) throw new DatagenError('E_UNKNOWN_UNIT', `unknown scenario or dataset '${name}'. Did you mean ${near}?`);
       await this.config.runCommand(`${verb}:${findScenario(name).name}`, argv);
     }
   };
