@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, renameSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -80,6 +80,8 @@ export async function openOutput(path: string | undefined, options: { overwrite?
 }
 
 async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
+  // A device or a named pipe (/dev/null, mkfifo) is written to, never replaced by a file.
+  if (isSpecialFile(path)) return streamOutput(createWriteStream(path, { flags: 'w' }), path);
   if (!overwrite && existsSync(path)) throw new DatagenError('E_OUTPUT', `${path} already exists (pass --overwrite to replace it)`);
   const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   // Listed before it exists, and opened synchronously: a signal handler (which runs between
@@ -226,4 +228,14 @@ export function ensureDir(dir: string): string[] {
 /** `out.csv.gz` is gzip-compressed CSV: the format is named by the extension before `.gz`. */
 export function isGzipPath(path: string): boolean {
   return path.toLowerCase().endsWith('.gz');
+}
+
+/** A character device, FIFO or socket: something to write to, not a file to replace. */
+function isSpecialFile(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isCharacterDevice() || st.isFIFO() || st.isSocket() || st.isBlockDevice();
+  } catch {
+    return false;
+  }
 }
