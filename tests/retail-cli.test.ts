@@ -191,6 +191,12 @@ describe('bad input: one line, a stable code, no files', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('datagen: pipe: retail is a dataset: it writes a folder of tables, not one stream; use datagen generate retail --out <folder> [E_OPTION]\n');
   });
+
+  it('a mistyped dataset name gets the dataset as a suggestion', () => {
+    const r = cli(['generate', 'retial', '--scale', SCALE], root);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe("datagen: unknown scenario or dataset 'retial'. Did you mean retail? [E_UNKNOWN_UNIT]\n");
+  });
 });
 
 describe('describe retail and list', () => {
