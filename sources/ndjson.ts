@@ -3,7 +3,7 @@ import type { Field, Schema } from 'apache-arrow';
 import { jsonDecoder, type JsonDecoder } from '../src/codec.js';
 import { DatagenError } from '../src/errors.js';
 import { inferSchema } from '../src/infer.js';
-import { columnNames, kindOf, tableName, type Row, type Value } from '../src/schema.js';
+import { columnNames, kindOf, tableName, typeLabel, type Row, type Value } from '../src/schema.js';
 import type { Batch, Source } from '../src/stage.js';
 
 /**
@@ -126,8 +126,27 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
       let pending = 0;
       const tooLong = () =>
         new DatagenError('E_INPUT', `${label} line ${lineNo + 1}: longer than ${maxLine.toLocaleString('en-US')} characters (raise --max-line-length if it is meant to be)`);
-      input.setEncoding('utf8');
-      for await (const chunk of input as AsyncIterable<string>) {
+      // Strict UTF-8: a byte sequence that is not UTF-8 is an error, not a silent U+FFFD.
+      const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+      const decode = (bytes: Uint8Array | string, more: boolean): string => {
+        if (typeof bytes === 'string') return bytes;
+        try {
+          return utf8.decode(bytes, { stream: more });
+        } catch {
+          // Which line: the lines read so far, plus those of this chunk before the bad bytes.
+          const lenient = new TextDecoder('utf-8').decode(bytes);
+          const bad = lenient.indexOf('\ufffd');
+          const line = lineNo + 1 + (lenient.slice(0, Math.max(0, bad)).match(/\n/g)?.length ?? 0);
+          if (line === 1 && pending === 0 && bad <= 0) throw new DatagenError('E_INPUT', `${label}: binary input; expected NDJSON rows (one JSON object per line)`);
+          throw new DatagenError('E_INPUT', `${label} line ${line}: not valid UTF-8 (NDJSON is UTF-8 text)`);
+        }
+      };
+      async function* text(): AsyncGenerator<string> {
+        for await (const bytes of input as AsyncIterable<Uint8Array | string>) yield decode(bytes, true);
+        const tail = decode(new Uint8Array(0), false);
+        if (tail !== '') yield tail;
+      }
+      for await (const chunk of text()) {
         if (lineNo === 0 && pending === 0 && chunk.length > 0 && chunk.charCodeAt(0) === 0xfffd) {
           throw new DatagenError('E_INPUT', `${label}: binary input; expected NDJSON rows (one JSON object per line)`);
         }
@@ -157,6 +176,9 @@ export function ndjsonSource(options: NdjsonSourceOptions = {}): Source {
         }
       }
       options.atEnd?.(offset + parsed.length);
+      if (offset === 0 && parsed.length === 0 && !schema) {
+        throw new DatagenError('E_NO_INPUT', `${label} holds no rows (only blank lines): no rows and no schema to write`);
+      }
       if (parsed.length > 0 || (offset === 0 && schema)) yield toBatch();
     },
   };
@@ -172,24 +194,44 @@ interface Column {
 function column(field: Field, inferred: boolean): Column {
   const kind = kindOf(field.type);
   const decode = jsonDecoder(kind);
+  const finite = (v: Value) => (typeof v === 'number' && !Number.isFinite(v) ? 'holds a number beyond the range of a double (e.g. 1e400)' : undefined);
   if (kind === 'int') {
     // JSON.parse rounds integers beyond 2^53 (12345678901234567890 -> ...000): refuse them.
-    return { name: field.name, decode, check: (v) => (typeof v === 'number' && !Number.isSafeInteger(v) ? `holds ${v}, an integer beyond 2^53 that cannot be read exactly (quote it as text)` : undefined) };
-  }
-  if (kind === 'decimal' && inferred) {
-    // An inferred decimal(p, s) holds its values at scale s; a later row with more fraction
-    // digits would be rounded when written: refuse it rather than change it.
-    const scale = (field.type as { scale: number }).scale;
-    const unit = 10 ** scale;
     return {
       name: field.name,
       decode,
       check: (v) =>
-        typeof v === 'number' && Math.round(v * unit) / unit !== v
-          ? `holds ${v}, with more than the ${scale} fraction digits of the first rows, from which its type was inferred (pass --schema)`
-          : undefined,
+        typeof v !== 'number'
+          ? undefined
+          : !Number.isInteger(v)
+            ? `holds ${v}, not an integer (the column is ${typeLabel(field.type)})`
+            : !Number.isSafeInteger(v)
+              ? `holds an integer beyond 2^53 (read as ${v}) that cannot be read exactly (quote it as text)`
+              : undefined,
     };
   }
+  if (kind === 'decimal') {
+    // A decimal(p, s) holds its values at scale s with at most p digits; anything else would be
+    // rounded or overflow when written: refuse it rather than change it.
+    const { scale, precision } = field.type as { scale: number; precision: number };
+    const unit = 10 ** scale;
+    const limit = 10 ** (precision - scale);
+    const why = inferred ? `the ${scale} fraction digits of the first rows, from which its type was inferred (pass --schema)` : `the ${scale} fraction digits of ${typeLabel(field.type)}`;
+    return {
+      name: field.name,
+      decode,
+      check: (v) =>
+        typeof v !== 'number'
+          ? undefined
+          : (finite(v) ??
+            (Math.round(v * unit) / unit !== v
+              ? `holds ${v}, with more than ${why}`
+              : Math.abs(v) >= limit
+                ? `holds ${v}, more digits than ${typeLabel(field.type)} holds`
+                : undefined)),
+    };
+  }
+  if (kind === 'float') return { name: field.name, decode, check: finite };
   return { name: field.name, decode };
 }
 

@@ -51,3 +51,16 @@ describe('NDJSON input', () => {
     });
   });
 });
+
+describe('NDJSON input refusals', () => {
+  it('blank-only input, invalid UTF-8, non-finite numbers, declared decimals that would round', async () => {
+    await expect(read(['\n  \n'])).rejects.toMatchObject({ code: 'E_NO_INPUT' });
+    await expect(read([Buffer.from('{"a":1}\n{"a":"\xff"}\n', 'latin1') as unknown as string])).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringMatching(/^stdin line 2: not valid UTF-8/) });
+    await expect(read(['{"a":1e400}\n'])).rejects.toMatchObject({ code: 'E_INPUT', message: expect.stringContaining('beyond the range of a double') });
+    const { loans } = await import('../scenarios/loans.js');
+    await expect(collect(ndjsonSource({ input: Readable.from(['{"interest_rate":12.05}\n']), schema: loans.schema }))).rejects.toMatchObject({
+      code: 'E_INPUT',
+      message: expect.stringContaining('holds 12.05, with more than the 1 fraction digits of decimal(4,1)'),
+    });
+  });
+});

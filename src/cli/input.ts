@@ -4,6 +4,7 @@ import { arrowIpcSource } from '../../sources/arrow-ipc.js';
 import { DEFAULT_MAX_LINE, ndjsonSource } from '../../sources/ndjson.js';
 import { stdinLink } from '../stdio-link.js';
 import { randomUUID } from 'node:crypto';
+import { fstatSync } from 'node:fs';
 import { DatagenError } from '../errors.js';
 import { findScenario } from '../registry.js';
 import type { Source } from '../stage.js';
@@ -39,6 +40,7 @@ export async function stdinSource(command: string, flags: { schema?: string; tab
   if (process.stdin.isTTY) {
     throw new DatagenError('E_NO_INPUT', `${command} reads rows from stdin; pipe some in, e.g. npx datagen pipe attendance | npx datagen ${command}`);
   }
+  if (stdinIsFolder()) throw new DatagenError('E_INPUT', `${command}: stdin is a folder; pipe rows in or redirect a file (< rows.ndjson)`);
   const declared = flags.schema === undefined ? undefined : findScenario(flags.schema).schema;
   const { head, whole } = await peek(process.stdin);
   const link = stdinLink();
@@ -99,4 +101,12 @@ async function peek(stream: Readable): Promise<{ head: Buffer | null; whole: Rea
     }
   }
   return { head: size > 0 ? Buffer.concat(seen) : null, whole: Readable.from(all(), { objectMode: false }) };
+}
+
+function stdinIsFolder(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
 }
