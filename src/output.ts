@@ -184,7 +184,13 @@ function streamOutput(stream: Writable, target = 'stdout'): Output {
     async close() {
       if (failure) throw failure;
       if (stream === process.stdout) return; // never end the process's stdout
-      await new Promise<void>((resolve) => stream.end(() => resolve()));
+      // end's callback may run before the 'error' event: take the error it is given too.
+      await new Promise<void>((resolve) =>
+        stream.end((err?: Error | null) => {
+          if (err) failure ??= outputError(target, err);
+          resolve();
+        }),
+      );
       if (failure) throw failure;
     },
     abort() {},

@@ -51,13 +51,22 @@ export function runScript(script: string, cwd: string, timeoutMs = 60_000): Prom
       env: { ...cliEnv, D: `node ${CLI}` },
       // stdin: an empty pipe, not /dev/null (a script that reads stdin says from where)
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group, so a time-out kills the commands of the script too (a command
+      // blocked on a pipe would otherwise keep the output open and the case waiting).
+      detached: true,
     });
     child.stdin.end();
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
     child.on('close', (status) => {
       clearTimeout(timer);
       resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
