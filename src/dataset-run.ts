@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { scenario } from '../sources/scenario.js';
 import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from './dataset.js';
@@ -45,6 +45,10 @@ export interface ManifestFile {
   rows?: number;
   bytes: number;
   sha256: string;
+  /** Delta tables: the version whose commit added the file (data files and log entries). */
+  version?: number;
+  /** Delta tables: the schema the file was written with (0 = as created, +1 per schema change). */
+  schemaVersion?: number;
 }
 
 export interface DatasetResult {
@@ -91,9 +95,11 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
       const batches = applyTransforms(source, stages, stage);
       const written = await writeTable(table, batches, join(out, table.output.path), ctx);
       const rows = written.reduce((s, f) => s + (f.rows ?? 0), 0);
-      for (const f of written) if (f.path !== '') files.push(await describeFile(out, f));
+      // Files of plain tables are written with the table's one schema (schema version 0).
+      for (const f of written) if (f.path !== '') files.push({ ...(await describeFile(out, f)), schemaVersion: 0 });
       const own = table.output.kind === 'custom' ? listFiles(join(out, table.output.path)) : [];
-      for (const f of own) files.push(await describeFile(out, { path: f, table: table.name }));
+      const delta = table.output.format === 'delta' ? deltaFiles(join(out, table.output.path)) : undefined;
+      for (const f of own) files.push({ ...(await describeFile(out, { path: f, table: table.name })), ...delta?.get(f) });
       const count = written.filter((f) => f.path !== '').length + own.length;
       summary.push({ name: table.name, rows, files: count });
       o.onTable?.({ table: table.name, phase: 'end', rows, files: count });
@@ -272,3 +278,25 @@ function listFiles(folder: string): string[] {
 }
 
 export type { Row };
+
+/**
+ * What a Delta table's log says about its files: for each data file the version that added it,
+ * its row count and the schema version it was written with; for each commit file its version.
+ */
+function deltaFiles(table: string): Map<string, { version: number; schemaVersion: number; rows?: number }> {
+  const out = new Map<string, { version: number; schemaVersion: number; rows?: number }>();
+  const log = join(table, '_delta_log');
+  let schemaVersion = -1;
+  for (const name of existsSync(log) ? readdirSync(log).filter((n) => /^\d{20}\.json$/.test(n)).sort() : []) {
+    const version = Number(name.slice(0, 20));
+    const actions = readFileSync(join(log, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+    if (actions.some((a) => a.metaData)) schemaVersion++;
+    out.set(join(log, name), { version, schemaVersion });
+    for (const a of actions) {
+      if (!a.add) continue;
+      const stats = typeof a.add.stats === 'string' ? (JSON.parse(a.add.stats) as { numRecords?: number }) : {};
+      out.set(join(table, a.add.path as string), { version, schemaVersion, ...(stats.numRecords !== undefined ? { rows: stats.numRecords } : {}) });
+    }
+  }
+  return out;
+}
