@@ -203,11 +203,17 @@ function monthNumber(text: string): number {
   return m;
 }
 
+/** The most days each month has (February: in a leap year). */
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function holiday(text: string): [number, number] {
   const m = /^(\d{2})-(\d{2})$/.exec(text);
   const month = m ? Number(m[1]) : 0;
   const day = m ? Number(m[2]) : 0;
-  if (!m || month < 1 || month > 12 || day < 1 || day > 31) throw new DatagenError('E_OPTION', `attendance: holidays must be MM-DD, got ${JSON.stringify(text)}`);
+  // A day the month has in some year (02-29 is a holiday of leap years; 02-30 of none).
+  if (!m || month < 1 || month > 12 || day < 1 || day > DAYS_IN_MONTH[month - 1]!) {
+    throw new DatagenError('E_OPTION', `attendance: holidays must be MM-DD days of the calendar, got ${JSON.stringify(text)}`);
+  }
   return [month, day];
 }
 

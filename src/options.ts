@@ -17,7 +17,7 @@ interface Common {
 export type OptionSpec =
   | (Common & { type: 'number'; default?: number; min?: number; max?: number })
   | (Common & { type: 'integer'; default?: number; min?: number; max?: number })
-  | (Common & { type: 'string'; default?: string; choices?: readonly string[] })
+  | (Common & { type: 'string'; default?: string; choices?: readonly string[]; nonEmpty?: boolean })
   | (Common & { type: 'boolean'; default?: boolean })
   | (Common & { type: 'list'; default?: readonly string[] })
   | (Common & { type: 'date'; default?: string });
@@ -45,7 +45,17 @@ export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-export function normalizeOptions<S extends OptionsSpec>(owner: string, spec: S, raw: Record<string, unknown> = {}): Options<S> {
+/** The CLI flag of an option: `flag`, else the kebab-case of its key. */
+export function flagOf(name: string, spec: OptionSpec): string {
+  return spec.flag ?? kebab(name);
+}
+
+export interface NormalizeSettings {
+  /** Name options in messages by their CLI flag (`--max-rows`) instead of their key (`maxRows`). */
+  flagNames?: boolean;
+}
+
+export function normalizeOptions<S extends OptionsSpec>(owner: string, spec: S, raw: Record<string, unknown> = {}, settings: NormalizeSettings = {}): Options<S> {
   for (const key of Object.keys(raw)) {
     if (!Object.hasOwn(spec, key) && raw[key] !== undefined) {
       throw new DatagenError('E_OPTION', `${owner}: unknown option '${key}' (options: ${Object.keys(spec).join(', ') || 'none'})`);
@@ -54,14 +64,29 @@ export function normalizeOptions<S extends OptionsSpec>(owner: string, spec: S, 
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
     const given = raw[name];
+    const label = settings.flagNames ? `--${flagOf(name, s)}` : name;
     if (given === undefined || given === null) {
-      if (s.required) throw new DatagenError('E_OPTION', `${owner}: option '${name}' is required (${s.description})`);
+      if (s.required) throw new DatagenError('E_OPTION', `${owner}: option ${settings.flagNames ? label : `'${label}'`} is required (${s.description})`);
       out[name] = s.type === 'date' && s.default !== undefined ? parseDate(s.default) : s.default;
       continue;
     }
-    out[name] = normalizeOne(owner, name, s, given);
+    out[name] = normalizeOne(owner, label, s, given);
   }
   return out as Options<S>;
+}
+
+/**
+ * Decimal notation only: optional sign, digits with an optional fraction, optional exponent.
+ * Number() alone would also take 0x1, 0b1, 0o7, Infinity and blanks.
+ */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A number written in decimal notation (surrounding blanks allowed), else undefined. */
+export function parseDecimal(text: string): number | undefined {
+  const t = text.trim();
+  if (!DECIMAL.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 function normalizeOne(owner: string, name: string, s: OptionSpec, given: unknown): unknown {
@@ -71,7 +96,7 @@ function normalizeOne(owner: string, name: string, s: OptionSpec, given: unknown
   switch (s.type) {
     case 'number':
     case 'integer': {
-      const n = typeof given === 'number' ? given : typeof given === 'string' && given.trim() !== '' ? Number(given) : NaN;
+      const n = typeof given === 'number' ? given : typeof given === 'string' ? (parseDecimal(given) ?? NaN) : NaN;
       if (!Number.isFinite(n)) fail(s.type === 'integer' ? 'an integer' : 'a number');
       if (s.type === 'integer' && !Number.isSafeInteger(n)) fail('an integer');
       if (s.min !== undefined && n < s.min) fail(s.max !== undefined ? `between ${s.min} and ${s.max}` : `>= ${s.min}`);
@@ -85,11 +110,15 @@ function normalizeOne(owner: string, name: string, s: OptionSpec, given: unknown
     case 'string':
       if (typeof given !== 'string') fail('a string');
       if (s.choices && !s.choices.includes(given as string)) fail(`one of ${s.choices.join(', ')}`);
+      if (s.nonEmpty && (given as string).trim() === '') fail('a path, not empty');
       return given;
     case 'list': {
       const list = Array.isArray(given) ? given : typeof given === 'string' ? given.split(',') : fail('a list of names');
-      const items = (list as unknown[]).map((x) => String(x).trim()).filter((x) => x !== '');
-      return items;
+      const items = (list as unknown[]).map((x) => String(x).trim());
+      // `a,,b` or `a,` is a slip (a missing name), not a shorter list: say so. A single empty
+      // value (--columns '') stays an empty list.
+      if (items.length > 1 && items.includes('')) fail('comma-separated names without empty items');
+      return items.filter((x) => x !== '');
     }
     case 'date': {
       const days = typeof given === 'string' ? parseDate(given) : undefined;
@@ -115,7 +144,7 @@ export function parseWeightedKinds<K extends string>(owner: string, items: reado
     if (!names.includes(name as K)) {
       throw new DatagenError('E_OPTION', `${owner}: kinds must be among ${names.join(', ')}, got ${JSON.stringify(name)}`);
     }
-    const weight = weightText === undefined ? 1 : Number(weightText);
+    const weight = weightText === undefined ? 1 : (parseDecimal(weightText) ?? NaN);
     if (weightText === '' || !(weight > 0) || !Number.isFinite(weight)) {
       throw new DatagenError('E_OPTION', `${owner}: kinds weight must be a positive number (kind=weight), got ${JSON.stringify(item)}`);
     }

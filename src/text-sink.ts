@@ -37,9 +37,10 @@ export const fileOptions = {
     type: 'string',
     flag: 'out',
     char: 'o',
+    nonEmpty: true,
     description:
       'file to write (default: stdout); written under a temporary name, renamed when complete; .gz compresses. ' +
-      'A folder (with a trailing /) for --partition-by, --max-rows, --max-bytes or --file-template',
+      'A folder of files (part-0000, part-0001, ...) when it ends in / or with --partition-by, --max-rows, --max-bytes or --file-template',
   },
   overwrite: { type: 'boolean', description: 'replace the file if it exists (a folder: its partitioned output)', default: false },
   ...partitionOptions,

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, sh, tempDir } from './helpers.js';
@@ -106,5 +106,48 @@ describe('generate --out - writes to stdout', () => {
   it('refuses what cannot go to stdout: a Delta table, partitioned output', () => {
     expectOneLineError(run(`${datagen} generate loans --rows 5 --out - --format delta`), 1, /cannot go to stdout \(--out -\).*\[E_OPTION\]$/);
     expectOneLineError(run(`${datagen} generate loans --rows 5 --out - --partition-by status`), 1, /needs --out FOLDER.*\[E_OPTION\]$/);
+  });
+});
+
+describe('option mistakes name the flag typed, its rule and the value', () => {
+  it('range, notation, list, empty --out and impossible dates: one E_OPTION line each, nothing written', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'in.ndjson'), '{"amount":1,"status":"A"}\n');
+    // Each command appends its stderr to err.txt and its exit status after it (one spawn per command, one shell).
+    const cmds = [
+      'noise --max-line-length 0 < in.ndjson',
+      'noise --rate 0x1 < in.ndjson',
+      'noise --columns amount,,status < in.ndjson',
+      "csv --out '' < in.ndjson",
+      'csv --max-rows 0 --out parts/ < in.ndjson',
+      'generate iot_sensors --daily-peak-hour 25 --out s.csv',
+      "generate loans --rows 5 --out ''",
+      'generate attendance --rows 5 --holidays 01-01,02-30 --out a.csv',
+    ];
+    const r = run(cmds.map((c) => `{ ${datagen} ${c} > /dev/null 2>> err.txt; echo "exit $?" >> err.txt; }`).join('; '), dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'err.txt'), 'utf8').trimEnd().split('\n')).toEqual([
+      'datagen: noise: --max-line-length must be >= 1, got "0" [E_OPTION]',
+      'exit 1',
+      'datagen: noise: --rate must be a number, got "0x1" [E_OPTION]',
+      'exit 1',
+      'datagen: noise: --columns must be comma-separated names without empty items, got "amount,,status" [E_OPTION]',
+      'exit 1',
+      'datagen: csv: --out must be a path, not empty, got "" [E_OPTION]',
+      'exit 1',
+      'datagen: csv: --max-rows must be >= 1, got "0" [E_OPTION]',
+      'exit 1',
+      'datagen: iot_sensors: --daily-peak-hour must be between 0 and 24, got "25" [E_OPTION]',
+      'exit 1',
+      'datagen: generate: --out must name a file, a folder or - (stdout), got "" [E_OPTION]',
+      'exit 1',
+      'datagen: attendance: holidays must be MM-DD days of the calendar, got "02-30" [E_OPTION]',
+      'exit 1',
+    ]);
+    expect(readdirSync(dir).sort()).toEqual(['err.txt', 'in.ndjson']);
+  }, 120_000);
+
+  it('a value oclif itself refuses keeps its rule and value on the one line', () => {
+    expectOneLineError(run(`${datagen} generate loans --rows 5 --format bogus --out x`), 2, /^datagen generate loans: Expected --format=bogus to be one of: .*\(see --help\) \[E_USAGE\]$/);
   });
 });

@@ -75,7 +75,7 @@ describe('CLI pipeline (separate processes)', () => {
 
 describe('CLI errors: one line, a code, non-zero exit, nothing on stdout', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['rate above 1', `${datagen} pipe attendance --rows 10 | ${datagen} noise --rate 2`, /^datagen: noise: rate must be between 0 and 1, got "2" \[E_OPTION\]$/],
+    ['rate above 1', `${datagen} pipe attendance --rows 10 | ${datagen} noise --rate 2`, /^datagen: noise: --rate must be between 0 and 1, got "2" \[E_OPTION\]$/],
     ['unknown scenario', `${datagen} generate nosuch --rows 10`, /^datagen: unknown scenario 'nosuch' \(known: .*attendance.*\)\. ?.*\[E_UNKNOWN_UNIT\]$/],
     ['unknown pipe scenario', `${datagen} pipe nosuch`, /\[E_UNKNOWN_UNIT\]$/],
     ['unknown column', `${datagen} pipe attendance --rows 10 | ${datagen} missing --columns check_inn`, /^datagen: missing: unknown column 'check_inn' .*\[E_UNKNOWN_COLUMN\]$/],
@@ -84,7 +84,7 @@ describe('CLI errors: one line, a code, non-zero exit, nothing on stdout', () =>
     ['malformed input line', `printf '{"a":1}\\n{"a":2}\\n{"a":\\n' | ${datagen} csv`, /^datagen: stdin line 3: not valid JSON .*\[E_INPUT\]$/],
     ['non-object input line', `printf '{"a":1}\\n[1,2]\\n' | ${datagen} noise`, /^datagen: stdin line 2: expected a JSON object per line.*\[E_INPUT\]$/],
     ['unknown flag', `${datagen} noise --ratee 0.1 < /dev/null`, /^datagen noise: Nonexistent flag: --ratee; did you mean --rate\? \(see --help\) \[E_USAGE\]$/],
-    ['bad integer', `${datagen} generate attendance --rows ten`, /^datagen: attendance: rows must be an integer, got "ten" \[E_OPTION\]$/],
+    ['bad integer', `${datagen} generate attendance --rows ten`, /^datagen: attendance: --rows must be an integer, got "ten" \[E_OPTION\]$/],
     ['too many rows for the head count', `${datagen} pipe attendance --rows 100000 --employees 3`, /\[E_CAPACITY\]$/],
   ];
   for (const [name, script, pattern] of cases) {

@@ -155,8 +155,8 @@ describe('bad input: one line, a stable code, no files', () => {
     ['scale 0', ['--scale', '0'], /^datagen: retail: scale must be above 0 and at most 1000, got 0 \[E_OPTION\]$/],
     ['negative scale', ['--scale=-1'], /^datagen: retail: scale must be above 0 and at most 1000, got -1 \[E_OPTION\]$/],
     ['absurd scale', ['--scale', '1e6'], /^datagen: retail: scale must be above 0 and at most 1000, got 1000000 \[E_OPTION\]$/],
-    ['scale not a number', ['--scale', 'lots'], /^datagen: retail: scale must be a number, got "lots" \[E_OPTION\]$/],
-    ['bad horizon date', ['--start', '2024-13-01'], /^datagen: retail: start must be a date as YYYY-MM-DD, got "2024-13-01" \[E_OPTION\]$/],
+    ['scale not a number', ['--scale', 'lots'], /^datagen: retail: --scale must be a number, got "lots" \[E_OPTION\]$/],
+    ['bad horizon date', ['--start', '2024-13-01'], /^datagen: retail: --start must be a date as YYYY-MM-DD, got "2024-13-01" \[E_OPTION\]$/],
     ['--out is a file', ['--out', 'a_file'], /^datagen: retail: --out a_file is a file; name a folder \[E_OUTPUT\]$/],
     ['--out under a file', ['--out', 'a_file/data'], /^datagen: retail: cannot make --out a_file\/data: .*a_file is a file \[E_OUTPUT\]$/],
   ];

@@ -334,7 +334,7 @@ describe('xlsx from the CLI', () => {
     expect(readXlsx(join(dir, 'z.xlsx')).map((s) => [s.name, s.rows.length])).toEqual([['Daily', 1001], ['Daily_2', 1001], ['Daily_3', 501]]);
     const bad = sh(`echo '{}' | node ${BIN} xlsx --sheet-rows 1 --out w.xlsx`, dir);
     expect(bad.status).toBe(1);
-    expect(bad.stderr.trim()).toBe('datagen: xlsx: sheetRows must be between 2 and 1048576, got "1" [E_OPTION]');
+    expect(bad.stderr.trim()).toBe('datagen: xlsx: --sheet-rows must be between 2 and 1048576, got "1" [E_OPTION]');
     expect(existsSync(join(dir, 'w.xlsx'))).toBe(false);
   });
 

@@ -45,7 +45,10 @@ export abstract class DatagenCommand extends Command {
     // The next datagen command in the pipe learns that this one failed (src/stdio-link.ts).
     announceFailure();
     if (isDatagenError(err)) {
-      if (err.code !== 'E_UPSTREAM') process.stderr.write(`datagen: ${err.message} [${err.code}]\n`);
+      // oclif wraps the message of an error thrown while parsing a flag's value (our own checks,
+      // src/cli/flags.ts integerFlag) in "Parsing --flag ... See more help": keep ours alone.
+      const message = /^Parsing --\S+\s*\n\t([^\n]*)/.exec(err.message)?.[1] ?? err.message;
+      if (err.code !== 'E_UPSTREAM') process.stderr.write(`datagen: ${message} [${err.code}]\n`);
       process.exitCode = 1;
       return;
     }
@@ -54,7 +57,9 @@ export abstract class DatagenCommand extends Command {
       // Flag and argument mistakes caught by oclif's parser: usage errors.
       // oclif puts the detail of "Missing 1 required arg:" on the next line: keep both, on one.
       const lines = err.message.split('\n').map((l) => l.trim()).filter(Boolean);
-      const first = lines[0]!.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0];
+      // Likewise "Parsing --flag" (a value oclif's parser refused), whose rule and value follow.
+      const joined = (lines[0]!.endsWith(':') || /^Parsing --\S+$/.test(lines[0]!)) && lines[1];
+      const first = joined ? `${lines[0]}${lines[0]!.endsWith(':') ? '' : ':'} ${lines[1]}` : lines[0];
       process.stderr.write(`datagen ${this.id?.replaceAll(':', ' ') ?? ''}: ${first}${this.flagHint(first!)} (see --help) [E_USAGE]\n`);
       process.exitCode = err.oclif.exit;
       return;

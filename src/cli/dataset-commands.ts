@@ -25,7 +25,7 @@ export function generateDatasetCommand(def: DatasetDefinition): Command.Class {
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
-      const value = dataset(def, { ...optionsFromFlags(datasetRunOptions, flags), ...optionsFromFlags(def.options, flags) });
+      const value = dataset(def, { ...optionsFromFlags(def.name, datasetRunOptions, flags), ...optionsFromFlags(def.name, def.options, flags) });
       const out = (flags.out as string | undefined) ?? DEFAULT_OUT;
       const quiet = Boolean(flags.quiet);
       const say = (line: string) => {

@@ -24,7 +24,7 @@ export default class DeltaDelete extends DatagenCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(this.constructor as Command.Class);
-    const o = normalizeOptions('delta-delete', options, optionsFromFlags(options, flags));
+    const o = normalizeOptions('delta-delete', options, optionsFromFlags('delta-delete', options, flags));
     const table = deltaTable(o.path, { commitTime: o.commitTime, rowsPerFile: o.rowsPerFile, compression: o.compression as never });
     const r = await table.delete(o.where);
     process.stderr.write(`datagen: deleted ${r.rowsDeleted.toLocaleString('en-US')} rows from ${o.path} (version ${r.version})\n`);

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { integerFlag } from './flags.js';
 import { Readable } from 'node:stream';
 import { arrowIpcSource } from '../../sources/arrow-ipc.js';
 import { DEFAULT_MAX_LINE, ndjsonSource } from '../../sources/ndjson.js';
@@ -15,7 +16,7 @@ export const inputFlags = {
     description: "types of NDJSON input rows, by scenario name (default: the producer's schema when a datagen command pipes in, else inferred from the first rows; Arrow IPC input carries its own)",
   }),
   table: Flags.string({ description: 'table name recorded in the ledger when the schema is inferred', default: 'data' }),
-  'max-line-length': Flags.integer({ description: 'longest NDJSON input line accepted, in characters', default: DEFAULT_MAX_LINE, min: 1 }),
+  'max-line-length': integerFlag('max-line-length', { description: 'longest NDJSON input line accepted, in characters', default: DEFAULT_MAX_LINE, min: 1 }),
 };
 
 export type InputFormat = 'ndjson' | 'arrow';

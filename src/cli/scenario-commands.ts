@@ -28,7 +28,7 @@ function engineFlags(def: ScenarioDefinition) {
 }
 
 function sourceFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
-  return scenario(def, { ...optionsFromFlags(engineOptions, flags), ...optionsFromFlags(def.options, flags) });
+  return scenario(def, { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) });
 }
 
 /** Flags for the scenario's default anomaly stages (shown only where it has some). */
@@ -73,8 +73,9 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const source = sourceFrom(def, flags);
-      const partition = optionsFromFlags(partitionOptions, flags);
+      const partition = optionsFromFlags(def.name, partitionOptions, flags);
       let out = (flags.out as string | undefined) ?? `${def.name}.csv`;
+      if (out.trim() === '') throw new DatagenError('E_OPTION', `generate: --out must name a file, a folder or - (stdout), got ${JSON.stringify(out)}`);
       if ((flags.out === undefined || out === '-') && wantsPartitioned(partition)) {
         throw new DatagenError('E_OPTION', `generate: partitioned or rolled output needs --out FOLDER, e.g. --out data/${def.name}/`);
       }

@@ -28,7 +28,7 @@ export function transformCommand(unit: TransformFactory): Command.Class {
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
-      const transform = unit(optionsFromFlags(unit.options, flags) as never); // options checked before any input is read
+      const transform = unit(optionsFromFlags(unit.name, unit.options, flags) as never); // options checked before any input is read
       const input = await stdinSource(unit.name, flags as Parameters<typeof stdinSource>[1]);
       const ipc = (flags.ipc as boolean | undefined) ?? input.format === 'arrow';
       const out = announcing(ipc ? arrow() : jsonl(), { run: input.run, format: ipc ? 'arrow' : 'ndjson' });
@@ -47,7 +47,7 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
-      const sink = unit(optionsFromFlags(unit.options, flags) as never);
+      const sink = unit(optionsFromFlags(unit.name, unit.options, flags) as never);
       const input = await stdinSource(unit.name, flags as Parameters<typeof stdinSource>[1]);
       // Rows written to stdout for another datagen command are announced to it (src/stdio-link.ts).
       const toStdout = flags.out === undefined || flags.out === '-';

@@ -51,12 +51,16 @@ const TRANSFORMS: HostileCase[] = [
   transform('noise --rate empty', "noise --rate ''", 'E_OPTION'),
   transform('noise --rate NaN', 'noise --rate NaN', 'E_OPTION'),
   transform('noise --rate Infinity', 'noise --rate Infinity', 'E_OPTION'),
+  transform('noise --rate 0x1', 'noise --rate 0x1', 'E_OPTION', /--rate .*"0x1"/),
+  transform('noise --rate blank', "noise --rate ' '", 'E_OPTION', /--rate/),
   transform('noise --days 0', 'noise --days 0', 'E_OPTION', /days/),
   transform('noise --minutes -5', 'noise --minutes=-5', 'E_OPTION', /minutes/),
   transform('noise --scale abc', 'noise --scale abc', 'E_OPTION', /scale/),
   transform('noise --seed 1.5', 'noise --seed 1.5', 'E_OPTION', /seed/),
   transform('noise --seed abc', 'noise --seed abc', 'E_OPTION', /seed/),
   transform('noise --columns unknown', 'noise --columns nosuch', 'E_UNKNOWN_COLUMN', /nosuch/),
+  transform('noise --columns empty item', 'noise --columns amount,,status', 'E_OPTION', /--columns .*"amount,,status"/),
+  transform('noise --max-line-length 0', 'noise --max-line-length 0', 'E_OPTION', /--max-line-length must be >= 1, got "0"/),
   transform('noise --when unknown column', "noise --when 'nosuch=1'", 'E_UNKNOWN_COLUMN', /nosuch/),
   transform('noise --when bad operator', "noise --when 'status~~x'", 'E_OPTION'),
   transform('noise --when empty clause', "noise --when 'status=PENDING &&'", 'E_OPTION'),
@@ -97,7 +101,7 @@ const SINKS: HostileCase[] = [
   sink('csv --delimiter newline', `csv --delimiter $'\\n'`, 'E_OPTION', 'out.csv', /delimiter/),
   sink('csv --delimiter bad hex', `csv --delimiter '\\xZZ'`, 'E_OPTION', 'out.csv', /delimiter/),
   sink('csv --eol cr', 'csv --eol cr', 'E_OPTION', 'out.csv', /eol|cr/),
-  sink('csv --max-rows 0', 'csv --max-rows 0', 'E_OPTION', 'out/', /max-rows|maxRows/),
+  sink('csv --max-rows 0', 'csv --max-rows 0', 'E_OPTION', 'out/', /--max-rows .*"0"/),
   sink('csv --max-bytes -5', 'csv --max-bytes=-5', 'E_OPTION', 'out/'),
   sink('csv --max-open 0', 'csv --max-rows 10 --max-open 0', 'E_OPTION', 'out/'),
   sink('csv --partition-by unknown', 'csv --partition-by nosuch', 'E_UNKNOWN_COLUMN', 'out/', /nosuch/),
@@ -155,9 +159,10 @@ const GENERATE: HostileCase[] = [
   gen('partitioned to stdout', 'loans --rows 10 --partition-by status', 'E_OPTION', '-'),
   gen('attendance --weekend-rate 2', 'attendance --weekend-rate 2', 'E_OPTION', 'out.csv', /weekend/),
   gen('attendance --holidays 13-45', 'attendance --holidays 13-45', 'E_OPTION', 'out.csv', /13-45/),
+  gen('attendance --holidays 02-30', 'attendance --holidays 02-30', 'E_OPTION', 'out.csv', /02-30/),
   gen('attendance --winter-months 13', 'attendance --winter-months 13', 'E_OPTION', 'out.csv', /13/),
   gen('iot_sensors --cadence 0', 'iot_sensors --cadence 0', 'E_OPTION', 'out.csv', /cadence/),
-  gen('iot_sensors --daily-peak-hour 25', 'iot_sensors --daily-peak-hour 25', 'E_OPTION', 'out.csv', /peak/i),
+  gen('iot_sensors --daily-peak-hour 25', 'iot_sensors --daily-peak-hour 25', 'E_OPTION', 'out.csv', /--daily-peak-hour .*"25"/),
   gen('experiments --curve bogus', 'experiments --curve bogus', 'E_OPTION', 'out.csv', /bogus/),
   gen('experiments --steps 0', 'experiments --steps 0', 'E_OPTION', 'out.csv', /steps/),
   gen('sales --weekday-factors six values', 'sales --weekday-factors 1,1,1,1,1,1', 'E_OPTION', 'out.csv', /weekday/),
@@ -183,17 +188,10 @@ const COMMANDS: HostileCase[] = [
 
 /** Mistakes the product does not refuse as it should yet (not run: see pendingCases). */
 export const PENDING: PendingCase[] = [
-  { ...transform('noise --rate 0x1', 'noise --rate 0x1', 'E_OPTION'), known: 'hexadecimal 0x1 accepted as rate 1 (Number() parsing)' },
-  { ...transform('noise --columns empty item', 'noise --columns amount,,status', 'E_OPTION'), known: 'an empty item in a column list is ignored' },
-  {
-    ...transform('noise --max-line-length 0', 'noise --max-line-length 0', 'E_OPTION', /max-line-length.*0/),
-    known: "oclif's integer parser: E_USAGE 'Parsing --max-line-length' without the value or the rule",
-  },
   {
     ...sink('delta --mode merge --key unknown', 'delta --mode merge --key nosuch', 'E_UNKNOWN_COLUMN', 'tbl', /nosuch/),
     known: 'merge into a missing table creates it, exit 0, without checking --key',
   },
-  { ...gen('attendance --holidays 02-30', 'attendance --holidays 02-30', 'E_OPTION', 'out.csv', /02-30/), known: 'holiday 02-30 (no such day) accepted' },
 ];
 
 describe('hostile flags: one line, its code, nothing written', () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pendingCases, runCases, sample, type HostileCase, type PendingCase } from './hostile-harness.js';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
+import { pendingCases, runCases, runScript, sample, type HostileCase, type PendingCase } from './hostile-harness.js';
 
 /**
  * Hostile paths: outputs under a file, in /proc and /sys (the suite may run as root, so
@@ -57,6 +60,8 @@ CASES.push(
   sinkCase('parquet: stdout on /dev/full', 'parquet > /dev/full', 'E_OUTPUT', { message: /stdout/ }),
   sinkCase('csv: --out name too long', 'csv --out x', 'E_OUTPUT', { script: `cat in.ndjson | $D csv --out ${'a'.repeat(300)}.csv`, message: /ENAMETOOLONG/ }),
   sinkCase('csv: --out through a symlink loop', 'csv --out loop/x.csv', 'E_OUTPUT', { script: 'ln -s loop loop && cat in.ndjson | $D csv --out loop/x.csv', message: /loop/ }),
+  sinkCase('csv: --out empty', "csv --out ''", 'E_OPTION', { message: /--out .*""/ }),
+  { name: 'generate: --out empty', script: "$D generate loans --rows 10 --out ''", code: 'E_OPTION', message: /--out .*""/ },
   // Partitioned output.
   sinkCase('csv: partition folder is a file', 'csv --partition-by status --out parts/', 'E_OUTPUT', { setup: { parts: KEEP } }),
   sinkCase('csv: partition folder not empty', 'csv --partition-by status --out parts/', 'E_OUTPUT', { setup: { 'parts/status=OLD/part-0000.csv': KEEP }, message: /overwrite/ }),
@@ -92,10 +97,8 @@ CASES.push(
   { name: 'csv: stdin is an empty file', script: ': > empty && $D csv --out out.csv < empty', code: 'E_NO_INPUT', absent: ['out.csv'] },
 );
 
-export const PENDING: PendingCase[] = [
-  { ...sinkCase('csv: --out empty', "csv --out ''", 'E_OPTION', { message: /out/ }), known: "'cannot write : no such file or folder (ENOENT)' names no file" },
-  { ...sinkCase('csv: --out out.csv/ without partitioning', 'csv --out out.csv/', 'E_OPTION', { absent: ['out.csv'] }), known: 'a trailing slash makes a folder out.csv/ with part-0000.csv (help: a folder only with partitioning options)' },
-];
+/** Mistakes the product does not refuse as it should yet (not run: see pendingCases). */
+export const PENDING: PendingCase[] = [];
 
 describe('hostile paths: one line, its code, nothing written, existing files untouched', () => {
   const run = sample(CASES, 2);
@@ -103,6 +106,23 @@ describe('hostile paths: one line, its code, nothing written, existing files unt
     expect(run.length).toBeGreaterThanOrEqual(30);
     expect(await runCases(run)).toEqual([]);
   }, 300_000);
+});
+
+// Not a mistake: an --out ending in / names a folder even without partitioning options
+// (docs/partitioning.md, "Any of ... or an --out ending in /, makes the output a folder").
+describe('--out with a trailing slash', () => {
+  it('csv --out out.csv/ writes the folder out.csv/ holding part-0000.csv, nothing else', async () => {
+    const dir = tempDir('datagen-hostile-');
+    try {
+      writeFileSync(join(dir, 'in.ndjson'), ROWS);
+      const r = await runScript('cat in.ndjson | $D csv --out out.csv/', dir);
+      expect([r.status, r.stdout, r.stderr]).toEqual([0, '', '']);
+      expect(readdirSync(join(dir, 'out.csv'))).toEqual(['part-0000.csv']);
+      expect(readFileSync(join(dir, 'out.csv', 'part-0000.csv'), 'utf8')).toBe('loan_id,customer_id,amount,status\nLN0001,CUST0006,9000,PENDING\nLN0002,CUST0001,8000,CLOSED\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 pendingCases('paths', PENDING);
