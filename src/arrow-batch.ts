@@ -1,7 +1,7 @@
 import { isAscii } from 'node:buffer';
 import {
-  AsyncByteQueue, DateDay, DateUnit, Field, makeData, Precision, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Struct, TimeSecond,
-  Timestamp, TimeUnit, Type, Utf8, type Data, type DataType, type Date_ as DateType, type Decimal, type Float, type Int,
+  AsyncByteQueue, DateDay, DateUnit, Decimal, Field, makeData, Precision, RecordBatch, RecordBatchFileWriter, RecordBatchStreamWriter, Schema, Struct, TimeSecond,
+  Timestamp, TimeUnit, Type, util, Utf8, type Data, type DataType, type Date_ as DateType, type Dictionary, type Float, type Int,
 } from 'apache-arrow';
 import { decimalText, textEncoder } from './codec.js';
 import { DatagenError } from './errors.js';
@@ -250,20 +250,24 @@ function utf8Offsets(column: readonly Value[], offsets: Int32Array, size: number
  * Rows of an Arrow record batch, as the engine holds them (see schema.ts for each kind), with
  * the schema they are held in (engineSchema): a text column that stored a text-capable field
  * is that field again, each text decoded back to its value when it is that value's exact text.
+ * `label` names the input in errors (a column of a type datagen does not read, an integer it
+ * cannot hold exactly).
  */
-export function fromRecordBatch(rb: RecordBatch, offset = 0): Batch {
+export function fromRecordBatch(rb: RecordBatch, offset = 0, label = 'input'): Batch {
   const stored = rb.schema as Schema;
+  checkReadable(stored, label);
   const schema = engineSchema(stored);
   const n = rb.numRows;
   const columns = stored.fields.map((field, i) => {
     const column: Value[] = new Array(n);
+    const storedKind = kindOf(valueType(field.type));
     let at = 0;
     for (const data of rb.getChildAt(i)!.data) {
-      readColumn(kindOf(field.type), data as Data, column, at);
+      readColumn(storedKind, data as Data, column, at, { label, name: field.name, row: offset + at });
       at += data.length;
     }
     const logical = schema.fields[i]!;
-    if (logical.type !== field.type && kindOf(field.type) === 'string' && kindOf(logical.type) !== 'string') {
+    if (storedKind === 'string' && kindOf(logical.type) !== 'string') {
       const decode = textDecoder(kindOf(logical.type), (logical.type as { scale?: number }).scale ?? 0);
       for (let r = 0; r < n; r++) {
         const v = column[r];
@@ -273,6 +277,51 @@ export function fromRecordBatch(rb: RecordBatch, offset = 0): Batch {
     return column;
   });
   return { schema, rows: rowBuilder(schema)(columns, n), offset };
+}
+
+/** The type of a column's values: a dictionary-encoded column's is its dictionary's. */
+function valueType(type: DataType): DataType {
+  return type.typeId === Type.Dictionary ? (type as Dictionary).dictionary : type;
+}
+
+/**
+ * Arrow types whose values datagen holds (schema.ts): every integer and float width, decimals,
+ * bool, dates, times, timestamps, text, and text dictionary-encoded. Lists, structs, binary,
+ * durations and the like have no engine kind.
+ */
+function readableType(type: DataType): boolean {
+  switch (type.typeId) {
+    case Type.Int:
+    case Type.Float:
+    case Type.Decimal:
+    case Type.Bool:
+    case Type.Date:
+    case Type.Time:
+    case Type.Timestamp:
+    case Type.Utf8:
+    case Type.LargeUtf8:
+      return true;
+    case Type.Dictionary: {
+      const values = (type as Dictionary).dictionary.typeId;
+      return values === Type.Utf8 || values === Type.LargeUtf8;
+    }
+    default:
+      return false;
+  }
+}
+
+export const READABLE_TYPES = 'integers, floats, decimals, bool, dates, times, timestamps, utf8 text (also dictionary-encoded)';
+
+/** Refuses a schema with a column of a type datagen does not read, naming the column and type. */
+const readableSchemas = new WeakSet<Schema>();
+export function checkReadable(schema: Schema, label: string): void {
+  if (readableSchemas.has(schema)) return;
+  for (const f of schema.fields) {
+    if (!readableType(f.type)) {
+      throw new DatagenError('E_INPUT', `${label}: column '${f.name}' has Arrow type ${String(f.type)}, which datagen does not read (supported: ${READABLE_TYPES})`);
+    }
+  }
+  readableSchemas.add(schema);
 }
 
 /**
@@ -302,6 +351,7 @@ export function engineSchema(stored: Schema): Schema {
 function engineType(field: Field): DataType {
   const t = field.type as DataType;
   switch (t.typeId) {
+    case Type.Dictionary:
     case Type.Utf8:
     case Type.LargeUtf8: {
       const label = field.metadata.get(TEXT_OF);
@@ -325,6 +375,11 @@ function engineType(field: Field): DataType {
     }
     case Type.Float:
       return (t as Float).precision === Precision.DOUBLE ? t : types.float64();
+    case Type.Decimal: {
+      // Values are held as numbers exact to 2^53 (readColumn refuses others), whatever the width.
+      const { bitWidth, precision, scale } = t as Decimal;
+      return bitWidth === 128 ? t : types.decimal(Math.min(precision, 38), scale);
+    }
     default:
       return t;
   }
@@ -380,50 +435,140 @@ function rowBuilder(schema: Schema): (columns: Value[][], n: number) => Row[] {
   return build;
 }
 
-function readColumn(kind: Kind, data: Data, out: Value[], at: number): void {
+/** Where a column's values come from, for errors: the input, the column, the table row of its first value. */
+interface ColumnPlace {
+  label: string;
+  name: string;
+  row: number;
+}
+
+function readColumn(kind: Kind, data: Data, out: Value[], at: number, place: ColumnPlace): void {
   const n = data.length;
   const o = data.offset;
   const values = data.values as ArrayLike<number> & { buffer: ArrayBufferLike; byteOffset: number; byteLength: number };
-  switch (kind) {
-    case 'string': {
-      const offsets = data.valueOffsets as Int32Array;
-      const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
-      // ASCII text (most generated text) is decoded once for the whole column: byte offsets
-      // are then character offsets and each value is a substring.
-      const ascii = isAscii(bytes);
-      const text = ascii ? bytes.toString('latin1') : '';
-      for (let i = 0; i < n; i++) out[at + i] = ascii ? text.substring(offsets[o + i]!, offsets[o + i + 1]!) : bytes.toString('utf8', offsets[o + i]!, offsets[o + i + 1]!);
-      break;
+  // Numbers datagen cannot hold exactly (its numbers are doubles) are refused, not rounded.
+  const inexact = (i: number, text: string, what: string): never => {
+    throw new DatagenError(
+      'E_INPUT',
+      `${place.label}: row ${place.row + i} column ${place.name} holds ${text}, ${what} beyond 2^53, which datagen cannot hold exactly (its numbers are doubles)`,
+    );
+  };
+  if (data.type.typeId === Type.Dictionary) {
+    // The dictionary's texts once, then each value by its index.
+    const dict = data.dictionary!;
+    const texts: Value[] = new Array(dict.length);
+    let k = 0;
+    for (const d of dict.data) {
+      readColumn('string', d as Data, texts, k, place);
+      k += d.length;
     }
-    case 'bool':
-      for (let i = 0; i < n; i++) out[at + i] = (values[(o + i) >> 3]! & (1 << ((o + i) & 7))) !== 0;
-      break;
-    case 'float':
-      for (let i = 0; i < n; i++) out[at + i] = values[o + i]!;
-      break;
-    case 'decimal': {
-      const words = new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
-      const unit = 10 ** (data.type as Decimal).scale;
-      for (let i = 0; i < n; i++) {
-        const w = 4 * (o + i);
-        // Values here come from safe integers, so the two low words hold them exactly.
-        out[at + i] = ((words[w + 1]! | 0) * TWO_32 + words[w]!) / unit;
+    for (let i = 0; i < n; i++) out[at + i] = texts[Number(values[o + i]!)] ?? null;
+  } else
+    switch (kind) {
+      case 'string': {
+        // LargeUtf8 has 64-bit offsets (BigInt64Array).
+        const raw = data.valueOffsets as Int32Array | BigInt64Array;
+        const offsets = raw instanceof BigInt64Array ? Float64Array.from(raw, Number) : raw;
+        const bytes = Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+        // ASCII text (most generated text) is decoded once for the whole column: byte offsets
+        // are then character offsets and each value is a substring.
+        const ascii = isAscii(bytes);
+        const text = ascii ? bytes.toString('latin1') : '';
+        for (let i = 0; i < n; i++) out[at + i] = ascii ? text.substring(offsets[o + i]!, offsets[o + i + 1]!) : bytes.toString('utf8', offsets[o + i]!, offsets[o + i + 1]!);
+        break;
       }
-      break;
+      case 'bool':
+        for (let i = 0; i < n; i++) out[at + i] = (values[(o + i) >> 3]! & (1 << ((o + i) & 7))) !== 0;
+        break;
+      case 'float': {
+        const precision = (data.type as Float).precision;
+        if (precision === Precision.DOUBLE) for (let i = 0; i < n; i++) out[at + i] = values[o + i]!;
+        // Float16 values are stored as their 16 bits.
+        else if (precision === Precision.HALF) for (let i = 0; i < n; i++) out[at + i] = shortest(util.uint16ToFloat64(values[o + i]!), halfUlp);
+        else for (let i = 0; i < n; i++) out[at + i] = shortest(values[o + i]!, singleUlp);
+        break;
+      }
+      case 'decimal': {
+        // Little-endian two's complement in bitWidth/32 words; exact while the unscaled value is
+        // below 2^53 (the words above the second then only repeat its sign).
+        const words = new Uint32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
+        const { scale, bitWidth } = data.type as Decimal;
+        const stride = bitWidth >> 5;
+        const unit = 10 ** scale;
+        for (let i = 0; i < n; i++) {
+          const w = stride * (o + i);
+          const hi = stride === 1 ? (words[w]! | 0) < 0 ? -1 : 0 : words[w + 1]! | 0;
+          const unscaled = stride === 1 ? words[w]! | 0 : hi * TWO_32 + words[w]!;
+          let exact = Number.isSafeInteger(unscaled);
+          for (let k = 2; k < stride && exact; k++) exact = words[w + k] === (hi < 0 ? 0xffffffff : 0);
+          if (!exact) inexact(i, decimalWords(words, w, stride, scale), 'a decimal whose digits go');
+          out[at + i] = unscaled / unit;
+        }
+        break;
+      }
+      default: {
+        const scale = unitScale(data.type);
+        const toEngine = scale === 1 ? (x: number) => x : scale > 1 ? (x: number) => Math.floor(x / scale) : (x: number) => x / scale;
+        if (isWide(data.type)) {
+          const words = new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
+          const unsigned = data.type.typeId === Type.Int && !(data.type as Int).isSigned;
+          for (let i = 0; i < n; i++) {
+            const w = 2 * (o + i);
+            const hi = unsigned ? words[w + 1]! >>> 0 : words[w + 1]!;
+            const x = hi * TWO_32 + (words[w]! >>> 0);
+            if (Number.isSafeInteger(x)) out[at + i] = toEngine(x);
+            else if (kind === 'int') inexact(i, String(unsigned ? BigInt.asUintN(64, wide(words, w)) : wide(words, w)), 'an integer');
+            // Nanosecond timestamps pass 2^53 (any date after 1970-04): divided exactly.
+            else out[at + i] = scale > 1 ? Number(floorDiv(wide(words, w), BigInt(scale))) : toEngine(x);
+          }
+        } else for (let i = 0; i < n; i++) out[at + i] = toEngine(values[o + i]!);
+      }
     }
-    default: {
-      const scale = unitScale(data.type);
-      const toEngine = scale === 1 ? (x: number) => x : scale > 1 ? (x: number) => Math.floor(x / scale) : (x: number) => x / scale;
-      if (isWide(data.type)) {
-        const words = new Int32Array(values.buffer, values.byteOffset, values.byteLength >> 2);
-        for (let i = 0; i < n; i++) out[at + i] = toEngine(words[2 * (o + i) + 1]! * TWO_32 + (words[2 * (o + i)]! >>> 0));
-      } else for (let i = 0; i < n; i++) out[at + i] = toEngine(values[o + i]!);
-    }
-  }
   if (data.nullCount > 0) {
     const valid = data.nullBitmap!;
     for (let i = 0; i < n; i++) if ((valid[(o + i) >> 3]! & (1 << ((o + i) & 7))) === 0) out[at + i] = null;
   }
+}
+
+/**
+ * A narrow float as the double of its shortest decimal: float32 1.1 is 1.100000023841858 as a
+ * double, but the number written was 1.1, the shortest decimal nearer to the float32 than
+ * half its spacing (`ulp`) there, so it reads back as the same float32.
+ */
+function shortest(v: number, ulp: (x: number) => number): number {
+  if (!Number.isFinite(v) || v === 0) return v;
+  // Just below |v|: at a power of two the spacing below is the smaller one.
+  const half = ulp(Math.abs(v) * (1 - 1e-9)) / 2;
+  for (let p = 1; p < 17; p++) {
+    const d = Number(v.toPrecision(p));
+    if (Math.abs(d - v) < half) return d;
+  }
+  return v;
+}
+
+/** The spacing of float16 values at |x| (10 fraction bits; subnormal below 2^-14). */
+const halfUlp = (x: number) => 2 ** (Math.max(Math.floor(Math.log2(x)), -14) - 10);
+/** The spacing of float32 values at |x| (23 fraction bits; subnormal below 2^-126). */
+const singleUlp = (x: number) => 2 ** (Math.max(Math.floor(Math.log2(x)), -126) - 23);
+
+/** The signed 64-bit integer in words w (low) and w + 1 (high). */
+function wide(words: Int32Array, w: number): bigint {
+  return (BigInt(words[w + 1]!) << 32n) | BigInt(words[w]! >>> 0);
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
+/** The exact text of a decimal of `stride` words (for an error message). */
+function decimalWords(words: Uint32Array, w: number, stride: number, scale: number): string {
+  let x = 0n;
+  for (let k = stride - 1; k >= 0; k--) x = (x << 32n) | BigInt(words[w + k]!);
+  x = BigInt.asIntN(32 * stride, x);
+  const digits = (x < 0n ? -x : x).toString().padStart(scale + 1, '0');
+  const text = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return x < 0n ? `-${text}` : text;
 }
 
 /**
