@@ -117,7 +117,7 @@ function normalizeOne(owner: string, name: string, s: OptionSpec, given: unknown
       const items = (list as unknown[]).map((x) => String(x).trim());
       // `a,,b` or `a,` is a slip (a missing name), not a shorter list: say so. A single empty
       // value (--columns '') stays an empty list.
-      if (items.length > 1 && items.includes('')) fail('comma-separated names without empty items');
+      if (items.length > 1 && items.includes('')) fail('a comma-separated list without empty items');
       return items.filter((x) => x !== '');
     }
     case 'date': {

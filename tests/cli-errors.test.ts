@@ -131,7 +131,7 @@ describe('option mistakes name the flag typed, its rule and the value', () => {
       'exit 1',
       'datagen: noise: --rate must be a number, got "0x1" [E_OPTION]',
       'exit 1',
-      'datagen: noise: --columns must be comma-separated names without empty items, got "amount,,status" [E_OPTION]',
+      'datagen: noise: --columns must be a comma-separated list without empty items, got "amount,,status" [E_OPTION]',
       'exit 1',
       'datagen: csv: --out must be a path, not empty, got "" [E_OPTION]',
       'exit 1',

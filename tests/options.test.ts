@@ -39,8 +39,8 @@ describe('numbers: decimal notation only', () => {
 
 describe('lists and paths', () => {
   it('an empty item in a list is refused, naming the list as given', () => {
-    for (const bad of ['a,,b', 'a,', ',a', 'a, ,b']) expect(refusal({ columns: bad })).toBe(`E_OPTION u: columns must be comma-separated names without empty items, got ${JSON.stringify(bad)}`);
-    expect(refusal({ columns: ['a', ''] })).toMatch(/^E_OPTION u: columns must be comma-separated names without empty items/);
+    for (const bad of ['a,,b', 'a,', ',a', 'a, ,b']) expect(refusal({ columns: bad })).toBe(`E_OPTION u: columns must be a comma-separated list without empty items, got ${JSON.stringify(bad)}`);
+    expect(refusal({ columns: ['a', ''] })).toMatch(/^E_OPTION u: columns must be a comma-separated list without empty items/);
     expect(normalizeOptions('u', SPEC, { columns: ' a , b ' }).columns).toEqual(['a', 'b']);
     expect(normalizeOptions('u', SPEC, { columns: '' }).columns).toEqual([]); // no list given
   });
