@@ -188,7 +188,7 @@ export class DeltaTable {
 
   private async mergeRows(input: RowInput, options: MergeOptions, pending: PendingWrite): Promise<CommitResult> {
     const prev = this.current();
-    if (!prev) return this.writeRows(input, 'Append', options, pending);
+    if (!prev) return this.writeRows(await newTableMergeInput(input, options.key, this.path), 'Append', options, pending);
     checkWritable(this.path, prev, 'merge');
     const { schema: inSchema, rows: source } = await collectRows(input, prev);
     const incoming = inSchema ? toDeltaSchema(inSchema) : prev.schema;
@@ -593,6 +593,41 @@ function mergeKeys(key: string | readonly string[] | undefined, table: DeltaSche
     if (!incoming.fields.some((f) => f.name === k)) throw new DatagenError('E_UNKNOWN_COLUMN', `delta: merge key '${k}' is not a column of the input`);
   }
   return keys;
+}
+
+/**
+ * The input of a merge into a table that does not exist yet, which creates it (a WRITE): the
+ * keys are checked against the input's first batch before anything is written, and each row
+ * must have a key, once, as a merge into an existing table requires. A mistyped --key would
+ * otherwise create a table keyed by nothing.
+ */
+async function newTableMergeInput(input: RowInput, key: MergeOptions['key'], path: string): Promise<RowInput> {
+  const it = batchesOf(input)[Symbol.asyncIterator]();
+  const first = await it.next();
+  if (first.done) return [];
+  const incoming = toDeltaSchema(first.value.schema);
+  const columns = incoming.fields.map((f) => f.name);
+  const given = typeof key === 'string' ? key.split(',').map((k) => k.trim()).filter(Boolean) : [...(key ?? [])];
+  const keys = given.length > 0 ? given : schemaKeys(incoming);
+  if (keys.length === 0) throw new DatagenError('E_OPTION', `delta: merge needs --key (there is no table at ${path} yet, and the input records no key columns)`);
+  for (const k of keys) {
+    if (!columns.includes(k)) throw new DatagenError('E_UNKNOWN_COLUMN', `delta: merge key '${k}' is not a column of the input (columns: ${columns.join(', ')})`);
+  }
+  return (async function* () {
+    const seen = new Set<string>();
+    let i = 0;
+    for (let next: IteratorResult<Batch> = first; !next.done; next = await it.next()) {
+      for (const r of next.value.rows) {
+        const missing = keys.find((k) => r[k] === null || r[k] === undefined);
+        if (missing) throw new DatagenError('E_INPUT', `delta: merge input row ${i} has no value in key column ${missing}`);
+        const k = JSON.stringify(keys.map((c) => r[c]));
+        if (seen.has(k)) throw new DatagenError('E_INPUT', `delta: merge input has key ${describeKey(keys, r)} more than once (row ${i})`);
+        seen.add(k);
+        i++;
+      }
+      yield next.value;
+    }
+  })();
 }
 
 function describeKey(keys: readonly string[], r: Row): string {

@@ -134,6 +134,11 @@ function cases(): HostileCase[] {
   // Two IPC files: the second's footer describes the first's bytes; refused, not guessed at.
   out.push(into('csv', 'two concatenated files', Buffer.concat([FILE, FILE]), 'E_INPUT', /two files concatenated/));
   out.push(into('delta', 'two concatenated files', Buffer.concat([FILE, FILE]), 'E_INPUT', /two files concatenated/));
+  // A merge into a missing table creates it: its key is checked first, so a mistyped key or a
+  // key repeated in the input creates nothing.
+  out.push(into('delta', 'merge by a key that is not a column', STREAM, 'E_UNKNOWN_COLUMN', /merge key 'nosuch' is not a column of the input/, '--mode merge --key nosuch'));
+  out.push(into('delta', 'merge by a key repeated in the input', Buffer.concat([STREAM, STREAM]), 'E_INPUT', /key loan_id="LN0001" more than once \(row 3000\)/, '--mode merge'));
+  out.push(into('delta', 'merge with no key', streamOf(A.vectorFromArray([1], new A.Int32())), 'E_OPTION', /merge needs --key/, '--mode merge'));
   return out;
 }
 
