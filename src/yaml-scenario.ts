@@ -2,8 +2,10 @@ import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
-import type { DataType } from 'apache-arrow';
-import { DatagenError } from './errors.js';
+import type { DataType, Schema } from 'apache-arrow';
+import { DatagenError, type ErrorCode } from './errors.js';
+import { parseCondition } from './condition.js';
+import { closest } from './suggest.js';
 import { fakerLocale } from './faker-data.js';
 import { scenarioSchemaPath } from './paths.js';
 import { compileExpression, MAX_TEXT_LENGTH, type Compiled } from './expression.js';
@@ -16,8 +18,8 @@ import { daysFromCivil, formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, 
 import { defineScenario, type ScenarioDefinition } from './units.js';
 
 /**
- * Scenarios declared in YAML. The file is parsed as data only (the `yaml` package, no custom
- * tags), validated against the published JSON Schema (schemas/scenario.schema.json), and
+ * Scenarios declared in YAML. The file is parsed as data only (the `yaml` package's core
+ * schema; any other tag is refused), validated against the published JSON Schema (schemas/scenario.schema.json), and
  * compiled into the same ScenarioDefinition a TypeScript scenario is. Every mistake is one
  * line: `file:line:column: where: problem` with code E_SCENARIO_FILE.
  *
@@ -43,6 +45,8 @@ interface ScenarioDoc {
   anomalies?: Array<Record<string, Record<string, unknown>>>;
 }
 
+/** The YAML core schema's tags: the only ones a scenario file may write. */
+const CORE_TAGS = new Set(['!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq']);
 /** Largest scenario file read, in bytes: a scenario is a page of YAML, not a data set. */
 export const MAX_FILE_BYTES = 1 << 20;
 /** Deepest nesting of YAML mappings and lists (the file's own data is 5 levels deep). */
@@ -101,7 +105,8 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
   const lines = new LineCounter();
   let doc: Document.Parsed;
   try {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    // resolveKnownTags: false: YAML 1.1's !!binary, !!set, !!timestamp... are unknown tags too.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false });
   } catch (err) {
     // The parser recurses per level of nesting; thousands of levels overflow the stack.
     return refuse(deepestLine(text), `nested too deeply to read (${(err as Error).message}); the limit is ${MAX_YAML_DEPTH} levels`);
@@ -119,14 +124,27 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
     const { line, col } = lines.linePos(offset);
     return `${line}:${col}`;
   };
-  const fail = (path: Array<string | number>, why: string): never => {
-    throw new DatagenError('E_SCENARIO_FILE', `${at(path)}: ${path.length ? path.join('.') + ': ' : ''}${why}`);
+  const fail = (path: Array<string | number>, why: string, code: ErrorCode = 'E_SCENARIO_FILE'): never => {
+    throw new DatagenError(code, `${at(path)}: ${path.length ? path.join('.') + ': ' : ''}${why}`);
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     if (/call stack/i.test(e.message)) refuse(deepestLine(text), `nested too deeply to read; the limit is ${MAX_YAML_DEPTH} levels`);
     const pos = e.linePos?.[0];
     refuse(`${pos?.line ?? 1}:${pos?.col ?? 1}`, `not valid YAML: ${e.message.split('\n')[0]}`);
+  }
+  // The parser keeps an unknown tag's text (`!!js/function "..."` reads as a string) and only
+  // warns: refused, so a file written for a loader that runs tags never passes as something else.
+  const tag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED' || w.code === 'BAD_COLLECTION_TYPE');
+  if (tag) {
+    const written = text.slice(tag.pos[0], tag.pos[1]);
+    const { line, col } = lines.linePos(tag.pos[0]);
+    refuse(
+      `${line}:${col}`,
+      CORE_TAGS.has(written)
+        ? `YAML tag ${written} does not fit the value it is on (remove the tag)`
+        : `unknown YAML tag ${JSON.stringify(written)}: a scenario file is plain data, tags other than ${[...CORE_TAGS].join(' ')} are not read (remove the tag)`,
+    );
   }
   if (doc.contents === null) refuse('1:1', 'empty scenario file: expected a mapping with name: and fields:');
   if (!isMap(doc.contents)) {
@@ -148,6 +166,13 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
   }
   if (!validate(data)) {
     const e = validate.errors![0]!;
+    if (e.propertyName !== undefined) {
+      // A key that is not a valid name: point at the key itself, not at its value.
+      const parent = pathOf(e);
+      const map = parent.length ? doc.getIn(parent, true) : doc.contents;
+      const pair = isMap(map) ? map.items.find((p) => isScalar(p.key) && String(p.key.value) === e.propertyName) : undefined;
+      throw new DatagenError('E_SCENARIO_FILE', `${file}:${position(pair?.key ?? map)}: ${[...parent, e.propertyName].join('.')}: ${explain(e)}`);
+    }
     fail(pathOf(e), explain(e));
   }
   const spec = data as ScenarioDoc;
@@ -213,8 +238,25 @@ function explain(e: ErrorObject): string {
   }
   if (e.keyword === 'required') return `missing required key '${(e.params as { missingProperty: string }).missingProperty}'`;
   if (e.keyword === 'pattern' && e.instancePath.endsWith('/type') && typeof e.data === 'string' && DECIMAL.test(e.data)) return decimalProblem(e.data)!;
-  if (e.keyword === 'pattern' && e.instancePath.endsWith('/type')) return `unknown type (use int32, int64, float64, string, bool, date, time, timestamp or decimal(p,s))`;
+  if (e.keyword === 'pattern' && e.instancePath.endsWith('/type')) return `unknown type ${shown(e.data)} (use int32, int64, float64, string, bool, date, time, timestamp or decimal(p,s))`;
+  if (e.propertyName !== undefined) return `${e.instancePath === '/fields' ? 'field name' : 'name'} ${shown(e.propertyName)} is not valid: start with a letter or _, then letters, digits or _`;
+  if (e.keyword === 'pattern' && (e.parentSchema as { pattern?: string }).pattern === DATE_PATTERN) return `${shown(e.data)} is not a date or timestamp (write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`;
+  if (e.keyword === 'pattern') {
+    const about = (e.parentSchema as { description?: string }).description;
+    return `${shown(e.data)} ${e.message ?? 'does not match'}${about ? ` (${about})` : ''}`;
+  }
+  // A value of the wrong type or out of range: say which value (sizes are said by the message).
+  if (['type', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'enum', 'const', 'multipleOf'].includes(e.keyword)) return `${shown(e.data)} ${e.message ?? e.keyword}`;
   return e.message ?? e.keyword;
+}
+
+/** The schema's pattern for dates and timestamps given as text. */
+const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}([T ].*)?$';
+
+/** A value from the file, for a message: JSON, cut at 40 characters. */
+function shown(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
 }
 
 /**
@@ -395,7 +437,9 @@ interface CompiledField {
   fail: (why: string) => never;
 }
 
-function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: string) => never): ScenarioDefinition {
+type Fail = (path: Array<string | number>, why: string, code?: ErrorCode) => never;
+
+function compile(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
   const names = Object.keys(spec.fields);
   // No prototype: a field may be called `constructor` or `toString`.
   const fieldSpecs: Record<string, FieldSpec> = Object.create(null) as Record<string, FieldSpec>;
@@ -447,6 +491,7 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
       return failHere((err as Error).message);
     }
   });
+  const table = defineTable(spec.name, spec.description ?? '', fieldSpecs);
   const anomalies = spec.anomalies ?? [];
   const stageFactories = anomalies.map((a, i) => {
     const [stage, options] = Object.entries(a)[0]!;
@@ -454,13 +499,15 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
     // would pass as known options and be ignored. Refused here, naming the key.
     const inherited = Object.keys(options ?? {}).find((k) => k in Object.prototype);
     if (inherited) fail(['anomalies', i, stage, inherited], `unknown option '${inherited}'`);
+    let factory: ReturnType<typeof findTransform>;
     try {
-      const factory = findTransform(stage);
+      factory = findTransform(stage);
       factory(options as never); // validate now, so a bad stage fails at load time
-      return () => factory(options as never);
     } catch (err) {
       return fail(['anomalies', i, stage], (err as Error).message);
     }
+    checkStageColumns(options ?? {}, table, spec.name, (path, why, code) => fail(['anomalies', i, stage, ...path], why, code));
+    return () => factory(options as never);
   });
 
   return defineScenario({
@@ -470,7 +517,7 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
     defaultRows: spec.rows ?? 1000,
     examples: [],
     options: {},
-    schema: defineTable(spec.name, spec.description ?? '', fieldSpecs),
+    schema: table,
     rules: [
       ...names.map((n) => `${n}: ${JSON.stringify(spec.fields[n]!.generator)}${spec.fields[n]!.null_rate ? `, null ${spec.fields[n]!.null_rate! * 100}%` : ''}`),
       ...(spec.constraints ?? []).map((c) => `every row satisfies ${c}`),
@@ -528,6 +575,36 @@ function compile(spec: ScenarioDoc, fail: (path: Array<string | number>, why: st
   });
 }
 
+/**
+ * The columns a stage's options name (`columns`, `key`, `rates`' column=rate, `when`), checked
+ * against the scenario's fields when the file loads: a stage would find the mistake only when
+ * it opens, without the file and line.
+ */
+function checkStageColumns(options: Record<string, unknown>, table: Schema, tableName: string, fail: Fail): void {
+  const known = new Set(table.fields.map((f) => f.name));
+  const listed = `(columns: ${[...known].join(', ')})`;
+  // As the option checks read a list: YAML items, or one comma-separated string.
+  const items = (v: unknown) => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? v.split(',') : []).map((x) => x.trim());
+  for (const option of ['columns', 'key', 'rates']) {
+    items(options[option]).forEach((item, j) => {
+      const column = option === 'rates' ? item.split('=')[0]!.trim() : item;
+      if (column !== '' && !known.has(column)) {
+        const path = Array.isArray(options[option]) ? [option, j] : [option];
+        const near = closest(column, [...known]);
+        fail(path, `unknown column '${column}' in ${tableName} ${listed}${near ? `; did you mean '${near}'?` : ''}`, 'E_UNKNOWN_COLUMN');
+      }
+    });
+  }
+  if (typeof options.when === 'string') {
+    try {
+      parseCondition(options.when, table, 'when');
+    } catch (err) {
+      const code = err instanceof DatagenError && err.code === 'E_UNKNOWN_COLUMN' ? 'E_UNKNOWN_COLUMN' : 'E_SCENARIO_FILE';
+      fail(['when'], (err as Error).message.replace(/^when: /, ''), code);
+    }
+  }
+}
+
 function generator(
   kind: string,
   p: unknown,
@@ -570,14 +647,19 @@ function generator(
     case 'bool':
       return (r) => r.chance(o.p);
     case 'date': {
-      const [a, b] = [parseDate(String(o.start).slice(0, 10)), parseDate(String(o.end).slice(0, 10))];
-      if (a === undefined || b === undefined || b < a) fail('start and end must be dates with start <= end');
-      return (r) => r.int(a!, b!);
+      const day = (which: 'start' | 'end') => parseDate(String(o[which]).slice(0, 10)) ?? failAt([which], `${shown(o[which])} is not a date (write YYYY-MM-DD)`);
+      const [a, b] = [day('start'), day('end')];
+      if (b < a) fail(`start ${o.start} is after end ${o.end}`);
+      return (r) => r.int(a, b);
     }
     case 'timestamp': {
-      const t = (s: string) => (s.length === 10 ? (parseDate(s) ?? NaN) * MICROS_PER_DAY : (parseTimestamp(s) ?? NaN));
-      const [a, b] = [t(String(o.start)), t(String(o.end)) + (String(o.end).length === 10 ? MICROS_PER_DAY : 1)];
-      if (!(b > a)) fail('start and end must be dates or timestamps with start <= end');
+      const instant = (which: 'start' | 'end') => {
+        const s = String(o[which]);
+        const v = s.length === 10 ? mul(parseDate(s), MICROS_PER_DAY) : parseTimestamp(s);
+        return v ?? failAt([which], `${shown(o[which])} is not a date or timestamp (write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ)`);
+      };
+      const [a, b] = [instant('start'), instant('end') + (String(o.end).length === 10 ? MICROS_PER_DAY : 1)];
+      if (!(b > a)) fail(`start ${o.start} is after end ${o.end}`);
       if (!(a >= type.lo && b - 1 <= type.hi)) fail(`start and end must lie in ${rangeText(type)}`);
       return (r) => a + Math.floor(r.float() * (b - a));
     }

@@ -79,7 +79,7 @@ describe('YAML scenarios', () => {
   const bad: Array<[string, string, RegExp]> = [
     ['YAML syntax', 'name: x\nfields: [1, 2\n', /^bad\.yml:\d+:\d+: not valid YAML/],
     ['missing generator', 'name: x\nfields:\n  a:\n    type: int32\n', /^bad\.yml:4:5: fields\.a: missing required key 'generator'$/],
-    ['unknown type', 'name: x\nfields:\n  a: { type: int99, generator: { constant: 1 } }\n', /^bad\.yml:3:14: fields\.a\.type: unknown type/],
+    ['unknown type', 'name: x\nfields:\n  a: { type: int99, generator: { constant: 1 } }\n', /^bad\.yml:3:14: fields\.a\.type: unknown type "int99" \(use int32, /],
     ['unknown generator', 'name: x\nfields:\n  a:\n    type: int32\n    generator: { gaussian: { mean: 1 } }\n', /^bad\.yml:5:28: fields\.a\.generator\.gaussian: unknown key 'gaussian' \(allowed: sequence, choice/],
     ['bad expression field', 'name: x\nfields:\n  a: { type: int32, generator: { constant: 1 } }\n  b:\n    type: int32\n    generator: { expression: "a + c" }\n', /^bad\.yml:6:30: fields\.b\.generator\.expression: .*unknown field 'c' \(usable here: a\)/],
     ['bad pattern', 'name: x\nfields:\n  a: { type: string, generator: { pattern: "[A-Z" } }\n', /^bad\.yml:3:44: fields\.a\.generator\.pattern: pattern "\[A-Z": unclosed \[/],
@@ -87,7 +87,20 @@ describe('YAML scenarios', () => {
     ['unknown stage', 'name: x\nfields:\n  a: { type: int32, generator: { constant: 1 } }\nanomalies:\n  - scramble: { rate: 0.1 }\n', /^bad\.yml:5:15: anomalies\.0\.scramble: unknown transform 'scramble'/],
     ['bad stage option', 'name: x\nfields:\n  a: { type: int32, generator: { constant: 1 } }\nanomalies:\n  - missing: { rate: 3 }\n', /^bad\.yml:5:14: anomalies\.0\.missing: missing: rate must be between 0 and 1, got 3$/],
     ['unquoted decimal in a flow mapping', 'name: x\nfields:\n  a: { type: decimal(10,2), generator: { constant: 1 } }\n', /unknown key '2\)'.*quote the type: "decimal\(10,2\)"/],
-    ['uppercase name', 'name: Orders\nfields:\n  a: { type: int32, generator: { constant: 1 } }\n', /^bad\.yml:1:7: name: must match pattern/],
+    ['uppercase name', 'name: Orders\nfields:\n  a: { type: int32, generator: { constant: 1 } }\n', /^bad\.yml:1:7: name: "Orders" must match pattern "\^\[a-z\]\[a-z0-9_\]\*\$" \(table name: lower case letters, digits and _, starting with a letter\)$/],
+    ['field name with a dash (the key is pointed at)', 'name: x\nfields:\n  a: { type: int32, generator: { constant: 1 } }\n  "b-c":\n    type: int32\n    generator: { constant: 1 }\n', /^bad\.yml:4:3: fields\.b-c: field name "b-c" is not valid: start with a letter or _, then letters, digits or _$/],
+    ['rows of the wrong type', 'name: x\nrows: many\nfields:\n  a: { type: int32, generator: { constant: 1 } }\n', /^bad\.yml:2:7: rows: "many" must be integer$/],
+    ['null_rate above 1', 'name: x\nfields:\n  a: { type: int32, null_rate: 1.5, generator: { constant: 1 } }\n', /^bad\.yml:3:32: fields\.a\.null_rate: 1\.5 must be <= 1$/],
+    ['date start not a day', 'name: x\nfields:\n  a: { type: date, generator: { date: { start: 2024-02-30, end: 2024-12-31 } } }\n', /^bad\.yml:3:48: fields\.a\.generator\.date\.start: "2024-02-30" is not a date \(write YYYY-MM-DD\)$/],
+    ['date not written as one', 'name: x\nfields:\n  a: { type: date, generator: { date: { start: 2024-01-01, end: 24-12-31 } } }\n', /^bad\.yml:3:65: fields\.a\.generator\.date\.end: "24-12-31" is not a date or timestamp \(write YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ\)$/],
+    ['date start after end', 'name: x\nfields:\n  a: { type: date, generator: { date: { start: 2024-12-31, end: 2024-01-01 } } }\n', /^bad\.yml:3:39: fields\.a\.generator\.date: start 2024-12-31 is after end 2024-01-01$/],
+    ['timestamp end not an instant', 'name: x\nfields:\n  a: { type: timestamp, generator: { timestamp: { start: 2024-01-01, end: "2024-01-01T24:30:00Z" } } }\n', /^bad\.yml:3:75: fields\.a\.generator\.timestamp\.end: "2024-01-01T24:30:00Z" is not a date or timestamp/],
+    ['timestamp start after end', 'name: x\nfields:\n  a: { type: timestamp, generator: { timestamp: { start: "2024-01-02T00:00:00Z", end: 2024-01-01 } } }\n', /^bad\.yml:3:49: fields\.a\.generator\.timestamp: start 2024-01-02T00:00:00Z is after end 2024-01-01$/],
+    ['unknown tag', 'name: x\nfields:\n  a: { type: string, generator: { constant: !!js/function "function(){}" } }\n', /^bad\.yml:3:45: unknown YAML tag "!!js\/function": a scenario file is plain data, tags other than !!str !!int !!float !!bool !!null !!map !!seq are not read \(remove the tag\)$/],
+    ['local tag on a mapping', 'name: x\nfields: !table\n  a: { type: string, generator: { constant: x } }\n', /^bad\.yml:2:9: unknown YAML tag "!table"/],
+    ['YAML 1.1 tag', 'name: x\nfields:\n  a: { type: string, generator: { constant: !!binary aGk= } }\n', /^bad\.yml:3:45: unknown YAML tag "!!binary"/],
+    ['core tag on the wrong value', 'name: x\nfields:\n  a: { type: int32, generator: { constant: !!int one } }\n', /^bad\.yml:3:44: YAML tag !!int does not fit the value it is on \(remove the tag\)$/],
+    ['stage when naming a field wrongly spelled', 'name: x\nfields:\n  a: { type: int32, generator: { constant: 1 } }\nanomalies:\n  - missing: { rate: 0.1, when: "a > 1 &&" }\n', /^bad\.yml:5:33: anomalies\.0\.missing\.when: when "a > 1 &&": an empty condition at position 9 /],
     ['unknown top-level key', 'name: x\nfeilds: {}\n', /bad\.yml:\d+:\d+: .*(unknown key 'feilds'|missing required key 'fields')/],
   ];
   for (const [what, text, pattern] of bad) {
@@ -99,11 +112,29 @@ describe('YAML scenarios', () => {
     });
   }
 
-  it('runs no code from the file: JS-looking values stay data', async () => {
-    const def = parseYamlScenario('name: x\nfields:\n  a: { type: string, generator: { constant: "${process.exit(3)}" } }\n  b: { type: string, generator: { constant: !!js/function "function(){}" } }\n', 'x.yml');
+  it('names the file and line of an anomaly stage column that is not a field (E_UNKNOWN_COLUMN)', () => {
+    const head = 'name: x\nfields:\n  id: { type: int64, key: true, generator: { sequence: {} } }\n  city: { type: string, generator: { constant: q } }\nanomalies:\n';
+    const cases: Array<[string, string]> = [
+      ['  - missing: { rate: 0.1, columns: [city, cty] }\n', "bad.yml:6:43: anomalies.0.missing.columns.1: unknown column 'cty' in x (columns: id, city); did you mean 'city'?"],
+      ['  - missing: { rate: 0.1, columns: "city,nosuch" }\n', "bad.yml:6:36: anomalies.0.missing.columns: unknown column 'nosuch' in x (columns: id, city)"],
+      ['  - missing: { rates: [city=0.1, postcode=0.2] }\n', "bad.yml:6:34: anomalies.0.missing.rates.1: unknown column 'postcode' in x (columns: id, city)"],
+      ['  - noise: { rate: 0.1 }\n  - duplicate:\n      rate: 0.1\n      key:\n        - ID\n', "bad.yml:10:11: anomalies.1.duplicate.key.0: unknown column 'ID' in x (columns: id, city); did you mean 'id'?"],
+      ['  - noise: { rate: 0.1, when: "town = Oslo" }\n', "bad.yml:6:31: anomalies.0.noise.when: when names unknown column 'town' (columns: id, city)"],
+    ];
+    for (const [stages, message] of cases) {
+      const e = errorOf(head + stages);
+      expect([e.code, e.message]).toEqual(['E_UNKNOWN_COLUMN', message]);
+    }
+    // Column names that are fields load, and the stage uses them.
+    expect(parseYamlScenario(head + '  - missing: { rates: "city=0.5", when: "id > 1" }\n', 'ok.yml').defaultStages!()).toHaveLength(1);
+  });
+
+  it('runs no code from the file: JS-looking values stay data, tags are refused', async () => {
+    const def = parseYamlScenario('name: x\nfields:\n  a: { type: string, generator: { constant: "${process.exit(3)}" } }\n  b: { type: string, generator: { constant: !!str 12 } }\n', 'x.yml');
     const rows = await collect(scenario(def, { rows: 2 }));
     expect(rows[0]!.a).toBe('${process.exit(3)}');
-    expect(typeof rows[0]!.b).toBe('string');
+    expect(rows[0]!.b).toBe('12'); // a core tag still reads
+    expect(errorOf('name: x\nfields:\n  b: { type: string, generator: { constant: !!js/function "function(){}" } }\n').message).toMatch(/unknown YAML tag "!!js\/function"/);
     expect(() => compileExpression('constructor.constructor("return 1")()', ['a'], 't')).toThrowError(expect.objectContaining({ code: 'E_OPTION' }));
   });
 });

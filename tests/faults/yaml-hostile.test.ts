@@ -86,6 +86,9 @@ const refused: Array<[string, string, RegExp, number?]> = [
   ['expression giving text for a float64 field', F(field('string', '{ constant: "q" }') + field('float64', `{ expression: "a * 2" }`, 'b')), /^4:\d+: .*row 0: gave NaN, outside float64/, 1],
   // 4. the file itself
   ['alias bomb ("billion laughs")', bomb, /^2:8: YAML aliases expand too much \(a "billion laughs" file\?\); the limit is 100 alias expansions$/],
+  ['a tag that would run code', F(field('string', '{ constant: !!js/function "function () { return process.exit(3) }" }')), /^3:45: unknown YAML tag "!!js\/function": a scenario file is plain data, tags other than !!str !!int !!float !!bool !!null !!map !!seq are not read \(remove the tag\)$/],
+  ['a tag on the whole document', `--- !scenario\n${F(field('int32', '{ constant: 1 }'))}`, /^1:5: unknown YAML tag "!scenario"/],
+  ['a tag declared by a %TAG directive', `%TAG !e! tag:example.com,2000:\n---\n${F(field('int32', '{ constant: !e!int 1 }'))}`, /^5:44: unknown YAML tag "!e!int"/],
   ['alias without its anchor', 'name: x\nfields: *nope\n', /^2:9: YAML aliases: Unresolved alias .*nope$/],
   ['a list, not a mapping', '- name: x\n- fields: {}\n', /^1:1: a scenario file is a mapping with name: and fields:, found a list$/],
   ['a bare word', 'hello\n', /^1:1: a scenario file is a mapping with name: and fields:, found the value "hello"$/],
