@@ -1,5 +1,5 @@
 import { DatagenError } from '../src/errors.js';
-import { checkDateRange, rateOption } from '../src/options.js';
+import { checkDateRange, parseDecimal, rateOption } from '../src/options.js';
 import { exponential, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
 import { defineTable, types, type Row } from '../src/schema.js';
 import { civilFromDays, daysFromCivil, formatDate, isoWeekday } from '../src/temporal.js';
@@ -198,7 +198,7 @@ export const attendance = defineScenario({
 });
 
 function monthNumber(text: string): number {
-  const m = Number(text);
+  const m = parseDecimal(text) ?? NaN;
   if (!Number.isInteger(m) || m < 1 || m > 12) throw new DatagenError('E_OPTION', `attendance: winterMonths must be months 1-12, got ${JSON.stringify(text)}`);
   return m;
 }

@@ -1,3 +1,4 @@
+import { parseDecimal } from '../src/options.js';
 import type { Schema } from 'apache-arrow';
 import { DatagenError } from '../src/errors.js';
 import type { Rng } from '../src/random/rng.js';
@@ -33,7 +34,7 @@ export function checkInteger(owner: string, what: string, value: number, min = 0
 
 /** A CLI list of numbers (e.g. weekday factors) of an exact length, each >= 0. */
 export function numberList(owner: string, what: string, items: readonly string[], length: number): number[] {
-  const out = items.map(Number);
+  const out = items.map((t) => parseDecimal(t) ?? NaN);
   if (out.length !== length || out.some((x) => !Number.isFinite(x) || x < 0)) invalid(owner, what, `${length} numbers >= 0`, items.join(','));
   return out;
 }

@@ -1,6 +1,6 @@
 import { cellStage, nonKeyColumns, stageOptions } from '../src/anomaly.js';
 import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { parseDecimal, rateOption } from '../src/options.js';
 import { defineTransform } from '../src/units.js';
 
 /**
@@ -34,7 +34,7 @@ function parseRates(items: string[]): Record<string, number> {
   const rates: Record<string, number> = {};
   for (const item of items) {
     const [column, text] = item.split('=');
-    const rate = Number(text);
+    const rate = text === undefined ? NaN : (parseDecimal(text) ?? NaN);
     if (!column || text === undefined || text.trim() === '' || !(rate >= 0 && rate <= 1)) {
       throw new DatagenError('E_OPTION', `missing: rates must be column=rate with rate between 0 and 1, got ${JSON.stringify(item)}`);
     }
