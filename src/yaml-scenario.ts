@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import type { DataType, Schema } from 'apache-arrow';
 import { DatagenError, type ErrorCode } from './errors.js';
 import { parseCondition } from './condition.js';
@@ -106,7 +106,8 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
   let doc: Document.Parsed;
   try {
     // resolveKnownTags: false: YAML 1.1's !!binary, !!set, !!timestamp... are unknown tags too.
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false });
+    // logLevel 'error': the package never writes a warning to stderr; this loader reports them.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, resolveKnownTags: false, logLevel: 'error' });
   } catch (err) {
     // The parser recurses per level of nesting; thousands of levels overflow the stack.
     return refuse(deepestLine(text), `nested too deeply to read (${(err as Error).message}); the limit is ${MAX_YAML_DEPTH} levels`);
@@ -153,6 +154,15 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
   }
   const deep = tooDeep(doc.contents);
   if (deep) refuse(position(deep), `nested more than ${MAX_YAML_DEPTH} levels deep`);
+  // `? [a]` or `? { b: 1 }` as a key: toJS would stringify it and print a Node warning on stderr.
+  let complexKey: { at: unknown; key: unknown } | undefined;
+  visit(doc, {
+    Pair: (_k, pair) => {
+      const key = isAlias(pair.key) ? pair.key.resolve(doc) : pair.key;
+      if (isCollection(key)) return (complexKey = { at: pair.key, key }), visit.BREAK;
+    },
+  });
+  if (complexKey) refuse(position(complexKey.at), `a key must be a plain name, found ${isSeq(complexKey.key) ? 'a list' : 'a mapping'}`);
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

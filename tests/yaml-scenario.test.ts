@@ -101,6 +101,8 @@ describe('YAML scenarios', () => {
     ['YAML 1.1 tag', 'name: x\nfields:\n  a: { type: string, generator: { constant: !!binary aGk= } }\n', /^bad\.yml:3:45: unknown YAML tag "!!binary"/],
     ['core tag on the wrong value', 'name: x\nfields:\n  a: { type: int32, generator: { constant: !!int one } }\n', /^bad\.yml:3:44: YAML tag !!int does not fit the value it is on \(remove the tag\)$/],
     ['stage when naming a field wrongly spelled', 'name: x\nfields:\n  a: { type: int32, generator: { constant: 1 } }\nanomalies:\n  - missing: { rate: 0.1, when: "a > 1 &&" }\n', /^bad\.yml:5:33: anomalies\.0\.missing\.when: when "a > 1 &&": an empty condition at position 9 /],
+    ['a mapping as a key', 'name: x\nfields:\n  ? { a: 1 }\n  : { type: int32, generator: { constant: 1 } }\n', /^bad\.yml:3:5: a key must be a plain name, found a mapping$/],
+    ['rows past exact integers', 'name: x\nrows: 1e16\nfields:\n  a: { type: int32, generator: { constant: 1 } }\n', /^bad\.yml:2:7: rows: 10000000000000000 must be <= 9007199254740991$/],
     ['unknown top-level key', 'name: x\nfeilds: {}\n', /bad\.yml:\d+:\d+: .*(unknown key 'feilds'|missing required key 'fields')/],
   ];
   for (const [what, text, pattern] of bad) {

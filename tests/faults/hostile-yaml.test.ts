@@ -98,6 +98,10 @@ const CASES: HostileCase[] = [
   yml('local tag', `${HEAD}description: !shell "rm -rf /"\n`, 'E_SCENARIO_FILE', /x\.yml:7:14: unknown YAML tag "!shell"/),
   yml('python object tag on a mapping', `${HEAD}  f: !!python/object:os.system { type: int32, generator: { constant: 1 } }\n`, 'E_SCENARIO_FILE', /x\.yml:7:6: unknown YAML tag "!!python\/object:os\.system"/),
   yml('YAML 1.1 set tag', `${HEAD}  f:\n    type: string\n    generator: { choice: { values: !!set { a, b } } }\n`, 'E_SCENARIO_FILE', /unknown YAML tag "!!set"/),
+  // Keys that are lists or mappings (the parser would print a Node warning on stderr).
+  yml('a list as a field name', withFields('  ? [a, b]\n  : { type: int32, generator: { constant: 1 } }\n'), 'E_SCENARIO_FILE', /x\.yml:7:5: a key must be a plain name, found a list \[/),
+  yml('an aliased mapping as a key', `${HEAD}description: &m { a: 1 }\nconstraints:\n  *m : 1\n`, 'E_SCENARIO_FILE', /x\.yml:9:3: a key must be a plain name, found a mapping \[/),
+  yml('rows beyond exact integers', HEAD.replace('name: hostile\n', 'name: hostile\nrows: 1e30\n'), 'E_SCENARIO_FILE', /x\.yml:2:7: rows: 1e\+30 must be <= 9007199254740991/, 'generate ./x.yml --out out.csv'),
   // The value named, not just its position.
   yml('unknown type, value named', field('int128', '{ sequence: { start: 1 } }'), 'E_SCENARIO_FILE', /x\.yml:8:11: fields\.f\.type: unknown type "int128"/),
   yml('invalid field name, value named', withFields('  "bad-name":\n    type: int32\n    generator: { sequence: { start: 1 } }\n'), 'E_SCENARIO_FILE', /x\.yml:7:3: fields\.bad-name: field name "bad-name" is not valid/),
