@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Scalar } from 'yaml';
 import type { DataType, Schema } from 'apache-arrow';
 import { DatagenError, type ErrorCode } from './errors.js';
 import { parseCondition } from './condition.js';
@@ -45,6 +45,8 @@ interface ScenarioDoc {
   anomalies?: Array<Record<string, Record<string, unknown>>>;
 }
 
+/** Half of a surrogate pair without its other half. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** The YAML core schema's tags: the only ones a scenario file may write. */
 const CORE_TAGS = new Set(['!!str', '!!int', '!!float', '!!bool', '!!null', '!!map', '!!seq']);
 /** Largest scenario file read, in bytes: a scenario is a page of YAML, not a data set. */
@@ -162,6 +164,10 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
       if (isCollection(key)) return (complexKey = { at: pair.key, key }), visit.BREAK;
     },
   });
+  // "\uD800" in a double-quoted string is half a character: every writer would print U+FFFD.
+  let broken: Scalar | undefined;
+  visit(doc, { Scalar: (_k, node) => (typeof node.value === 'string' && LONE_SURROGATE.test(node.value) ? ((broken = node), visit.BREAK) : undefined) });
+  if (broken) refuse(position(broken), `${shown(broken.value)} holds half of a UTF-16 surrogate pair, not a character (write the character, or \\U and its 8 hex digits)`);
   if (complexKey) refuse(position(complexKey.at), `a key must be a plain name, found ${isSeq(complexKey.key) ? 'a list' : 'a mapping'}`);
   let data: unknown;
   try {

@@ -102,6 +102,7 @@ const CASES: HostileCase[] = [
   yml('a list as a field name', withFields('  ? [a, b]\n  : { type: int32, generator: { constant: 1 } }\n'), 'E_SCENARIO_FILE', /x\.yml:7:5: a key must be a plain name, found a list \[/),
   yml('an aliased mapping as a key', `${HEAD}description: &m { a: 1 }\nconstraints:\n  *m : 1\n`, 'E_SCENARIO_FILE', /x\.yml:9:3: a key must be a plain name, found a mapping \[/),
   yml('rows beyond exact integers', HEAD.replace('name: hostile\n', 'name: hostile\nrows: 1e30\n'), 'E_SCENARIO_FILE', /x\.yml:2:7: rows: 1e\+30 must be <= 9007199254740991/, 'generate ./x.yml --out out.csv'),
+  yml('half a surrogate pair', field('string', '{ constant: "\\uD800" }'), 'E_SCENARIO_FILE', /x\.yml:9:\d+: "\\ud800" holds half of a UTF-16 surrogate pair/),
   // The value named, not just its position.
   yml('unknown type, value named', field('int128', '{ sequence: { start: 1 } }'), 'E_SCENARIO_FILE', /x\.yml:8:11: fields\.f\.type: unknown type "int128"/),
   yml('invalid field name, value named', withFields('  "bad-name":\n    type: int32\n    generator: { sequence: { start: 1 } }\n'), 'E_SCENARIO_FILE', /x\.yml:7:3: fields\.bad-name: field name "bad-name" is not valid/),

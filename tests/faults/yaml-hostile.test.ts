@@ -89,6 +89,8 @@ const refused: Array<[string, string, RegExp, number?]> = [
   ['a tag that would run code', F(field('string', '{ constant: !!js/function "function () { return process.exit(3) }" }')), /^3:45: unknown YAML tag "!!js\/function": a scenario file is plain data, tags other than !!str !!int !!float !!bool !!null !!map !!seq are not read \(remove the tag\)$/],
   ['a tag on the whole document', `--- !scenario\n${F(field('int32', '{ constant: 1 }'))}`, /^1:5: unknown YAML tag "!scenario"/],
   ['a tag declared by a %TAG directive', `%TAG !e! tag:example.com,2000:\n---\n${F(field('int32', '{ constant: !e!int 1 }'))}`, /^5:44: unknown YAML tag "!e!int"/],
+  ['half a surrogate pair in a constant', F(field('string', '{ constant: "a\\uD800b" }')), /^3:45: "a\\ud800b" holds half of a UTF-16 surrogate pair, not a character/],
+  ['half a surrogate pair in a choice', F(field('string', '{ choice: { values: [x, "\\uDC00"] } }')), /^3:57: "\\udc00" holds half of a UTF-16 surrogate pair/],
   ['alias without its anchor', 'name: x\nfields: *nope\n', /^2:9: YAML aliases: Unresolved alias .*nope$/],
   ['a list, not a mapping', '- name: x\n- fields: {}\n', /^1:1: a scenario file is a mapping with name: and fields:, found a list$/],
   ['a bare word', 'hello\n', /^1:1: a scenario file is a mapping with name: and fields:, found the value "hello"$/],
@@ -191,6 +193,9 @@ describe('what stays allowed', () => {
     }
     expect(new Set(rows.map((r) => r.d))).toEqual(new Set(['x', null]));
     expect(def.schema.fields.find((f) => f.name === 'd')!.nullable).toBe(true);
+    // Whole surrogate pairs, escaped either way, are one character.
+    const pairs = parseYamlScenario(F(field('string', '{ constant: "\\U0001F600\\uD83D\\uDE00" }')), 'ok.yml');
+    expect((await collect(scenario(pairs, { rows: 1 })))[0]!.a).toBe('😀😀');
   });
 
   it('expressions: functions come only from the table; min and max take many arguments', () => {
