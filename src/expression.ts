@@ -46,6 +46,17 @@ const FUNCTIONS = new Map<string, (args: Value[]) => Value>([
   ['coalesce', (xs) => xs.find((x) => x !== null) ?? null],
 ]);
 
+/** Argument counts [least, most] of the functions that have fixed ones (the others take any). */
+const ARITY = new Map<string, [number, number, string]>([
+  ['round', [1, 2, 'round(x, places)']],
+  ['floor', [1, 1, 'floor(x)']],
+  ['ceil', [1, 1, 'ceil(x)']],
+  ['abs', [1, 1, 'abs(x)']],
+  ['if', [3, 3, 'if(cond, then, else)']],
+  ['upper', [1, 1, 'upper(s)']],
+  ['lower', [1, 1, 'lower(s)']],
+]);
+
 /** min/max as a loop: Math.min(...xs) throws a RangeError for a call with very many arguments. */
 function extreme(xs: Value[], better: (a: number, b: number) => boolean): Value {
   if (xs.length === 0) return null;
@@ -126,6 +137,11 @@ export function compileExpression(source: string, fields: readonly string[], own
           }
         });
         take(')');
+        // `if(a)` or `abs(a, b)` would quietly give null or drop an argument: refused here.
+        const arity = ARITY.get(t.text);
+        if (arity && (args.length < arity[0] || args.length > arity[1])) {
+          fail(`${t.text} takes ${arity[0] === arity[1] ? arity[0] : `${arity[0]} or ${arity[1]}`} argument${arity[1] > 1 ? 's' : ''}, ${arity[2]}, got ${args.length}`, t.at);
+        }
         return (row) => fn(args.map((a) => a(row)));
       }
       if (!fields.includes(t.text)) fail(`unknown field '${t.text}' (usable here: ${fields.join(', ') || 'none'})`, t.at);
@@ -189,6 +205,7 @@ function tokenize(src: string, fail: (why: string, at?: number) => never): Token
     const at = i;
     const num = /^\d+(\.\d+)?([eE][+-]?\d+)?/.exec(src.slice(i));
     if (num) {
+      if (!Number.isFinite(Number(num[0]))) fail(`number ${num[0]} is beyond the largest float64`, at);
       tokens.push({ kind: 'num', text: num[0], value: Number(num[0]), at });
       i += num[0].length;
       continue;

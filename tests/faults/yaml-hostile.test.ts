@@ -53,6 +53,11 @@ const refused: Array<[string, string, RegExp, number?]> = [
   ['toString()', F(field('string', '{ expression: "toString()" }')), /^3:47: .*unknown function 'toString' .* at position 1$/],
   ["hasOwnProperty('x')", F(field('string', `{ expression: "hasOwnProperty('x')" }`)), /^3:47: .*unknown function 'hasOwnProperty' .* at position 1$/],
   ['1 + __proto__(1)', F(field('int32', '{ expression: "1 + __proto__(1)" }')), /^3:46: .*unknown function '__proto__' .* at position 5$/],
+  // wrong argument counts gave null (if(a)) or dropped an argument (abs(a, b)) on every row
+  ['if with one argument', F(field('int32', '{ constant: 1 }') + field('int32', '{ expression: "if(a)" }', 'b')), /^4:46: fields\.b\.generator\.expression: "if\(a\)": if takes 3 arguments, if\(cond, then, else\), got 1 at position 1$/],
+  ['abs with two arguments', F(field('int32', '{ constant: 1 }') + field('int32', '{ expression: "1 + abs(a, 2)" }', 'b')), /^4:46: .*abs takes 1 argument, abs\(x\), got 2 at position 5$/],
+  ['round with three arguments', F(field('float64', '{ constant: 1 }') + field('float64', '{ expression: "round(a, 1, 2)" }', 'b')), /^4:48: .*round takes 1 or 2 arguments, round\(x, places\), got 3 at position 1$/],
+  ['a number literal beyond float64', F(field('float64', '{ expression: "1e999 * 0" }')), /^3:48: .*number 1e999 is beyond the largest float64 at position 1$/],
   ['a field called __proto__', F(field('int32', '{ constant: 1 }', '__proto__')), /^3:14: fields\.__proto__: a field cannot be called '__proto__' \(rename it, e\.g\. proto\)$/],
   ['stage option called __proto__', F(field('int32', '{ constant: 1 }')) + 'anomalies:\n  - missing: { rate: 0.1, __proto__: { columns: [a] } }\n', /^5:38: anomalies\.0\.missing\.__proto__: unknown option '__proto__'$/],
   ['stage option called constructor', F(field('int32', '{ constant: 1 }')) + 'anomalies:\n  - missing: { constructor: 1 }\n', /^5:\d+: anomalies\.0\.missing\.constructor: unknown option 'constructor'$/],
