@@ -324,3 +324,18 @@ describe('outliers: bad options', () => {
     await expect(collect(scenario('attendance', { rows: 10 }), outliers())).rejects.toMatchObject({ code: 'E_OPTION', message: expect.stringContaining('attendance') });
   });
 });
+
+describe('outliers zero', () => {
+  it('writes 0 in place of non-zero values, only when asked for, and records each', async () => {
+    const ledger = memoryLedger();
+    const rows = await collect(scenario('loans', { rows: 5000, seed: 2 }), outliers({ columns: 'amount', rate: 0.02, kinds: 'zero' }), { ledger });
+    const zeros = rows.filter((r) => r.amount === 0).length;
+    expect(ledger.entries.length).toBeGreaterThan(50);
+    expect(ledger.entries.every((e) => e.kind === 'zero' && e.after === 0 && e.before !== 0)).toBe(true);
+    expect(zeros).toBe(ledger.entries.length);
+    // not among the defaults
+    const plain = memoryLedger();
+    await collect(scenario('loans', { rows: 5000, seed: 2 }), outliers({ columns: 'amount', rate: 0.05 }), { ledger: plain });
+    expect(plain.entries.some((e) => e.kind === 'zero')).toBe(false);
+  });
+});

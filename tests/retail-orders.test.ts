@@ -85,12 +85,13 @@ describe('retail orders_lines', () => {
   });
 
   it('unit_price is the product price; product orphans are exactly the ledgered ones; negative qty only where ledgered', async () => {
-    expect(Number(await one(`SELECT count(*) FROM l JOIN p USING (product_id) WHERE unit_price <> current_price AND current_price IS NOT NULL AND current_price > 0`))).toBeLessThanOrEqual(
+    expect(Number(await one(`SELECT count(*) FROM l JOIN p USING (product_id) WHERE unit_price <> current_price AND unit_price <> 0 AND current_price IS NOT NULL AND current_price > 0`))).toBeLessThanOrEqual(
       injected('products', 'current_price').length * 50,
     );
     expect(Number(await one(`SELECT count(*) FROM l WHERE product_id NOT IN (SELECT product_id FROM p)`))).toBe(injected('orders_lines', 'product_id').length);
     expect(Number(await one(`SELECT count(*) FROM l WHERE qty < 1`))).toBe(injected('orders_lines', 'qty', ['sign_flip']).length);
-    expect(Number(await one(`SELECT count(*) FROM l WHERE unit_price <= 0 OR line_discount_pct NOT BETWEEN 0 AND 1 OR tax_pct NOT IN (0, 0.1)`))).toBe(0);
+    expect(Number(await one(`SELECT count(*) FROM l WHERE unit_price = 0`))).toBe(injected('orders_lines', 'unit_price', ['zero']).length);
+    expect(Number(await one(`SELECT count(*) FROM l WHERE unit_price < 0 OR line_discount_pct NOT BETWEEN 0 AND 1 OR tax_pct NOT IN (0, 0.1)`))).toBe(0);
   });
 });
 

@@ -25,6 +25,8 @@ import { defineTransform } from '../src/units.js';
  *                 unchanged, as zero is: a capped 999.9 would be recorded as a x1000 error
  *                 that it is not. The ledger summary then shows fewer injected than asked.
  *   extreme       x10 .. x100 (zero is not eligible)
+ *   zero          0 in place of the value (a price or amount lost to a default); only when
+ *                 asked for by name
  *   coordinates   impossible latitude / longitude for columns named lat, latitude, lon, lng,
  *                 longitude: |lat| in (90, 180], |lon| in (180, 360], a lost decimal point
  *                 (x100), or a negative longitude written 0-360 (+360), among those the
@@ -47,7 +49,7 @@ export const outliers = defineTransform({
     kinds: {
       type: 'list',
       description:
-        'kinds, optionally weighted as kind=weight: beyond_bound, sign_flip, unit_x1000, extreme, coordinates ' +
+        'kinds, optionally weighted as kind=weight: beyond_bound, sign_flip, unit_x1000, extreme, coordinates, zero ' +
         '(default: coordinates for lat/lon columns and the other four evenly elsewhere; beyond_bound alone when min or max is given)',
     },
     min: { type: 'number', description: 'beyond_bound: lowest valid value (outliers fall below it)' },
@@ -78,8 +80,8 @@ export const outliers = defineTransform({
 
 // ---------------------------------------------------------------- kinds and columns
 
-type OutlierKind = 'beyond_bound' | 'sign_flip' | 'unit_x1000' | 'extreme' | 'coordinates';
-const KIND_NAMES: readonly OutlierKind[] = ['beyond_bound', 'sign_flip', 'unit_x1000', 'extreme', 'coordinates'];
+type OutlierKind = 'beyond_bound' | 'sign_flip' | 'unit_x1000' | 'extreme' | 'coordinates' | 'zero';
+const KIND_NAMES: readonly OutlierKind[] = ['beyond_bound', 'sign_flip', 'unit_x1000', 'extreme', 'coordinates', 'zero'];
 const GENERAL: readonly OutlierKind[] = ['beyond_bound', 'sign_flip', 'unit_x1000', 'extreme'];
 const NUMERIC: readonly Kind[] = ['int', 'float', 'decimal'];
 
@@ -291,6 +293,9 @@ function outlier(cell: CellContext, plan: ColumnPlan, bounds: Bounds): CellChang
       break;
     case 'coordinates':
       after = coordinate(v, plan, digits, rng);
+      break;
+    case 'zero':
+      after = fits(0) ? 0 : undefined;
       break;
   }
   return after === undefined || after === v ? undefined : { kind, after };

@@ -23,7 +23,7 @@ export const ordersLines: TableDefinition<RetailOptions> = {
     '(order_id, line_number) is unique; every order of orders_header has 1..8 lines numbered 1..n',
     "each line is written in its order's partition folder (order_dt=<order's local date>)",
     'product_id refers to an existing product except the ~1% corrupt-fk injects (ledger)',
-    'qty >= 1 and unit_price > 0 except the rare sign flips outliers injects (ledger)',
+    'qty >= 1 and unit_price > 0 except the rare negative quantities (0.05%, sign_flip) and zero prices (0.03%, zero) outliers injects (ledger)',
   ],
   rows: (ctx) => lineIndex(ctx)[ctx.rows('orders_header')]!,
   references: { order_id: 'orders_header.order_id', product_id: 'products.product_id' },
@@ -64,6 +64,7 @@ export const ordersLines: TableDefinition<RetailOptions> = {
   stages: (ctx) => [
     corruptFk(FK.linesProduct(ctx)),
     outliers({ columns: 'qty', rate: 0.0005, kinds: 'sign_flip', seed: ctx.seed + 22 }),
+    outliers({ columns: 'unit_price', rate: 0.0003, kinds: 'zero', seed: ctx.seed + 23 }),
   ],
   output: {
     kind: 'partitioned',
