@@ -1,4 +1,4 @@
-import { existsSync, fstatSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Schema } from 'apache-arrow';
@@ -54,6 +54,30 @@ function pipeOf(fd: number): { key: string; created: number } | undefined {
   }
 }
 
+/**
+ * Files whose consumer never read them to the end (a producer piped into `head`, jq or
+ * DuckDB, which know nothing of them) are removed by a later producer once a day old: long
+ * after any consumer could still need them, and before they pile up.
+ */
+const STALE_MS = 24 * 3600 * 1000;
+
+function sweep(): void {
+  try {
+    const now = Date.now();
+    for (const name of readdirSync(DIR)) {
+      if (!name.startsWith('pipe-')) continue;
+      const path = join(DIR, name);
+      try {
+        if (now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+      } catch {
+        // gone meanwhile: another producer swept it
+      }
+    }
+  } catch {
+    // no folder yet
+  }
+}
+
 function writeAtomic(path: string, value: unknown): void {
   mkdirSync(DIR, { recursive: true, mode: 0o700 });
   const temp = `${path}.tmp-${process.pid}`;
@@ -85,6 +109,7 @@ export function announcing(sink: Sink, info: { run: string; format: 'ndjson' | '
       let announced = false;
       const announce = (schema: Schema | undefined) => {
         announced = true;
+        sweep();
         rmSync(`${base}.end.json`, { force: true });
         const a: Announcement = { version: 1, pid: process.pid, run: info.run, format: info.format, ...(schema ? { schema: schemaToJson(schema) } : {}) };
         writeAtomic(`${base}.json`, a);

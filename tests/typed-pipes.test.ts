@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
@@ -128,6 +129,21 @@ describe('typed NDJSON pipes', () => {
   };
   it('a cut NDJSON stream from a killed datagen producer is refused and nothing is written', cut(false), 60_000);
   it('a cut Arrow IPC stream is refused and nothing is written', cut(true), 60_000);
+
+  it("announcements a consumer never read (a pipe into head or jq) are swept by a later producer once a day old", () => {
+    const folder = join(tmpdir(), `datagen-${userInfo().uid}`);
+    mkdirSync(folder, { recursive: true });
+    const old = join(folder, 'pipe-0-1.json');
+    const fresh = join(folder, 'pipe-0-2.json');
+    writeFileSync(old, '{}');
+    writeFileSync(fresh, '{}');
+    utimesSync(old, new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
+    const r = sh(`${D} pipe loans --rows 10 | cat > /dev/null`, tempDir());
+    expect(r.status, r.stderr).toBe(0);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+    rmSync(fresh);
+  });
 
   it('a failed upstream stage makes the next stage fail too, not exit 0 with an empty file', () => {
     const dir = tempDir();
