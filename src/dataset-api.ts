@@ -72,6 +72,8 @@ export interface DatasetValue {
   select(...tables: string[]): DatasetValue;
   /** The dataset plus more tables (each a TableDefinition, as in pipelines/retail/*.ts). */
   extend(...tables: TableDefinition[]): DatasetValue;
+  /** Write it into its folder (what run(value, target) calls). */
+  write(target?: DatasetTarget): Promise<DatasetResult>;
 }
 
 const RUN_KEYS = new Set([...Object.keys(datasetRunOptions), 'out']);
@@ -118,6 +120,7 @@ export function dataset(nameOrDefinition: string | DatasetDefinition, options: D
       const subset = run.tables && run.tables.length > 0 ? [...run.tables, ...more.map((t) => t.name)] : undefined;
       return dataset(bigger, { ...current(), tables: subset });
     },
+    write: (target) => runDatasetValue(value, target),
   };
   // The choices of this value, for with/select/extend to start from.
   function current(): DatasetOptions {

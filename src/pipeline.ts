@@ -103,8 +103,9 @@ function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx:
 export function run(dataset: DatasetValue, target?: DatasetTarget): Promise<DatasetResult>;
 export function run(source: Source, ...rest: Array<Transform | Sink | RunOptions>): Promise<RunResult>;
 export async function run(source: Source | DatasetValue, ...rest: Array<Transform | Sink | RunOptions | DatasetTarget | undefined>): Promise<RunResult | DatasetResult> {
-  // A dataset writes a folder of tables (src/dataset-api.ts); loaded on demand, as the registry it needs imports the units.
-  if (source.kind === 'dataset') return (await import('./dataset-api.js')).runDatasetValue(source, rest[0] as DatasetTarget | undefined);
+  // A dataset value writes its folder of tables itself (src/dataset-api.ts): the pipeline core
+  // does not import the dataset runner, which needs the registry of every unit.
+  if (source.kind === 'dataset') return source.write(rest[0] as DatasetTarget | undefined);
   const options = rest.length > 0 && !('kind' in rest[rest.length - 1]!) ? (rest.pop() as RunOptions) : {};
   const sink = rest.pop();
   if (!sink || !('kind' in sink) || sink.kind !== 'sink') {
