@@ -13,16 +13,16 @@ import { stringify } from 'csv-stringify/sync';
 import ndjson from 'ndjson';
 import { scenario } from '../dist/sources/scenario.js';
 import { ndjsonSource } from '../dist/sources/ndjson.js';
-import { run } from '../dist/src/pipeline.js';
+import { run } from '../dist/src/core/pipeline.js';
 import { csv } from '../dist/sinks/csv.js';
 import { noise } from '../dist/transforms/noise.js';
 import { missing } from '../dist/transforms/missing.js';
 import { findDataset, findSink, findTransform } from '../dist/src/registry.js';
-import { kindOf } from '../dist/src/schema.js';
-import { jsonDecoder } from '../dist/src/codec.js';
-import { formatDate, formatTime } from '../dist/src/temporal.js';
+import { kindOf } from '../dist/src/core/schema.js';
+import { jsonDecoder } from '../dist/src/codecs/codec.js';
+import { formatDate, formatTime } from '../dist/src/core/temporal.js';
 
-import { runDataset } from '../dist/src/dataset-run.js';
+import { runDataset } from '../dist/src/datasets/run.js';
 
 const args = JSON.parse(process.argv[2]);
 const source = () => scenario(args.scenario ?? 'attendance', { rows: args.rows, seed: args.seed ?? 42 });

@@ -1,9 +1,9 @@
-import { DatagenError } from '../src/errors.js';
-import { checkDateRange, parseDecimal, rateOption } from '../src/options.js';
+import { DatagenError } from '../src/core/errors.js';
+import { checkDateRange, parseDecimal, rateOption } from '../src/core/options.js';
 import { exponential, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { civilFromDays, daysFromCivil, formatDate, isoWeekday } from '../src/temporal.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { civilFromDays, daysFromCivil, formatDate, isoWeekday } from '../src/core/temporal.js';
+import { defineScenario } from '../src/core/units.js';
 
 /**
  * Employee attendance: one row per employee per working day, ordered by (date, employee_id).

@@ -1,8 +1,8 @@
-import { checkDateRange, rateOption } from '../src/options.js';
+import { checkDateRange, rateOption } from '../src/core/options.js';
 import { normal, Weighted } from '../src/random/distributions.js';
 import { uuid4 } from '../src/random/uuid.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { defineScenario } from '../src/core/units.js';
 import { rowMaker } from '../sources/domain.js';
 import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
 

@@ -1,8 +1,8 @@
-import { checkDateRange } from '../src/options.js';
+import { checkDateRange } from '../src/core/options.js';
 import { normal, poisson, truncatedNormal, Weighted } from '../src/random/distributions.js';
 import type { Rng } from '../src/random/rng.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { defineScenario } from '../src/core/units.js';
 import { rowMaker } from '../sources/domain.js';
 import { cityPicker, countryFaker, customerId, once } from '../sources/transactions.js';
 

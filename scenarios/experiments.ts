@@ -1,5 +1,5 @@
-import { defineTable, types } from '../src/schema.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types } from '../src/core/schema.js';
+import { defineScenario } from '../src/core/units.js';
 import { paddedId } from '../sources/domain.js';
 import { EFFECT_CURVES, measurements, type EffectCurve } from '../sources/measurements.js';
 

@@ -1,6 +1,6 @@
-import { defineTable, types } from '../src/schema.js';
-import { MICROS_PER_DAY } from '../src/temporal.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types } from '../src/core/schema.js';
+import { MICROS_PER_DAY } from '../src/core/temporal.js';
+import { defineScenario } from '../src/core/units.js';
 import { paddedId } from '../sources/domain.js';
 import { sensorSeries } from '../sources/sensor-series.js';
 

@@ -1,10 +1,10 @@
-import { DatagenError } from '../src/errors.js';
-import { checkDateRange, rateOption } from '../src/options.js';
+import { DatagenError } from '../src/core/errors.js';
+import { checkDateRange, rateOption } from '../src/core/options.js';
 import { Zipf } from '../src/random/distributions.js';
 import { combine, uniformAt } from '../src/random/hash.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { civilFromDays, daysFromCivil, daysInMonth } from '../src/temporal.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { civilFromDays, daysFromCivil, daysInMonth } from '../src/core/temporal.js';
+import { defineScenario } from '../src/core/units.js';
 
 /**
  * EMI repayment schedules: one row per loan and installment, ordered by loan then installment.

@@ -1,8 +1,8 @@
-import { checkDateRange } from '../src/options.js';
+import { checkDateRange } from '../src/core/options.js';
 import { Weighted, Zipf } from '../src/random/distributions.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { MICROS_PER_DAY } from '../src/temporal.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { MICROS_PER_DAY } from '../src/core/temporal.js';
+import { defineScenario } from '../src/core/units.js';
 import { missing } from '../transforms/missing.js';
 
 /**

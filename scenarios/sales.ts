@@ -1,5 +1,5 @@
-import { defineTable, types } from '../src/schema.js';
-import { defineScenario } from '../src/units.js';
+import { defineTable, types } from '../src/core/schema.js';
+import { defineScenario } from '../src/core/units.js';
 import { numberList, paddedId } from '../sources/domain.js';
 import { DEFAULT_MONTH_FACTORS, DEFAULT_WEEKDAY_FACTORS, sales as salesGenerator } from '../sources/sales.js';
 

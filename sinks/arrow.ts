@@ -1,8 +1,8 @@
 import type { Schema } from 'apache-arrow';
-import { IpcEncoder, rechunk } from '../src/arrow-batch.js';
-import { withOutput } from '../src/output.js';
-import { fileOptions } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { IpcEncoder, rechunk } from '../src/codecs/arrow-batch.js';
+import { withOutput } from '../src/codecs/output.js';
+import { fileOptions } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 
 /**
  * Arrow IPC, typed end to end: decimals, dates and microsecond timestamps stay exact. The file

@@ -1,9 +1,9 @@
 import type { Schema } from 'apache-arrow';
-import { TextBuilder, textWriter } from '../src/codec.js';
-import { DatagenError } from '../src/errors.js';
-import { kindOf, type Row } from '../src/schema.js';
-import { fileOptions, writeText } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { TextBuilder, textWriter } from '../src/codecs/codec.js';
+import { DatagenError } from '../src/core/errors.js';
+import { kindOf, type Row } from '../src/core/schema.js';
+import { fileOptions, writeText } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 
 /**
  * CSV per RFC 4180: a header row, fields quoted when they hold the delimiter, a quote, CR or
@@ -12,7 +12,7 @@ import { defineSink } from '../src/units.js';
  * RFC's CRLF).
  *
  * Formatting is hand-written rather than csv-stringify (see docs/ARCHITECTURE.md): a batch is
- * written as bytes into one reused buffer (src/codec.ts TextBuilder) by a row loop generated
+ * written as bytes into one reused buffer (src/codecs/codec.ts TextBuilder) by a row loop generated
  * for the schema, with one writer per column chosen up front.
  */
 export const csv = defineSink({

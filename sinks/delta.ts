@@ -1,7 +1,7 @@
 import { deltaTable, parseCommitTime, DEFAULT_ROWS_PER_FILE } from '../src/delta/table.js';
-import { DatagenError } from '../src/errors.js';
-import { PARQUET_CODECS, type ParquetCodec } from '../src/parquet-io.js';
-import { defineSink } from '../src/units.js';
+import { DatagenError } from '../src/core/errors.js';
+import { PARQUET_CODECS, type ParquetCodec } from '../src/codecs/parquet-io.js';
+import { defineSink } from '../src/core/units.js';
 
 /**
  * A Delta Lake table (a folder of Parquet files and a `_delta_log/`): every run is one new

@@ -1,8 +1,8 @@
-import { jsonEncoder, textEncoder, TRUNCATE_LINE } from '../src/codec.js';
-import { DatagenError } from '../src/errors.js';
-import { kindOf, tableName, type Kind, type Value } from '../src/schema.js';
-import { fileOptions, writeText } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { jsonEncoder, textEncoder, TRUNCATE_LINE } from '../src/codecs/codec.js';
+import { DatagenError } from '../src/core/errors.js';
+import { kindOf, tableName, type Kind, type Value } from '../src/core/schema.js';
+import { fileOptions, writeText } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 
 /**
  * JSON Lines / NDJSON: one object per row, keys in schema order, nulls written as null.
@@ -36,7 +36,7 @@ function rawLines(column: string) {
     if (!schema.fields.some((f) => f.name === column)) {
       throw new DatagenError('E_UNKNOWN_COLUMN', `jsonl: line-column '${column}' is not a column of ${tableName(schema)} (columns: ${schema.fields.map((f) => f.name).join(', ')})`);
     }
-    return ({ rows }: { rows: import('../src/schema.js').Row[] }) => {
+    return ({ rows }: { rows: import('../src/core/schema.js').Row[] }) => {
       let out = '';
       for (const row of rows) {
         const v = row[column];
@@ -69,7 +69,7 @@ export function ndjsonFormatter(schema: import('apache-arrow').Schema) {
   const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
   const encoders = schema.fields.map((f) => quotedFastPath(kindOf(f.type), jsonEncoder(kindOf(f.type), (f.type as { scale?: number }).scale ?? 0)));
   const n = names.length;
-  return ({ rows }: { rows: import('../src/schema.js').Row[] }) => {
+  return ({ rows }: { rows: import('../src/core/schema.js').Row[] }) => {
     let out = '';
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;

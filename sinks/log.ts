@@ -1,10 +1,10 @@
 import type { Field, Schema } from 'apache-arrow';
-import { textEncoder } from '../src/codec.js';
-import { DatagenError } from '../src/errors.js';
-import { columnNames, kindOf, tableName, type Kind, type Value } from '../src/schema.js';
-import { MICROS_PER_DAY, civilFromDays, formatTimestamp } from '../src/temporal.js';
-import { fileOptions, writeText } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { textEncoder } from '../src/codecs/codec.js';
+import { DatagenError } from '../src/core/errors.js';
+import { columnNames, kindOf, tableName, type Kind, type Value } from '../src/core/schema.js';
+import { MICROS_PER_DAY, civilFromDays, formatTimestamp } from '../src/core/temporal.js';
+import { fileOptions, writeText } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 
 /**
  * Raw log text, one line per row, for log-parsing exercises (grep, regex, Logstash/Fluent Bit

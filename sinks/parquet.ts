@@ -1,9 +1,9 @@
-import { withOutput } from '../src/output.js';
-import { PARQUET_CODECS, writeParquet, type ParquetCodec } from '../src/parquet-io.js';
-import { fileOptions } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { withOutput } from '../src/codecs/output.js';
+import { PARQUET_CODECS, writeParquet, type ParquetCodec } from '../src/codecs/parquet-io.js';
+import { fileOptions } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 
-/** Parquet with the schema's exact logical types; the writing itself is in src/parquet-io.ts. */
+/** Parquet with the schema's exact logical types; the writing itself is in src/codecs/parquet-io.ts. */
 export const parquet = defineSink({
   name: 'parquet',
   summary: 'Write rows as Parquet (typed columns, snappy by default) to a file or stdout',

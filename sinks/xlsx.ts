@@ -1,14 +1,14 @@
 import { Writable } from 'node:stream';
 import type { Field, Schema } from 'apache-arrow';
 import type ExcelJS from 'exceljs';
-import { rechunk } from '../src/arrow-batch.js';
-import { DatagenError } from '../src/errors.js';
-import { isGzipPath, withOutput, type Output } from '../src/output.js';
-import { kindOf, tableName, type Kind, type Value } from '../src/schema.js';
-import type { Batch } from '../src/stage.js';
-import { formatDate, formatTime, formatTimestamp } from '../src/temporal.js';
-import { fileOptions } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { rechunk } from '../src/codecs/arrow-batch.js';
+import { DatagenError } from '../src/core/errors.js';
+import { isGzipPath, withOutput, type Output } from '../src/codecs/output.js';
+import { kindOf, tableName, type Kind, type Value } from '../src/core/schema.js';
+import type { Batch } from '../src/core/stage.js';
+import { formatDate, formatTime, formatTimestamp } from '../src/core/temporal.js';
+import { fileOptions } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 
 /**
  * Excel workbooks (.xlsx) with real cells: numbers, dates, times and booleans are typed values

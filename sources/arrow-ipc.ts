@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import { RecordBatch, RecordBatchReader, type Field, type Schema } from 'apache-arrow';
-import { checkReadable, fromRecordBatch } from '../src/arrow-batch.js';
-import { DatagenError } from '../src/errors.js';
-import { columnNames, kindOf, tableName } from '../src/schema.js';
-import type { Batch, Source } from '../src/stage.js';
+import { checkReadable, fromRecordBatch } from '../src/codecs/arrow-batch.js';
+import { DatagenError } from '../src/core/errors.js';
+import { columnNames, kindOf, tableName } from '../src/core/schema.js';
+import type { Batch, Source } from '../src/core/stage.js';
 
 /**
  * Rows from an Arrow IPC stream (or file), e.g. `datagen pipe loans --ipc`. Types are exact:

@@ -1,9 +1,9 @@
-import { parseDecimal } from '../src/options.js';
+import { parseDecimal } from '../src/core/options.js';
 import type { Schema } from 'apache-arrow';
-import { DatagenError } from '../src/errors.js';
+import { DatagenError } from '../src/core/errors.js';
 import type { Rng } from '../src/random/rng.js';
-import type { Row } from '../src/schema.js';
-import type { RowGenerator } from '../src/units.js';
+import type { Row } from '../src/core/schema.js';
+import type { RowGenerator } from '../src/core/units.js';
 
 /**
  * What the domain generators (sensor-series, measurements, sales, funnel-events) share:

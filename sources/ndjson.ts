@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type { Field, Schema } from 'apache-arrow';
-import { jsonDecoder, type JsonDecoder } from '../src/codec.js';
-import { DatagenError } from '../src/errors.js';
-import { inferSchema } from '../src/infer.js';
-import { columnNames, kindOf, tableName, typeLabel, type Row, type Value } from '../src/schema.js';
-import type { Batch, Source } from '../src/stage.js';
+import { jsonDecoder, type JsonDecoder } from '../src/codecs/codec.js';
+import { DatagenError } from '../src/core/errors.js';
+import { inferSchema } from '../src/codecs/infer.js';
+import { columnNames, kindOf, tableName, typeLabel, type Row, type Value } from '../src/core/schema.js';
+import type { Batch, Source } from '../src/core/stage.js';
 
 /**
  * Rows from NDJSON text (one JSON object per line), e.g. another datagen process's stdout.
@@ -27,7 +27,7 @@ export interface NdjsonSourceOptions {
   maxLineLength?: number;
   /**
    * Called at the end of the input with the number of rows read, before the last batch is
-   * handed on: throw to refuse an input that ended early (see src/stdio-link.ts).
+   * handed on: throw to refuse an input that ended early (see src/core/stdio-link.ts).
    */
   atEnd?(rows: number): void;
 }

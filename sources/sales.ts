@@ -1,9 +1,9 @@
-import { DatagenError } from '../src/errors.js';
-import { checkDateRange } from '../src/options.js';
+import { DatagenError } from '../src/core/errors.js';
+import { checkDateRange } from '../src/core/options.js';
 import { logNormal, poisson } from '../src/random/distributions.js';
-import type { Row, Value } from '../src/schema.js';
-import { civilFromDays, formatDate, isoWeekday } from '../src/temporal.js';
-import type { PlanContext, RowGenerator } from '../src/units.js';
+import type { Row, Value } from '../src/core/schema.js';
+import { civilFromDays, formatDate, isoWeekday } from '../src/core/temporal.js';
+import type { PlanContext, RowGenerator } from '../src/core/units.js';
 import { checkInteger, checkNumber, invalid, rounder, segmentOf } from './domain.js';
 
 /**

@@ -1,10 +1,10 @@
-import { DatagenError } from '../src/errors.js';
-import { normalizeOptions, type OptionsSpec } from '../src/options.js';
+import { DatagenError } from '../src/core/errors.js';
+import { normalizeOptions, type OptionsSpec } from '../src/core/options.js';
 import { Rng } from '../src/random/rng.js';
 import { findScenario } from '../src/registry.js';
-import type { Row } from '../src/schema.js';
-import type { Batch, Source } from '../src/stage.js';
-import type { ScenarioDefinition } from '../src/units.js';
+import type { Row } from '../src/core/schema.js';
+import type { Batch, Source } from '../src/core/stage.js';
+import type { ScenarioDefinition } from '../src/core/units.js';
 
 /**
  * The source behind every scenario: splits the table into fixed chunks of CHUNK_ROWS rows and

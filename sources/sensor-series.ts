@@ -1,7 +1,7 @@
 import { normal } from '../src/random/distributions.js';
-import type { Row, Value } from '../src/schema.js';
-import { MICROS_PER_DAY } from '../src/temporal.js';
-import type { PlanContext, RowGenerator } from '../src/units.js';
+import type { Row, Value } from '../src/core/schema.js';
+import { MICROS_PER_DAY } from '../src/core/temporal.js';
+import type { PlanContext, RowGenerator } from '../src/core/units.js';
 import { checkInteger, checkNumber, invalid, rounder } from './domain.js';
 
 /**

@@ -1,8 +1,8 @@
-import { DatagenError } from '../src/errors.js';
+import { DatagenError } from '../src/core/errors.js';
 import { combine, uniformAt } from '../src/random/hash.js';
-import type { Row } from '../src/schema.js';
-import { MICROS_PER_DAY, formatDate } from '../src/temporal.js';
-import type { PlanContext, RowGenerator } from '../src/units.js';
+import type { Row } from '../src/core/schema.js';
+import { MICROS_PER_DAY, formatDate } from '../src/core/temporal.js';
+import type { PlanContext, RowGenerator } from '../src/core/units.js';
 import { checkInteger, checkNumber } from './domain.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { Faker } from '@faker-js/faker';
-import { fakerLocale } from '../src/faker-data.js';
+import { fakerLocale } from '../src/random/faker-data.js';
 import { normal, Weighted, Zipf } from '../src/random/distributions.js';
 import type { Rng } from '../src/random/rng.js';
-import { MICROS_PER_DAY, civilFromDays, isoWeekday } from '../src/temporal.js';
+import { MICROS_PER_DAY, civilFromDays, isoWeekday } from '../src/core/temporal.js';
 import { paddedId } from './domain.js';
 
 /**

@@ -1,12 +1,12 @@
 import { engineOptions } from '../sources/scenario.js';
-import { DatagenError } from './errors.js';
-import { kebab, type OptionsSpec } from './options.js';
-import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition } from './dataset.js';
-import { datasetRunOptions, DEFAULT_OUT } from './dataset-api.js';
+import { DatagenError } from './core/errors.js';
+import { kebab, type OptionsSpec } from './core/options.js';
+import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition } from './core/dataset.js';
+import { datasetRunOptions, DEFAULT_OUT } from './datasets/api.js';
 import { findDataset, findScenario, findSink, findTransform, listScenarios } from './registry.js';
-import { fieldDescription, fieldValues, typeLabel } from './schema.js';
+import { fieldDescription, fieldValues, typeLabel } from './core/schema.js';
 import type { Schema } from 'apache-arrow';
-import type { ScenarioDefinition } from './units.js';
+import type { ScenarioDefinition } from './core/units.js';
 
 /**
  * What `datagen describe` prints and docs/scenarios.md is made of, read from the units'

@@ -5,31 +5,31 @@
  *   await run(scenario('attendance', { rows: 1e5, seed: 42 }), noise({ rate: 0.01 }), csv({ path: 'out.csv' }));
  *   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' });
  */
-export { run, collect, applyTransforms, toReadable, toDuplex, type RunOptions, type RunResult } from './pipeline.js';
-export type { Batch, Source, Transform, Sink, StageContext } from './stage.js';
-export { DatagenError, type ErrorCode } from './errors.js';
-export { memoryLedger, fileLedger, nullLedger, type Ledger, type LedgerEntry } from './ledger.js';
-export { defineTable, types, kindOf, tableName, keyColumns, type Row, type Value, type Kind, type FieldSpec } from './schema.js';
-export { defineScenario, defineTransform, defineSink, type ScenarioDefinition, type TransformFactory, type SinkFactory, type RowGenerator } from './units.js';
-export { cellStage, nonKeyColumns, stageOptions, type CellContext, type CellChange } from './anomaly.js';
-export { parseCondition } from './condition.js';
+export { run, collect, applyTransforms, toReadable, toDuplex, type RunOptions, type RunResult } from './core/pipeline.js';
+export type { Batch, Source, Transform, Sink, StageContext } from './core/stage.js';
+export { DatagenError, type ErrorCode } from './core/errors.js';
+export { memoryLedger, fileLedger, nullLedger, type Ledger, type LedgerEntry } from './anomaly/ledger.js';
+export { defineTable, types, kindOf, tableName, keyColumns, type Row, type Value, type Kind, type FieldSpec } from './core/schema.js';
+export { defineScenario, defineTransform, defineSink, type ScenarioDefinition, type TransformFactory, type SinkFactory, type RowGenerator } from './core/units.js';
+export { cellStage, nonKeyColumns, stageOptions, type CellContext, type CellChange } from './anomaly/cell-stage.js';
+export { parseCondition } from './anomaly/condition.js';
 export { Rng } from './random/rng.js';
 export { normal, truncatedNormal, logNormal, exponential, poisson, Zipf, Weighted } from './random/distributions.js';
 export { Pattern } from './random/pattern.js';
-export { loadYamlScenario, parseYamlScenario } from './yaml-scenario.js';
+export { loadYamlScenario, parseYamlScenario } from './yaml/yaml-scenario.js';
 export { findScenario, findTransform, findSink, findDataset, listScenarios, listTransforms, listSinks, listDatasets } from './registry.js';
 // Datasets: several related tables written together into a folder (docs/retail.md).
 //   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' })
-export { dataset, isDatasetValue, datasetRunOptions, type DatasetValue, type DatasetOptions, type DatasetTarget } from './dataset-api.js';
-export { defineDataset, dropKeys, type DatasetDefinition, type DatasetInfo, type DatasetContext, type TableContext, type TableDefinition, type TableOutput } from './dataset.js';
-export { runDataset, MANIFEST, LEDGER, SUMMARY, type DatasetRunOptions, type DatasetResult, type ManifestFile } from './dataset-run.js';
-export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './temporal.js';
+export { dataset, isDatasetValue, datasetRunOptions, type DatasetValue, type DatasetOptions, type DatasetTarget } from './datasets/api.js';
+export { defineDataset, dropKeys, type DatasetDefinition, type DatasetInfo, type DatasetContext, type TableContext, type TableDefinition, type TableOutput } from './core/dataset.js';
+export { runDataset, MANIFEST, LEDGER, SUMMARY, type DatasetRunOptions, type DatasetResult, type ManifestFile } from './datasets/run.js';
+export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './core/temporal.js';
 
 export { scenario, CHUNK_ROWS, type ScenarioOptions } from '../sources/scenario.js';
 export { ndjsonSource, type NdjsonSourceOptions } from '../sources/ndjson.js';
 export { arrowIpcSource, type ArrowIpcSourceOptions } from '../sources/arrow-ipc.js';
-export { toRecordBatch, fromRecordBatch, IpcEncoder } from './arrow-batch.js';
-export { writeParquet, readParquet, type ParquetWriteOptions } from './parquet-io.js';
+export { toRecordBatch, fromRecordBatch, IpcEncoder } from './codecs/arrow-batch.js';
+export { writeParquet, readParquet, type ParquetWriteOptions } from './codecs/parquet-io.js';
 export { noise } from '../transforms/noise.js';
 export { missing } from '../transforms/missing.js';
 export { csv } from '../sinks/csv.js';
@@ -37,4 +37,5 @@ export { jsonl } from '../sinks/jsonl.js';
 export { parquet } from '../sinks/parquet.js';
 export { arrow } from '../sinks/arrow.js';
 export { xlsx } from '../sinks/xlsx.js';
-export * from './delta/index.js'; // Delta Lake tables: deltaTable(path).append/merge/delete/history/snapshot, the delta sink
+export * from './delta/index.js'; // Delta Lake tables: deltaTable(path).append/merge/delete/history/snapshot
+export { delta } from '../sinks/delta.js'; // the delta sink

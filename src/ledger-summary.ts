@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { DatagenError } from './errors.js';
-import type { LedgerEntry, StageEvent } from './ledger.js';
+import { DatagenError } from './core/errors.js';
+import type { LedgerEntry, StageEvent } from './anomaly/ledger.js';
 import { outlierKindShares } from '../transforms/outliers.js';
 
 /**

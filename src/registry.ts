@@ -3,11 +3,11 @@ import { datasets } from '../pipelines/index.js';
 import { scenarios } from '../scenarios/index.js';
 import { sinks } from '../sinks/index.js';
 import { transforms } from '../transforms/index.js';
-import { DatagenError } from './errors.js';
-import { isGzipPath } from './output.js';
-import { closest } from './suggest.js';
-import type { DatasetDefinition } from './dataset.js';
-import type { ScenarioDefinition, SinkFactory, TransformFactory } from './units.js';
+import { DatagenError } from './core/errors.js';
+import { isGzipPath } from './codecs/output.js';
+import { closest } from './core/suggest.js';
+import type { DatasetDefinition } from './core/dataset.js';
+import type { ScenarioDefinition, SinkFactory, TransformFactory } from './core/units.js';
 
 /**
  * Name -> unit, for the CLI and YAML pipelines. The lists live beside the units

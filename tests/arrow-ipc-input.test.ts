@@ -1,8 +1,8 @@
 import * as A from 'apache-arrow';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { fromRecordBatch } from '../src/arrow-batch.js';
-import type { Row } from '../src/schema.js';
+import { fromRecordBatch } from '../src/codecs/arrow-batch.js';
+import type { Row } from '../src/core/schema.js';
 import { arrowIpcSource } from '../sources/arrow-ipc.js';
 
 /**

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DatagenError } from '../src/errors.js';
-import { collect } from '../src/pipeline.js';
-import type { Row } from '../src/schema.js';
-import { civilFromDays, isoWeekday, parseDate } from '../src/temporal.js';
+import { DatagenError } from '../src/core/errors.js';
+import { collect } from '../src/core/pipeline.js';
+import type { Row } from '../src/core/schema.js';
+import { civilFromDays, isoWeekday, parseDate } from '../src/core/temporal.js';
 import { scenario } from '../sources/scenario.js';
 import { attendanceRows } from './helpers.js';
 

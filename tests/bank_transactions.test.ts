@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bankTransactions } from '../scenarios/bank_transactions.js';
-import type { Row } from '../src/schema.js';
+import type { Row } from '../src/core/schema.js';
 import {
   expectClosedSets, expectExactRowCounts, expectOrderedWithin, expectRejectsEndBeforeStart, expectReproducible, fraudShare as rate,
   istHour, istHourCounts, istMidnight, median, scenarioRows, topDecileByGroup, withinSamplingError,

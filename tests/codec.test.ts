@@ -1,6 +1,6 @@
-import type { Kind, Value } from '../src/schema.js';
+import type { Kind, Value } from '../src/core/schema.js';
 import { describe, expect, it } from 'vitest';
-import { decimalText, textWriter, textEncoder, TextBuilder } from '../src/codec.js';
+import { decimalText, textWriter, textEncoder, TextBuilder } from '../src/codecs/codec.js';
 import { Rng } from '../src/random/rng.js';
 
 describe('decimal text', () => {

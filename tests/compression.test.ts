@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { run } from '../src/pipeline.js';
+import { run } from '../src/core/pipeline.js';
 import { sinkForPath } from '../src/registry.js';
 import { csv } from '../sinks/csv.js';
 import { jsonl } from '../sinks/jsonl.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseCondition } from '../src/condition.js';
-import { collect } from '../src/pipeline.js';
+import { parseCondition } from '../src/anomaly/condition.js';
+import { collect } from '../src/core/pipeline.js';
 import { attendance } from '../scenarios/attendance.js';
 import { scenario } from '../sources/scenario.js';
-import type { Row } from '../src/schema.js';
+import type { Row } from '../src/core/schema.js';
 
 /** The `when` language: every form it accepts selects exactly the rows it says; the rest is refused. */
 const rows: Row[] = await collect(scenario('attendance', { rows: 3000, seed: 5 }));

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COUNTRIES, creditCardSpend } from '../scenarios/credit_card_spend.js';
-import type { Row } from '../src/schema.js';
-import { civilFromDays, isoWeekday } from '../src/temporal.js';
+import type { Row } from '../src/core/schema.js';
+import { civilFromDays, isoWeekday } from '../src/core/temporal.js';
 import {
   expectClosedSets, expectExactRowCounts, expectOrderedWithin, expectRejectsEndBeforeStart, expectReproducible, fraudShare as rate,
   istDay, istHourCounts, istMidnight, median, scenarioRows, topDecileByGroup, withinSamplingError,

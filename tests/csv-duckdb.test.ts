@@ -2,12 +2,12 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, run } from '../src/pipeline.js';
-import { defineTable, types, type Row } from '../src/schema.js';
+import { collect, run } from '../src/core/pipeline.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
 import { csv } from '../sinks/csv.js';
 import { jsonl } from '../sinks/jsonl.js';
 import { scenario } from '../sources/scenario.js';
-import { formatDate, formatTime } from '../src/temporal.js';
+import { formatDate, formatTime } from '../src/core/temporal.js';
 import { rowsSource, tempDir } from './helpers.js';
 
 /** What our writers produce, read back by a reader that did not write it: DuckDB. */

@@ -1,8 +1,8 @@
 import { faker } from '@faker-js/faker/locale/en_IN';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { customer360 } from '../scenarios/customer_360.js';
-import type { Row } from '../src/schema.js';
-import { parseDate } from '../src/temporal.js';
+import type { Row } from '../src/core/schema.js';
+import { parseDate } from '../src/core/temporal.js';
 import { expectClosedSets, expectExactRowCounts, expectRejectsEndBeforeStart, expectReproducible, median, scenarioRows, share, withinSamplingError } from './helpers.js';
 
 const N = 60_000;
@@ -140,7 +140,7 @@ describe('customer_360', () => {
 
 describe('customer_360: email', () => {
   it('every email is well formed and comes from the name', async () => {
-    const { collect } = await import('../src/pipeline.js');
+    const { collect } = await import('../src/core/pipeline.js');
     const { scenario } = await import('../sources/scenario.js');
     const rows = await collect(scenario('customer_360', { rows: 50_000, seed: 8 }));
     for (const r of rows) {

@@ -2,8 +2,8 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deltaTable } from '../src/delta/table.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import type { Batch } from '../src/stage.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import type { Batch } from '../src/core/stage.js';
 import { tempDir } from './helpers.js';
 
 /**

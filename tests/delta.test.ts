@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deltaTable } from '../src/delta/table.js';
 import { writeCommit } from '../src/delta/log.js';
-import { run } from '../src/pipeline.js';
-import { defineTable, types, type Row } from '../src/schema.js';
+import { run } from '../src/core/pipeline.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
 import { delta } from '../sinks/delta.js';
 import { rowsSource, tempDir, BIN, sh } from './helpers.js';
 
@@ -133,7 +133,7 @@ function replay(log: Commit[]): Array<{ files: Map<string, Json>; fields: Field[
   });
 }
 
-/** SQL giving each Delta type's value in the engine's in-memory form (see src/schema.ts). */
+/** SQL giving each Delta type's value in the engine's in-memory form (see src/core/schema.ts). */
 function asMemory(f: Field, col = `"${f.name}"`): string {
   if (f.type === 'integer' || f.type === 'long' || f.type.startsWith('decimal')) return `${col}::DOUBLE`;
   if (f.type === 'date') return `datediff('day', DATE '1970-01-01', ${col})::INTEGER`;

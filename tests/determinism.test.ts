@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, run } from '../src/pipeline.js';
+import { collect, run } from '../src/core/pipeline.js';
 import { csv } from '../sinks/csv.js';
 import { scenario } from '../sources/scenario.js';
 import { noise } from '../transforms/noise.js';
@@ -54,11 +54,11 @@ describe('determinism', () => {
     const root = join(import.meta.dirname, '..');
     const files = [
       ...['scenarios', 'sources', 'transforms', 'src/random', 'pipelines/retail'].flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`)),
-      'src/anomaly.ts',
-      'src/dataset.ts',
-      'src/dataset-run.ts',
-      'src/yaml-scenario.ts',
-      'src/expression.ts',
+      'src/anomaly/cell-stage.ts',
+      'src/core/dataset.ts',
+      'src/datasets/run.ts',
+      'src/yaml/yaml-scenario.ts',
+      'src/yaml/expression.ts',
     ];
     expect(files.length).toBeGreaterThan(15);
     for (const f of files) {

@@ -20,7 +20,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { scenario } from '../sources/scenario.js';
 import { engineOptions } from '../sources/scenario.js';
-import { dataset, datasetRunOptions } from '../src/dataset-api.js';
+import { dataset, datasetRunOptions } from '../src/datasets/api.js';
 import { findDataset, findScenario, listDatasets } from '../src/registry.js';
 import { cliEnv, tempDir } from './helpers.js';
 import { docSteps, type Step } from './doc-blocks.js';

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect } from '../src/pipeline.js';
+import { collect } from '../src/core/pipeline.js';
 import { Zipf } from '../src/random/distributions.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { MICROS_PER_DAY, parseDate } from '../src/temporal.js';
-import { defineScenario, type PlanContext, type RowGenerator } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { MICROS_PER_DAY, parseDate } from '../src/core/temporal.js';
+import { defineScenario, type PlanContext, type RowGenerator } from '../src/core/units.js';
 import { extendRows, numberList, segmentOf, zipRows } from '../sources/domain.js';
 import { funnelEvents } from '../sources/funnel-events.js';
 import { sales } from '../sources/sales.js';

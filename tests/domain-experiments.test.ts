@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../src/pipeline.js';
+import { collect } from '../src/core/pipeline.js';
 import { Rng } from '../src/random/rng.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { defineScenario, type PlanContext, type RowGenerator } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { defineScenario, type PlanContext, type RowGenerator } from '../src/core/units.js';
 import { experiments } from '../scenarios/experiments.js';
 import { measurements, type MeasurementParams, type Measurements } from '../sources/measurements.js';
 import { scenario } from '../sources/scenario.js';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../src/pipeline.js';
-import { defineTable, typeLabel, types, type Row } from '../src/schema.js';
-import { civilFromDays, isoWeekday, parseDate } from '../src/temporal.js';
-import { defineScenario, type PlanContext, type RowGenerator } from '../src/units.js';
+import { collect } from '../src/core/pipeline.js';
+import { defineTable, typeLabel, types, type Row } from '../src/core/schema.js';
+import { civilFromDays, isoWeekday, parseDate } from '../src/core/temporal.js';
+import { defineScenario, type PlanContext, type RowGenerator } from '../src/core/units.js';
 import { sales } from '../scenarios/sales.js';
 import { DEFAULT_MONTH_FACTORS, DEFAULT_WEEKDAY_FACTORS, sales as salesGenerator, type Sales } from '../sources/sales.js';
 import { scenario } from '../sources/scenario.js';

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../src/pipeline.js';
+import { collect } from '../src/core/pipeline.js';
 import { Rng } from '../src/random/rng.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { MICROS_PER_DAY, parseDate } from '../src/temporal.js';
-import { defineScenario, type PlanContext, type RowGenerator } from '../src/units.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { MICROS_PER_DAY, parseDate } from '../src/core/temporal.js';
+import { defineScenario, type PlanContext, type RowGenerator } from '../src/core/units.js';
 import { iotSensors } from '../scenarios/iot_sensors.js';
 import { scenario } from '../sources/scenario.js';
 import { sensorSeries, type SensorSeries } from '../sources/sensor-series.js';

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startsFormula } from '../src/anomaly.js';
-import { memoryLedger, type LedgerEntry } from '../src/ledger.js';
-import { applyTransforms, collect } from '../src/pipeline.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import { parseDate } from '../src/temporal.js';
+import { startsFormula } from '../src/anomaly/cell-stage.js';
+import { memoryLedger, type LedgerEntry } from '../src/anomaly/ledger.js';
+import { applyTransforms, collect } from '../src/core/pipeline.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import { parseDate } from '../src/core/temporal.js';
 import { scenario } from '../sources/scenario.js';
 import { duplicate } from '../transforms/duplicate.js';
 import { rowsSource, withinSamplingError } from './helpers.js';

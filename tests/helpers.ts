@@ -4,12 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { collect } from '../src/pipeline.js';
-import { toJsonValue } from '../src/codec.js';
-import type { LedgerEntry } from '../src/ledger.js';
-import { fieldValues, kindOf, type Row } from '../src/schema.js';
-import type { Batch, Source } from '../src/stage.js';
-import type { ScenarioDefinition } from '../src/units.js';
+import { collect } from '../src/core/pipeline.js';
+import { toJsonValue } from '../src/codecs/codec.js';
+import type { LedgerEntry } from '../src/anomaly/ledger.js';
+import { fieldValues, kindOf, type Row } from '../src/core/schema.js';
+import type { Batch, Source } from '../src/core/stage.js';
+import type { ScenarioDefinition } from '../src/core/units.js';
 import { scenario, type ScenarioOptions } from '../sources/scenario.js';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
 import { jsonl, run } from '../src/index.js';
-import { defineTable, types } from '../src/schema.js';
+import { defineTable, types } from '../src/core/schema.js';
 import { rowsSource, tempDir } from './helpers.js';
 
 describe('jsonl --line-column', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarizeLedger, type SummaryRow } from '../src/ledger-summary.js';
-import { run } from '../src/pipeline.js';
+import { run } from '../src/core/pipeline.js';
 import { jsonl } from '../sinks/jsonl.js';
 import { scenario } from '../sources/scenario.js';
 import { corruptFk } from '../transforms/corrupt-fk.js';

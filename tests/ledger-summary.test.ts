@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarizeLedger } from '../src/ledger-summary.js';
-import { collect } from '../src/pipeline.js';
+import { collect } from '../src/core/pipeline.js';
 import { loans } from '../scenarios/loans.js';
 import { scenario } from '../sources/scenario.js';
 import { noise } from '../transforms/noise.js';

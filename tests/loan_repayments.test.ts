@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collect } from '../src/pipeline.js';
-import type { Row } from '../src/schema.js';
-import { civilFromDays, daysInMonth, parseDate } from '../src/temporal.js';
+import { collect } from '../src/core/pipeline.js';
+import type { Row } from '../src/core/schema.js';
+import { civilFromDays, daysInMonth, parseDate } from '../src/core/temporal.js';
 import { loanRepayments } from '../scenarios/loan_repayments.js';
 import { scenario } from '../sources/scenario.js';
 import { withinSamplingError } from './helpers.js';

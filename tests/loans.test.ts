@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryLedger } from '../src/ledger.js';
-import { collect } from '../src/pipeline.js';
-import type { Row } from '../src/schema.js';
+import { memoryLedger } from '../src/anomaly/ledger.js';
+import { collect } from '../src/core/pipeline.js';
+import type { Row } from '../src/core/schema.js';
 import { LOANS_MISSING, loans } from '../scenarios/loans.js';
 import { scenario } from '../sources/scenario.js';
 import { missing } from '../transforms/missing.js';

@@ -1,10 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, run } from '../src/pipeline.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import type { Batch, Source } from '../src/stage.js';
-import { parseDate, parseTimestamp } from '../src/temporal.js';
+import { collect, run } from '../src/core/pipeline.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import type { Batch, Source } from '../src/core/stage.js';
+import { parseDate, parseTimestamp } from '../src/core/temporal.js';
 import { sparkLogs } from '../scenarios/spark_logs.js';
 import { log } from '../sinks/log.js';
 import { scenario } from '../sources/scenario.js';

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { collect, ndjsonSource } from '../src/index.js';
-import { typeLabel } from '../src/schema.js';
-import type { Batch } from '../src/stage.js';
+import { typeLabel } from '../src/core/schema.js';
+import type { Batch } from '../src/core/stage.js';
 
 /** NDJSON from another program: what the reader accepts, infers and refuses (in process). */
 const read = async (chunks: string[], options: Parameters<typeof ndjsonSource>[0] = {}) => {

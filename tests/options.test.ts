@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeOptions, parseDecimal, type OptionsSpec } from '../src/options.js';
+import { normalizeOptions, parseDecimal, type OptionsSpec } from '../src/core/options.js';
 import { scenario } from '../sources/scenario.js';
 import { csv } from '../sinks/csv.js';
 
-/** Option checks shared by every unit (src/options.ts), in process: notation, lists, naming. */
+/** Option checks shared by every unit (src/core/options.ts), in process: notation, lists, naming. */
 const SPEC = {
   rate: { type: 'number', description: 'r', min: 0, max: 1 },
   maxRows: { type: 'integer', description: 'm', min: 1 },

@@ -1,11 +1,11 @@
 import type { Schema } from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toJsonValue } from '../src/codec.js';
-import { memoryLedger, type LedgerEntry } from '../src/ledger.js';
-import { collect } from '../src/pipeline.js';
+import { toJsonValue } from '../src/codecs/codec.js';
+import { memoryLedger, type LedgerEntry } from '../src/anomaly/ledger.js';
+import { collect } from '../src/core/pipeline.js';
 import { Rng } from '../src/random/rng.js';
-import { defineTable, keyColumns, kindOf, types, type Row } from '../src/schema.js';
-import type { Source } from '../src/stage.js';
+import { defineTable, keyColumns, kindOf, types, type Row } from '../src/core/schema.js';
+import type { Source } from '../src/core/stage.js';
 import { scenario } from '../sources/scenario.js';
 import { customer360 } from '../scenarios/customer_360.js';
 import { outliers } from '../transforms/outliers.js';

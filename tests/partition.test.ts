@@ -4,12 +4,12 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { gunzipSync } from 'node:zlib';
 import { join, relative, resolve, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, run } from '../src/pipeline.js';
-import { defineTable, types, type Row } from '../src/schema.js';
-import type { Source } from '../src/stage.js';
-import { formatDate, parseTimestamp } from '../src/temporal.js';
-import { fileOptions } from '../src/text-sink.js';
-import { defineSink } from '../src/units.js';
+import { collect, run } from '../src/core/pipeline.js';
+import { defineTable, types, type Row } from '../src/core/schema.js';
+import type { Source } from '../src/core/stage.js';
+import { formatDate, parseTimestamp } from '../src/core/temporal.js';
+import { fileOptions } from '../src/codecs/text-sink.js';
+import { defineSink } from '../src/core/units.js';
 import { arrow } from '../sinks/arrow.js';
 import { csv } from '../sinks/csv.js';
 import { jsonl } from '../sinks/jsonl.js';

@@ -11,9 +11,9 @@ import { join, relative, sep } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataset, run } from '../src/index.js';
-import { datasetContext, type TableDefinition } from '../src/dataset.js';
+import { datasetContext, type TableDefinition } from '../src/core/dataset.js';
 import { findDataset } from '../src/registry.js';
-import { defineTable, types } from '../src/schema.js';
+import { defineTable, types } from '../src/core/schema.js';
 import { CURRENCIES } from '../pipelines/retail/shared.js';
 import { BIN, cliEnv, tempDir } from './helpers.js';
 

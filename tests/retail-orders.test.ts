@@ -2,7 +2,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDataset } from '../src/dataset-run.js';
+import { runDataset } from '../src/datasets/run.js';
 import { retail } from '../pipelines/retail/index.js';
 import { tempDir, withinSamplingError } from './helpers.js';
 

@@ -1,9 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, run } from '../src/pipeline.js';
+import { collect, run } from '../src/core/pipeline.js';
 import { listScenarios } from '../src/registry.js';
-import { kindOf } from '../src/schema.js';
+import { kindOf } from '../src/core/schema.js';
 import { csv } from '../sinks/csv.js';
 import { scenario } from '../sources/scenario.js';
 import { tempDir } from './helpers.js';

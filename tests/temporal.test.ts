@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { civilFromDays, daysFromCivil, formatDate, formatTime, formatTimestamp, isoWeekday, parseDate, parseTime, parseTimestamp } from '../src/temporal.js';
+import { civilFromDays, daysFromCivil, formatDate, formatTime, formatTimestamp, isoWeekday, parseDate, parseTime, parseTimestamp } from '../src/core/temporal.js';
 
 /** Checked against the platform's Date (an independent implementation). */
 describe('calendar arithmetic', () => {

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { memoryLedger, type LedgerEntry } from '../src/ledger.js';
-import { collect } from '../src/pipeline.js';
-import { kindOf, type Row } from '../src/schema.js';
-import { toJsonValue } from '../src/codec.js';
+import { memoryLedger, type LedgerEntry } from '../src/anomaly/ledger.js';
+import { collect } from '../src/core/pipeline.js';
+import { kindOf, type Row } from '../src/core/schema.js';
+import { toJsonValue } from '../src/codecs/codec.js';
 import { scenario } from '../sources/scenario.js';
 import { attendance } from '../scenarios/attendance.js';
 import { missing } from '../transforms/missing.js';

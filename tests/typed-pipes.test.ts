@@ -9,7 +9,7 @@ import { BIN, sh, tempDir } from './helpers.js';
 /**
  * Between processes, rows keep the producer's schema (table, types, keys, decimal scales)
  * without --schema, the NDJSON stays plain JSON lines, and a stream whose producer did not
- * finish is refused (src/stdio-link.ts).
+ * finish is refused (src/core/stdio-link.ts).
  */
 const D = `node ${BIN}`;
 const ledgerLines = (path: string) =>

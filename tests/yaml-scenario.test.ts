@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { compileExpression } from '../src/expression.js';
-import { memoryLedger } from '../src/ledger.js';
-import { collect } from '../src/pipeline.js';
-import { parseYamlScenario } from '../src/yaml-scenario.js';
+import { compileExpression } from '../src/yaml/expression.js';
+import { memoryLedger } from '../src/anomaly/ledger.js';
+import { collect } from '../src/core/pipeline.js';
+import { parseYamlScenario } from '../src/yaml/yaml-scenario.js';
 import { scenario } from '../sources/scenario.js';
 import { tempDir, withinSamplingError, BIN, cliEnv as env } from './helpers.js';
 

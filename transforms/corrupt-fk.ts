@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Field } from 'apache-arrow';
-import { cellStage, rejectKind, stageOptions, startsFormula, type CellContext, type CellChange } from '../src/anomaly.js';
-import { DatagenError } from '../src/errors.js';
-import { rateOption } from '../src/options.js';
+import { cellStage, rejectKind, stageOptions, startsFormula, type CellContext, type CellChange } from '../src/anomaly/cell-stage.js';
+import { DatagenError } from '../src/core/errors.js';
+import { rateOption } from '../src/core/options.js';
 import { Rng } from '../src/random/rng.js';
-import { kindOf, type Kind, type Value } from '../src/schema.js';
-import { defineTransform } from '../src/units.js';
+import { kindOf, type Kind, type Value } from '../src/core/schema.js';
+import { defineTransform } from '../src/core/units.js';
 
 const STAGE = 'corrupt-fk';
 

@@ -1,16 +1,16 @@
 import type { Field, Schema } from 'apache-arrow';
-import { keyRecorder, startsFormula, stageOptions } from '../src/anomaly.js';
-import { parseCondition, type RowTest } from '../src/condition.js';
-import { DatagenError } from '../src/errors.js';
-import { nullLedger, type Ledger } from '../src/ledger.js';
-import { rateOption } from '../src/options.js';
+import { keyRecorder, startsFormula, stageOptions } from '../src/anomaly/cell-stage.js';
+import { parseCondition, type RowTest } from '../src/anomaly/condition.js';
+import { DatagenError } from '../src/core/errors.js';
+import { nullLedger, type Ledger } from '../src/anomaly/ledger.js';
+import { rateOption } from '../src/core/options.js';
 import { blockPicker, forEachPick } from '../src/random/picks.js';
 import { Rng } from '../src/random/rng.js';
 import { uuid4 } from '../src/random/uuid.js';
-import { fieldValues, keyColumns, kindOf, resolveColumns, tableName, type Kind, type Row, type Value } from '../src/schema.js';
-import type { Batch, StageFn } from '../src/stage.js';
-import { civilFromDays, daysFromCivil } from '../src/temporal.js';
-import { defineTransform } from '../src/units.js';
+import { fieldValues, keyColumns, kindOf, resolveColumns, tableName, type Kind, type Row, type Value } from '../src/core/schema.js';
+import type { Batch, StageFn } from '../src/core/stage.js';
+import { civilFromDays, daysFromCivil } from '../src/core/temporal.js';
+import { defineTransform } from '../src/core/units.js';
 import { typo } from './noise.js';
 
 /**

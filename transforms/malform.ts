@@ -1,12 +1,12 @@
 import type { Field, Schema } from 'apache-arrow';
-import { cellStage, nonKeyColumns, stageOptions, startsFormula, type CellChange, type CellContext } from '../src/anomaly.js';
-import { textEncoder } from '../src/codec.js';
-import { DatagenError } from '../src/errors.js';
-import { rateOption, parseWeightedKinds } from '../src/options.js';
+import { cellStage, nonKeyColumns, stageOptions, startsFormula, type CellChange, type CellContext } from '../src/anomaly/cell-stage.js';
+import { textEncoder } from '../src/codecs/codec.js';
+import { DatagenError } from '../src/core/errors.js';
+import { rateOption, parseWeightedKinds } from '../src/core/options.js';
 import type { Rng } from '../src/random/rng.js';
-import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/schema.js';
-import { civilFromDays, daysFromCivil, daysInMonth, formatTime, formatTimestamp, MICROS_PER_DAY } from '../src/temporal.js';
-import { defineTransform } from '../src/units.js';
+import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/core/schema.js';
+import { civilFromDays, daysFromCivil, daysInMonth, formatTime, formatTimestamp, MICROS_PER_DAY } from '../src/core/temporal.js';
+import { defineTransform } from '../src/core/units.js';
 
 /**
  * Malformed values: text that a loader or a data-quality check should reject or repair.

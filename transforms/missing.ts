@@ -1,7 +1,7 @@
-import { cellStage, nonKeyColumns, stageOptions } from '../src/anomaly.js';
-import { DatagenError } from '../src/errors.js';
-import { parseDecimal, rateOption } from '../src/options.js';
-import { defineTransform } from '../src/units.js';
+import { cellStage, nonKeyColumns, stageOptions } from '../src/anomaly/cell-stage.js';
+import { DatagenError } from '../src/core/errors.js';
+import { parseDecimal, rateOption } from '../src/core/options.js';
+import { defineTransform } from '../src/core/units.js';
 
 /**
  * Missing values: each non-null cell of the chosen columns becomes null with probability

@@ -1,8 +1,8 @@
-import { cellStage, nonKeyColumns, stageOptions, type CellContext, type CellChange } from '../src/anomaly.js';
+import { cellStage, nonKeyColumns, stageOptions, type CellContext, type CellChange } from '../src/anomaly/cell-stage.js';
 import { normal } from '../src/random/distributions.js';
 import type { Rng } from '../src/random/rng.js';
-import { rateOption } from '../src/options.js';
-import { defineTransform } from '../src/units.js';
+import { rateOption } from '../src/core/options.js';
+import { defineTransform } from '../src/core/units.js';
 
 /**
  * Measurement noise: numbers jitter, times and dates shift, text gets typos, booleans flip.

@@ -1,11 +1,11 @@
 import type { Field, Int, Schema } from 'apache-arrow';
-import { cellStage, nonKeyColumns, rejectKind, stageOptions, type CellChange, type CellContext } from '../src/anomaly.js';
-import { DatagenError } from '../src/errors.js';
-import { rateOption, parseWeightedKinds } from '../src/options.js';
+import { cellStage, nonKeyColumns, rejectKind, stageOptions, type CellChange, type CellContext } from '../src/anomaly/cell-stage.js';
+import { DatagenError } from '../src/core/errors.js';
+import { rateOption, parseWeightedKinds } from '../src/core/options.js';
 import type { Rng } from '../src/random/rng.js';
-import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/schema.js';
-import type { Batch, StageFn } from '../src/stage.js';
-import { defineTransform } from '../src/units.js';
+import { kindOf, resolveColumns, tableName, typeLabel, type Kind } from '../src/core/schema.js';
+import type { Batch, StageFn } from '../src/core/stage.js';
+import { defineTransform } from '../src/core/units.js';
 
 /**
  * Outliers in numeric columns (int, float, decimal): values out of range or far off scale,

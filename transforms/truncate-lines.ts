@@ -1,12 +1,12 @@
-import { keyRecorder, stageOptions } from '../src/anomaly.js';
-import { TRUNCATE_LINE } from '../src/codec.js';
-import { parseCondition } from '../src/condition.js';
-import { nullLedger } from '../src/ledger.js';
-import { rateOption } from '../src/options.js';
+import { keyRecorder, stageOptions } from '../src/anomaly/cell-stage.js';
+import { TRUNCATE_LINE } from '../src/codecs/codec.js';
+import { parseCondition } from '../src/anomaly/condition.js';
+import { nullLedger } from '../src/anomaly/ledger.js';
+import { rateOption } from '../src/core/options.js';
 import { blockPicker, forEachPick } from '../src/random/picks.js';
 import { Rng } from '../src/random/rng.js';
-import { tableName } from '../src/schema.js';
-import { defineTransform } from '../src/units.js';
+import { tableName } from '../src/core/schema.js';
+import { defineTransform } from '../src/core/units.js';
 
 /**
  * Truncated JSON lines: the JSON Lines writer cuts a share of rows' lines short, as an

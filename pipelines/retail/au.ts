@@ -1,4 +1,4 @@
-import { fakerLocale } from '../../src/faker-data.js';
+import { fakerLocale } from '../../src/random/faker-data.js';
 import { Weighted } from '../../src/random/distributions.js';
 import type { Rng } from '../../src/random/rng.js';
 import { STATES, type State } from './shared.js';

@@ -1,7 +1,7 @@
-import { dropKeys, type TableDefinition } from '../../src/dataset.js';
+import { dropKeys, type TableDefinition } from '../../src/core/dataset.js';
 import { truncatedNormal, Weighted } from '../../src/random/distributions.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
-import { civilFromDays, daysFromCivil } from '../../src/temporal.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
+import { civilFromDays, daysFromCivil } from '../../src/core/temporal.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import { duplicate } from '../../transforms/duplicate.js';
 import { malform } from '../../transforms/malform.js';

@@ -1,12 +1,12 @@
-import { cellStage } from '../../src/anomaly.js';
-import type { TableDefinition } from '../../src/dataset.js';
+import { cellStage } from '../../src/anomaly/cell-stage.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
 import { Weighted } from '../../src/random/distributions.js';
 import { uniformAt } from '../../src/random/hash.js';
 import type { Rng } from '../../src/random/rng.js';
 import { uuid4 } from '../../src/random/uuid.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
-import type { Transform } from '../../src/stage.js';
-import { formatTimestamp, MICROS_PER_DAY } from '../../src/temporal.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
+import type { Transform } from '../../src/core/stage.js';
+import { formatTimestamp, MICROS_PER_DAY } from '../../src/core/temporal.js';
 import { malform } from '../../transforms/malform.js';
 import { CATEGORIES, dayWeight, partitionDay, popular, popularKey, productAt, type Ctx, type RetailOptions } from './shared.js';
 

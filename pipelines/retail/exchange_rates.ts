@@ -1,6 +1,6 @@
-import type { TableDefinition } from '../../src/dataset.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
-import { isoWeekday } from '../../src/temporal.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
+import { isoWeekday } from '../../src/core/temporal.js';
 import { CURRENCIES, type Ctx, type RetailOptions } from './shared.js';
 
 /**

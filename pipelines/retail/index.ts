@@ -1,4 +1,4 @@
-import { defineDataset } from '../../src/dataset.js';
+import { defineDataset } from '../../src/core/dataset.js';
 import { customers } from './customers.js';
 import { ordersHeader } from './orders_header.js';
 import { events } from './events.js';

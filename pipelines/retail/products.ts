@@ -1,5 +1,5 @@
-import { dropKeys, type TableDefinition } from '../../src/dataset.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
+import { dropKeys, type TableDefinition } from '../../src/core/dataset.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import { missing } from '../../transforms/missing.js';
 import { outliers } from '../../transforms/outliers.js';

@@ -1,10 +1,10 @@
 import type { Schema } from 'apache-arrow';
-import type { TableDefinition } from '../../src/dataset.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
 import { deltaTable } from '../../src/delta/table.js';
 import { uniformAt } from '../../src/random/hash.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
-import type { Batch } from '../../src/stage.js';
-import { formatDate } from '../../src/temporal.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
+import type { Batch } from '../../src/core/stage.js';
+import { formatDate } from '../../src/core/temporal.js';
 import { lineFacts, linesOf, orderAt, shipmentAt, type Ctx, type RetailOptions } from './shared.js';
 
 const DAY = 86_400_000_000;

@@ -1,7 +1,7 @@
-import type { TableDefinition } from '../../src/dataset.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
 import { uniformAt } from '../../src/random/hash.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
-import { formatDate } from '../../src/temporal.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
+import { formatDate } from '../../src/core/temporal.js';
 import { missing } from '../../transforms/missing.js';
 import { outliers } from '../../transforms/outliers.js';
 import { storeAt, type Ctx, type RetailOptions } from './shared.js';

@@ -1,9 +1,9 @@
-import type { DatasetContext } from '../../src/dataset.js';
+import type { DatasetContext } from '../../src/core/dataset.js';
 import { Weighted, Zipf } from '../../src/random/distributions.js';
 import { uniformAt } from '../../src/random/hash.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import type { Rng } from '../../src/random/rng.js';
-import { civilFromDays, formatDate, isoWeekday, MICROS_PER_DAY } from '../../src/temporal.js';
+import { civilFromDays, formatDate, isoWeekday, MICROS_PER_DAY } from '../../src/core/temporal.js';
 
 /**
  * What the retail tables share: the options, and the random-access facts a child recomputes

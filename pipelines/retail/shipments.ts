@@ -1,5 +1,5 @@
-import type { TableDefinition } from '../../src/dataset.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { CARRIERS, shipmentAt, type RetailOptions } from './shared.js';
 
 /** shipments: one per order (shipment k ships order k), in one Parquet file. */

@@ -1,5 +1,5 @@
-import type { TableDefinition } from '../../src/dataset.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { duplicate } from '../../transforms/duplicate.js';
 import { outliers } from '../../transforms/outliers.js';
 import { capitalOf, near, townIn } from './au.js';

@@ -1,6 +1,6 @@
-import type { TableDefinition } from '../../src/dataset.js';
+import type { TableDefinition } from '../../src/core/dataset.js';
 import { Weighted } from '../../src/random/distributions.js';
-import { defineTable, types, type Row } from '../../src/schema.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { auNames } from './au.js';
 import type { RetailOptions } from './shared.js';
 

@@ -1,8 +1,8 @@
 import { Command } from '@oclif/core';
-import { isDatagenError } from '../errors.js';
-import { announceFailure } from '../stdio-link.js';
-import { describeIoError, removeOpenTemps } from '../output.js';
-import { closest } from '../suggest.js';
+import { isDatagenError } from '../core/errors.js';
+import { announceFailure } from '../core/stdio-link.js';
+import { describeIoError, removeOpenTemps } from '../codecs/output.js';
+import { closest } from '../core/suggest.js';
 
 let stdoutGuarded = false;
 
@@ -42,7 +42,7 @@ export abstract class DatagenCommand extends Command {
       process.exit(0);
     }
     removeOpenTemps();
-    // The next datagen command in the pipe learns that this one failed (src/stdio-link.ts).
+    // The next datagen command in the pipe learns that this one failed (src/core/stdio-link.ts).
     announceFailure();
     if (isDatagenError(err)) {
       // oclif wraps the message of an error thrown while parsing a flag's value (our own checks,

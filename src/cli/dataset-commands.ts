@@ -1,7 +1,7 @@
 import { Flags, type Command } from '@oclif/core';
-import { dataset, datasetRunOptions, DEFAULT_OUT, runDatasetValue } from '../dataset-api.js';
-import type { DatasetDefinition } from '../dataset.js';
-import { MANIFEST, SUMMARY } from '../dataset-run.js';
+import { dataset, datasetRunOptions, DEFAULT_OUT, runDatasetValue } from '../datasets/api.js';
+import type { DatasetDefinition } from '../core/dataset.js';
+import { MANIFEST, SUMMARY } from '../datasets/run.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 

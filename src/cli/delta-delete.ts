@@ -1,7 +1,7 @@
 import type { Command } from '@oclif/core';
 import { deltaOptions } from '../../sinks/delta.js';
 import { deltaTable } from '../delta/table.js';
-import { normalizeOptions } from '../options.js';
+import { normalizeOptions } from '../core/options.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { flagOf, normalizeOptions, type OptionSpec, type OptionsSpec } from '../options.js';
+import { flagOf, normalizeOptions, type OptionSpec, type OptionsSpec } from '../core/options.js';
 
 /**
  * A unit's declared options as oclif flags. Values stay strings here and are validated by

@@ -3,12 +3,12 @@ import { integerFlag } from './flags.js';
 import { Readable } from 'node:stream';
 import { arrowIpcSource } from '../../sources/arrow-ipc.js';
 import { DEFAULT_MAX_LINE, ndjsonSource } from '../../sources/ndjson.js';
-import { stdinLink } from '../stdio-link.js';
+import { stdinLink } from '../core/stdio-link.js';
 import { randomUUID } from 'node:crypto';
 import { fstatSync } from 'node:fs';
-import { DatagenError } from '../errors.js';
+import { DatagenError } from '../core/errors.js';
 import { findScenario } from '../registry.js';
-import type { Source } from '../stage.js';
+import type { Source } from '../core/stage.js';
 
 /** Flags of every command that reads rows from stdin. */
 export const inputFlags = {
@@ -34,7 +34,7 @@ export interface StdinInput {
  * NDJSON. The peeked bytes are put back, so the chosen reader sees the whole input.
  *
  * When a datagen command pipes in, it has announced its schema and run out of band (see
- * src/stdio-link.ts): NDJSON rows get the producer's exact types, and a stream whose producer
+ * src/core/stdio-link.ts): NDJSON rows get the producer's exact types, and a stream whose producer
  * did not finish is refused at its end, so no sink commits a cut stream.
  */
 export async function stdinSource(command: string, flags: { schema?: string; table?: string; 'max-line-length'?: number }): Promise<StdinInput> {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { renderSummaryMarkdown, renderSummaryText, summarizeLedger } from '../ledger-summary.js';
-import { withOutput } from '../output.js';
+import { withOutput } from '../codecs/output.js';
 import { DatagenCommand } from './base.js';
 
 export default class LedgerSummary extends DatagenCommand {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { DatagenError } from '../errors.js';
-import { withOutput } from '../output.js';
-import { packageRoot, scenarioSchemaPath } from '../paths.js';
+import { DatagenError } from '../core/errors.js';
+import { withOutput } from '../codecs/output.js';
+import { packageRoot, scenarioSchemaPath } from '../core/paths.js';
 import { DatagenCommand } from './base.js';
 
 /** `datagen new scenario <name>`: a commented scenario file that runs as written. */

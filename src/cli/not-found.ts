@@ -1,5 +1,5 @@
 import type { Hook } from '@oclif/core';
-import { closest } from '../suggest.js';
+import { closest } from '../core/suggest.js';
 
 /**
  * oclif's `command_not_found` hook: a mistyped command gets one line naming it, the closest

@@ -4,16 +4,16 @@ import { Args, Flags, type Command } from '@oclif/core';
 import { engineOptions, scenario } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
-import { run } from '../pipeline.js';
-import { announcing } from '../stdio-link.js';
+import { run } from '../core/pipeline.js';
+import { announcing } from '../core/stdio-link.js';
 import { newRunId } from './input.js';
-import { DatagenError } from '../errors.js';
+import { DatagenError } from '../core/errors.js';
 import { findScenario, findSink, listDatasets, listScenarios, listSinks, sinkForPath } from '../registry.js';
-import type { ScenarioDefinition } from '../units.js';
-import { isScenarioFile } from '../paths.js';
-import { wantsPartitioned } from '../partition.js';
-import { partitionOptions } from '../text-sink.js';
-import { closest } from '../suggest.js';
+import type { ScenarioDefinition } from '../core/units.js';
+import { isScenarioFile } from '../core/paths.js';
+import { wantsPartitioned } from '../codecs/partition.js';
+import { partitionOptions } from '../codecs/text-sink.js';
+import { closest } from '../core/suggest.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 
@@ -165,7 +165,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
       const name = argv.splice(at, 1)[0]!;
       if (isScenarioFile(name)) {
         // A YAML scenario gets the same command a registered one has, made on the spot.
-        const { loadYamlScenario } = await import('../yaml-scenario.js');
+        const { loadYamlScenario } = await import('../yaml/yaml-scenario.js');
         const def = loadYamlScenario(name);
         const command = verb === 'generate' ? generateCommand(def) : pipeCommand(def);
         await command.run(argv, this.config);

@@ -1,9 +1,9 @@
 import { Flags, type Command } from '@oclif/core';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
-import { run } from '../pipeline.js';
-import { announcing } from '../stdio-link.js';
-import type { SinkFactory, TransformFactory } from '../units.js';
+import { run } from '../core/pipeline.js';
+import { announcing } from '../core/stdio-link.js';
+import type { SinkFactory, TransformFactory } from '../core/units.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 import { inputFlags, stdinSource } from './input.js';
@@ -49,7 +49,7 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const sink = unit(optionsFromFlags(unit.name, unit.options, flags) as never);
       const input = await stdinSource(unit.name, flags as Parameters<typeof stdinSource>[1]);
-      // Rows written to stdout for another datagen command are announced to it (src/stdio-link.ts).
+      // Rows written to stdout for another datagen command are announced to it (src/core/stdio-link.ts).
       const toStdout = flags.out === undefined || flags.out === '-';
       const relay = toStdout && (unit.name === 'jsonl' || unit.name === 'arrow');
       await run(input.source, relay ? announcing(sink, { run: input.run, format: unit.name === 'arrow' ? 'arrow' : 'ndjson' }) : sink);

@@ -1,8 +1,8 @@
 import { closeSync, existsSync, fsyncSync, linkSync, openSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DatagenError } from '../errors.js';
-import { describeIoError, ensureDir, openTemps } from '../output.js';
+import { DatagenError } from '../core/errors.js';
+import { describeIoError, ensureDir, openTemps } from '../codecs/output.js';
 import { parseSchemaString, type DeltaSchema } from './schema.js';
 
 /**

@@ -1,6 +1,6 @@
 import { DateUnit, Field, Precision, Schema, Type, TimeUnit, type DataType, type Date_, type Decimal, type Float, type Int, type Timestamp } from 'apache-arrow';
-import { DatagenError } from '../errors.js';
-import { fieldDescription, fieldValues, keyColumns, MAY_HOLD_TEXT, mayHoldText, typeFromLabel, typeLabel, types } from '../schema.js';
+import { DatagenError } from '../core/errors.js';
+import { fieldDescription, fieldValues, keyColumns, MAY_HOLD_TEXT, mayHoldText, typeFromLabel, typeLabel, types } from '../core/schema.js';
 
 /**
  * Arrow schemas <-> Delta's schemaString (Spark's JSON schema, PROTOCOL.md "Schema

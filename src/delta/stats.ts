@@ -1,7 +1,7 @@
-import { decimalText, textEncoder, type TextEncoder } from '../codec.js';
-import { DatagenError } from '../errors.js';
-import { kindOf, type Row, type Value } from '../schema.js';
-import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../temporal.js';
+import { decimalText, textEncoder, type TextEncoder } from '../codecs/codec.js';
+import { DatagenError } from '../core/errors.js';
+import { kindOf, type Row, type Value } from '../core/schema.js';
+import { formatDate, formatTimestamp, parseDate, parseTimestamp } from '../core/temporal.js';
 import { textOf, type DeltaField } from './schema.js';
 
 /**

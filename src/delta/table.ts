@@ -1,16 +1,16 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { Type, TimeUnit, type Schema, type Timestamp } from 'apache-arrow';
-import { parseCondition } from '../condition.js';
-import { DatagenError } from '../errors.js';
-import { describeIoError, ensureDir } from '../output.js';
-import { PARQUET_CODECS, readParquet, type ParquetCodec } from '../parquet-io.js';
-import { packageRoot } from '../paths.js';
+import { parseCondition } from '../anomaly/condition.js';
+import { DatagenError } from '../core/errors.js';
+import { describeIoError, ensureDir } from '../codecs/output.js';
+import { PARQUET_CODECS, readParquet, type ParquetCodec } from '../codecs/parquet-io.js';
+import { packageRoot } from '../core/paths.js';
 import { Rng } from '../random/rng.js';
 import { uuid4 } from '../random/uuid.js';
-import { kindOf, type Row, type Value } from '../schema.js';
-import type { Batch, Source } from '../stage.js';
-import { formatTime, parseDate, parseTimestamp } from '../temporal.js';
+import { kindOf, type Row, type Value } from '../core/schema.js';
+import type { Batch, Source } from '../core/stage.js';
+import { formatTime, parseDate, parseTimestamp } from '../core/temporal.js';
 import { PendingWrite, writeDataFiles, type WrittenFiles } from './files.js';
 import {
   commitFileName, dataFilePath, listVersions, LOG_DIR, readCommit, replayLog, writeCommit,

@@ -1,4 +1,4 @@
-import { DatagenError } from '../errors.js';
+import { DatagenError } from '../core/errors.js';
 import type { Rng } from './rng.js';
 
 /**

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deltaTable } from '../../src/delta/table.js';
-import { DatagenError } from '../../src/errors.js';
-import { defineTable, types } from '../../src/schema.js';
-import type { Batch } from '../../src/stage.js';
+import { DatagenError } from '../../src/core/errors.js';
+import { defineTable, types } from '../../src/core/schema.js';
+import type { Batch } from '../../src/core/stage.js';
 import { BIN, rowsSource, sh, tempDir } from '../helpers.js';
 
 /**

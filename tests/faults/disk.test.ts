@@ -7,8 +7,8 @@ import { csv } from '../../sinks/csv.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { parquet } from '../../sinks/parquet.js';
 import { xlsx } from '../../sinks/xlsx.js';
-import { openOutput, openTemps, removeOpenTemps } from '../../src/output.js';
-import { run } from '../../src/pipeline.js';
+import { openOutput, openTemps, removeOpenTemps } from '../../src/codecs/output.js';
+import { run } from '../../src/core/pipeline.js';
 import { BIN, sh, tempDir } from '../helpers.js';
 
 /**

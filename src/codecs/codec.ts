@@ -1,5 +1,5 @@
-import type { Kind, Value } from './schema.js';
-import { MICROS_PER_DAY, formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './temporal.js';
+import type { Kind, Value } from '../core/schema.js';
+import { MICROS_PER_DAY, formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
 
 /**
  * Value <-> text for each kind, made once per column so the row loops only call functions.

@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { normalizeOptions, type Options, type OptionsSpec } from './options.js';
-import { Rng } from './random/rng.js';
+import { Rng } from '../random/rng.js';
 import type { Row, Value } from './schema.js';
 import type { Transform } from './stage.js';
 import type { RowGenerator } from './units.js';

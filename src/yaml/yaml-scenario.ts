@@ -3,19 +3,19 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Scalar } from 'yaml';
 import type { DataType, Schema } from 'apache-arrow';
-import { DatagenError, type ErrorCode } from './errors.js';
-import { parseCondition } from './condition.js';
-import { closest } from './suggest.js';
-import { fakerLocale } from './faker-data.js';
-import { scenarioSchemaPath } from './paths.js';
+import { DatagenError, type ErrorCode } from '../core/errors.js';
+import { parseCondition } from '../anomaly/condition.js';
+import { closest } from '../core/suggest.js';
+import { fakerLocale } from '../random/faker-data.js';
+import { scenarioSchemaPath } from '../core/paths.js';
 import { compileExpression, MAX_TEXT_LENGTH, type Compiled } from './expression.js';
-import { exponential, logNormal, poisson, truncatedNormal, Weighted, Zipf } from './random/distributions.js';
-import { Pattern } from './random/pattern.js';
-import type { Rng } from './random/rng.js';
-import { findTransform } from './registry.js';
-import { defineTable, kindOf, types, type FieldSpec, type Kind, type Row, type Value } from './schema.js';
-import { daysFromCivil, formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, parseTime, parseTimestamp } from './temporal.js';
-import { defineScenario, type ScenarioDefinition } from './units.js';
+import { exponential, logNormal, poisson, truncatedNormal, Weighted, Zipf } from '../random/distributions.js';
+import { Pattern } from '../random/pattern.js';
+import type { Rng } from '../random/rng.js';
+import { findTransform } from '../registry.js';
+import { defineTable, kindOf, types, type FieldSpec, type Kind, type Row, type Value } from '../core/schema.js';
+import { daysFromCivil, formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
+import { defineScenario, type ScenarioDefinition } from '../core/units.js';
 
 /**
  * Scenarios declared in YAML. The file is parsed as data only (the `yaml` package's core

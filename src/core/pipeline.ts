@@ -1,10 +1,10 @@
 import { Duplex, Readable } from 'node:stream';
 import { DatagenError } from './errors.js';
-import { fileLedger, nullLedger, type Ledger } from './ledger.js';
+import { fileLedger, nullLedger, type Ledger } from '../anomaly/ledger.js';
 import { tableName, type Row } from './schema.js';
 import type { Batch, Sink, Source, StageContext, StageFn, Transform } from './stage.js';
-import type { DatasetTarget, DatasetValue } from './dataset-api.js';
-import type { DatasetResult } from './dataset-run.js';
+import type { DatasetTarget, DatasetValue } from '../datasets/api.js';
+import type { DatasetResult } from '../datasets/run.js';
 
 /**
  * Composition. In one process, transforms are plain function calls on each batch (no stream
@@ -103,7 +103,7 @@ function openAll(schema: Batch['schema'], transforms: readonly Transform[], ctx:
 export function run(dataset: DatasetValue, target?: DatasetTarget): Promise<DatasetResult>;
 export function run(source: Source, ...rest: Array<Transform | Sink | RunOptions>): Promise<RunResult>;
 export async function run(source: Source | DatasetValue, ...rest: Array<Transform | Sink | RunOptions | DatasetTarget | undefined>): Promise<RunResult | DatasetResult> {
-  // A dataset value writes its folder of tables itself (src/dataset-api.ts): the pipeline core
+  // A dataset value writes its folder of tables itself (src/datasets/api.ts): the pipeline core
   // does not import the dataset runner, which needs the registry of every unit.
   if (source.kind === 'dataset') return source.write(rest[0] as DatasetTarget | undefined);
   const options = rest.length > 0 && !('kind' in rest[rest.length - 1]!) ? (rest.pop() as RunOptions) : {};

@@ -2,10 +2,10 @@ import { createRequire } from 'node:module';
 import { Field, RecordBatchStreamWriter, Schema, tableFromIPC, TimeMillisecond, Type } from 'apache-arrow';
 import type * as ParquetWasm from 'parquet-wasm';
 import { engineSchema, fromRecordBatch, rechunk, toRecordBatch } from './arrow-batch.js';
-import { DatagenError } from './errors.js';
+import { DatagenError } from '../core/errors.js';
 import type { Output } from './output.js';
-import { fieldValues } from './schema.js';
-import type { Batch } from './stage.js';
+import { fieldValues } from '../core/schema.js';
+import type { Batch } from '../core/stage.js';
 
 /**
  * Parquet through parquet-wasm (Rust's arrow/parquet crates compiled to WebAssembly): exact

@@ -1,7 +1,7 @@
 import type { Schema } from 'apache-arrow';
-import { textEncoder } from './codec.js';
-import { DatagenError } from './errors.js';
-import { columnNames, kindOf, type Row } from './schema.js';
+import { textEncoder } from '../codecs/codec.js';
+import { DatagenError } from '../core/errors.js';
+import { columnNames, kindOf, type Row } from '../core/schema.js';
 
 /**
  * Row conditions for `when` (and delta's `where`): apply a stage only to rows that match.

@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { withOutput } from './output.js';
-import type { Batch } from './stage.js';
+import type { Batch } from '../core/stage.js';
 
 /**
  * The loop shared by text sinks: open the destination before the first batch (so a bad path
@@ -15,7 +15,7 @@ export interface TextFormat {
 }
 
 /**
- * Partitioned and rolled output (src/partition.ts): declared once here and spread into
+ * Partitioned and rolled output (src/codecs/partition.ts): declared once here and spread into
  * fileOptions, so every file sink has them; defineSink does the partitioning.
  */
 export const partitionOptions = {

@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
-import { defineTable, type FieldSpec, types } from './schema.js';
-import { parseDate, parseTime, parseTimestamp } from './temporal.js';
+import { defineTable, type FieldSpec, types } from '../core/schema.js';
+import { parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
 
 /**
  * Guess a schema from parsed JSON rows (the first batch of an NDJSON stream whose producer's

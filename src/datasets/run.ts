@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { scenario } from '../sources/scenario.js';
-import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from './dataset.js';
-import { DatagenError } from './errors.js';
-import { fileLedger } from './ledger.js';
-import { renderSummaryMarkdown, summarizeLedger } from './ledger-summary.js';
-import { ensureDir } from './output.js';
-import { applyTransforms } from './pipeline.js';
-import { findSink } from './registry.js';
-import { typeLabel, type Row } from './schema.js';
-import type { Batch, StageContext } from './stage.js';
-import { defineScenario } from './units.js';
+import { scenario } from '../../sources/scenario.js';
+import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from '../core/dataset.js';
+import { DatagenError } from '../core/errors.js';
+import { fileLedger } from '../anomaly/ledger.js';
+import { renderSummaryMarkdown, summarizeLedger } from '../ledger-summary.js';
+import { ensureDir } from '../codecs/output.js';
+import { applyTransforms } from '../core/pipeline.js';
+import { findSink } from '../registry.js';
+import { typeLabel, type Row } from '../core/schema.js';
+import type { Batch, StageContext } from '../core/stage.js';
+import { defineScenario } from '../core/units.js';
 
 /**
  * Runs a dataset into a folder: every table (or the ones asked for) through its default

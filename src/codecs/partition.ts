@@ -3,14 +3,14 @@ import { existsSync, lstatSync, readdirSync, rmdirSync, rmSync, statSync } from 
 import { dirname, join, relative } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { textEncoder } from './codec.js';
-import { DatagenError } from './errors.js';
+import { DatagenError } from '../core/errors.js';
 import { describeIoError, ensureDir, onAbort } from './output.js';
-import type { OptionsSpec, Options } from './options.js';
-import { columnNames, kindOf, tableName, type Kind, type Row, type Value } from './schema.js';
-import type { Batch } from './stage.js';
-import { formatDate, MICROS_PER_DAY, parseDate, parseTimestamp } from './temporal.js';
+import type { OptionsSpec, Options } from '../core/options.js';
+import { columnNames, kindOf, tableName, type Kind, type Row, type Value } from '../core/schema.js';
+import type { Batch } from '../core/stage.js';
+import { formatDate, MICROS_PER_DAY, parseDate, parseTimestamp } from '../core/temporal.js';
 import { partitionOptions } from './text-sink.js';
-import type { SinkInfo } from './units.js';
+import type { SinkInfo } from '../core/units.js';
 
 /**
  * Partitioned and rolled output for any file sink: rows go to a folder tree `key=value/...`

@@ -4,10 +4,10 @@ import {
   Timestamp, TimeUnit, Type, util, Utf8, type Data, type DataType, type Date_ as DateType, type Dictionary, type Float, type Int,
 } from 'apache-arrow';
 import { decimalText, textEncoder } from './codec.js';
-import { DatagenError } from './errors.js';
-import { kindOf, mayHoldText, tableName, TEXT_OF, typeFromLabel, typeLabel, types, type Kind, type Row, type Value } from './schema.js';
-import type { Batch } from './stage.js';
-import { parseDate, parseTime, parseTimestamp } from './temporal.js';
+import { DatagenError } from '../core/errors.js';
+import { kindOf, mayHoldText, tableName, TEXT_OF, typeFromLabel, typeLabel, types, type Kind, type Row, type Value } from '../core/schema.js';
+import type { Batch } from '../core/stage.js';
+import { parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
 
 /**
  * Rows <-> Arrow record batches, column by column into typed arrays.

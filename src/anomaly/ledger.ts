@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatagenError } from './errors.js';
-import { describeIoError, ensureDir } from './output.js';
+import { DatagenError } from '../core/errors.js';
+import { describeIoError, ensureDir } from '../codecs/output.js';
 
 /**
  * The anomaly ledger: one entry per changed cell, the answer key a data-quality check is

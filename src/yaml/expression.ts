@@ -1,5 +1,5 @@
-import { DatagenError } from './errors.js';
-import type { Row, Value } from './schema.js';
+import { DatagenError } from '../core/errors.js';
+import type { Row, Value } from '../core/schema.js';
 
 /**
  * A small, safe expression language for YAML scenarios (derived fields and constraints).

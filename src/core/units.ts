@@ -1,7 +1,7 @@
 import type { Schema } from 'apache-arrow';
 import { normalizeOptions, type Options, type OptionsInput, type OptionsSpec } from './options.js';
-import { declaresPartitioning, partitionedWrite, wantsPartitioned } from './partition.js';
-import type { Rng } from './random/rng.js';
+import { declaresPartitioning, partitionedWrite, wantsPartitioned } from '../codecs/partition.js';
+import type { Rng } from '../random/rng.js';
 import type { Row } from './schema.js';
 import type { Batch, Sink, Transform } from './stage.js';
 import { formatDate } from './temporal.js';

@@ -1,12 +1,12 @@
 import { accessSync, constants, existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Schema } from 'apache-arrow';
-import { datasetContext, defineDataset, type DatasetContext, type DatasetDefinition, type TableDefinition } from './dataset.js';
-import { checkScale, LEDGER, MANIFEST, runDataset, selectTables, SUMMARY, type DatasetResult, type DatasetRunOptions } from './dataset-run.js';
-import { DatagenError, isDatagenError } from './errors.js';
-import { normalizeOptions, type OptionsSpec } from './options.js';
-import { describeIoError } from './output.js';
-import { findDataset } from './registry.js';
+import { datasetContext, defineDataset, type DatasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
+import { checkScale, LEDGER, MANIFEST, runDataset, selectTables, SUMMARY, type DatasetResult, type DatasetRunOptions } from './run.js';
+import { DatagenError, isDatagenError } from '../core/errors.js';
+import { normalizeOptions, type OptionsSpec } from '../core/options.js';
+import { describeIoError } from '../codecs/output.js';
+import { findDataset } from '../registry.js';
 
 /**
  * A dataset as a value (`dataset('retail', { scale: 0.01 })`): what the TypeScript API and the

@@ -1,12 +1,12 @@
 import type { Field, Schema } from 'apache-arrow';
-import { toJsonValue } from './codec.js';
+import { toJsonValue } from '../codecs/codec.js';
 import { parseCondition } from './condition.js';
-import { DatagenError } from './errors.js';
+import { DatagenError } from '../core/errors.js';
 import { nullLedger, type JsonValue } from './ledger.js';
-import { blockPicker, forEachPick } from './random/picks.js';
-import { Rng } from './random/rng.js';
-import { keyColumns, kindOf, mapFields, resolveColumns, tableName, withNullable, withText, type Kind, type Row, type Value } from './schema.js';
-import type { Batch, Transform } from './stage.js';
+import { blockPicker, forEachPick } from '../random/picks.js';
+import { Rng } from '../random/rng.js';
+import { keyColumns, kindOf, mapFields, resolveColumns, tableName, withNullable, withText, type Kind, type Row, type Value } from '../core/schema.js';
+import type { Batch, Transform } from '../core/stage.js';
 
 /**
  * What every cell-level anomaly stage shares: choosing cells, changing them in place, and
@@ -93,7 +93,7 @@ export function cellStage(
     });
 
     const fn = (batch: Batch): Batch => {
-      // The batch is ours (see Transform in src/stage.ts): changed cells are written in place.
+      // The batch is ours (see Transform in src/core/stage.ts): changed cells are written in place.
       const rows = batch.rows;
       const first = batch.offset;
       const end = first + rows.length;

@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import type { Row } from './schema.js';
-import type { Ledger } from './ledger.js';
+import type { Ledger } from '../anomaly/ledger.js';
 
 /**
  * The stage contract. Everything that moves between stages is a Batch: a few thousand rows
@@ -52,7 +52,7 @@ export interface Transform {
  *
  * `schema` is the schema of what the stage outputs, when it differs from its input: a stage
  * that can write nulls marks those columns nullable, one that can write malformed text marks
- * them (withText in src/schema.ts). The pipeline stamps it on every batch the stage returns,
+ * them (withText in src/core/schema.ts). The pipeline stamps it on every batch the stage returns,
  * opens the next stage with it, and the sink writes it.
  */
 export type StageFn = ((batch: Batch) => Batch) & { end?(): Batch | undefined; readonly schema?: Schema };

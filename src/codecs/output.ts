@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { DatagenError } from './errors.js';
+import { DatagenError } from '../core/errors.js';
 
 /**
  * Where a sink's bytes go: a file that appears whole or not at all, or stdout.

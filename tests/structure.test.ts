@@ -1,0 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The engine under src/ is grouped by concern, and the lower layers import nothing above
+ * them: core, codecs, anomaly, delta and random never load a unit (sources/, transforms/,
+ * sinks/, scenarios/, pipelines/), the registry, the CLI, the dataset runner or the public
+ * index. Only the wiring (src/index.ts, registry.ts, describe.ts, ledger-summary.ts,
+ * datasets/, yaml/, cli/) may. Type-only imports are allowed: they vanish at run time.
+ */
+const root = join(import.meta.dirname, '..');
+const LOWER = ['core', 'codecs', 'anomaly', 'delta', 'random'];
+const ABOVE = /^(sources|transforms|sinks|scenarios|pipelines)\/|^src\/(cli|datasets|yaml)\/|^src\/(index|registry|describe|ledger-summary)\.js$/;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+}
+
+describe('layers', () => {
+  it('core, codecs, anomaly, delta and random import nothing above them (run-time imports)', () => {
+    const offending: string[] = [];
+    for (const layer of LOWER) {
+      for (const file of files(join(root, 'src', layer))) {
+        const text = readFileSync(file, 'utf8');
+        for (const m of text.matchAll(/^\s*(import|export)\s+(?!type\b)[^;]*?from\s+'(\.[^']+)'|import\('(\.[^']+)'\)/gm)) {
+          const spec = m[2] ?? m[3]!;
+          const target = relative(root, join(file, '..', spec)).split('\\').join('/');
+          if (ABOVE.test(target)) offending.push(`${relative(root, file)} -> ${target}`);
+        }
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+
+  it('src/ holds only the wiring at its top level; the rest is in folders by concern', () => {
+    const top = readdirSync(join(root, 'src')).sort();
+    expect(top).toEqual(['anomaly', 'cli', 'codecs', 'core', 'datasets', 'delta', 'describe.ts', 'index.ts', 'ledger-summary.ts', 'random', 'registry.ts', 'yaml']);
+  });
+});
