@@ -38,7 +38,8 @@ const DIR = join(tmpdir(), `datagen-${safeUser()}`);
 
 function safeUser(): string {
   try {
-    return String(userInfo().uid >= 0 ? userInfo().uid : userInfo().username);
+    const me = userInfo();
+    return String(me.uid >= 0 ? me.uid : me.username);
   } catch {
     return 'user';
   }

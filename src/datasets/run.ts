@@ -93,16 +93,13 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
       const source = tableSource(def, table, ctx, seed, o.batchSize);
       const stages = o.clean ? [] : (table.stages?.(ctx) ?? []);
       const batches = applyTransforms(source, stages, stage);
-      const written = await writeTable(table, batches, join(out, table.output.path), ctx);
-      const rows = written.reduce((s, f) => s + (f.rows ?? 0), 0);
-      // Files of plain tables are written with the table's one schema (schema version 0).
-      for (const f of written) if (f.path !== '') files.push({ ...(await describeFile(out, f)), schemaVersion: 0 });
-      const own = table.output.kind === 'custom' ? listFiles(join(out, table.output.path)) : [];
-      const delta = table.output.format === 'delta' ? deltaFiles(join(out, table.output.path)) : undefined;
-      for (const f of own) files.push({ ...(await describeFile(out, { path: f, table: table.name })), ...delta?.get(f) });
-      const count = written.filter((f) => f.path !== '').length + own.length;
-      summary.push({ name: table.name, rows, files: count });
-      o.onTable?.({ table: table.name, phase: 'end', rows, files: count });
+      const folder = join(out, table.output.path);
+      const written = await writeTable(table, batches, folder, ctx);
+      // A Delta table's log says which version wrote each file; plain tables have one schema (0).
+      const delta = table.output.format === 'delta' ? deltaFiles(folder) : undefined;
+      for (const f of written.files) files.push({ ...(await describeFile(out, f)), ...(delta?.get(f.path) ?? { schemaVersion: 0 }) });
+      summary.push({ name: table.name, rows: written.rows, files: written.files.length });
+      o.onTable?.({ table: table.name, phase: 'end', rows: written.rows, files: written.files.length });
     }
   } finally {
     ledger.close();
@@ -176,7 +173,8 @@ interface Written {
   rows?: number;
 }
 
-async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>, path: string, ctx: DatasetContext): Promise<Written[]> {
+/** Writes a table; its rows, and the files it wrote (rows per file where the writer knows them). */
+async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>, path: string, ctx: DatasetContext): Promise<{ rows: number; files: Written[] }> {
   const output = table.output;
   switch (output.kind) {
     case 'file': {
@@ -188,13 +186,17 @@ async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>,
         }
       }
       await findSink(output.format)({ ...output.options, path, overwrite: true } as never).write(counted());
-      return [{ path, table: table.name, rows }];
+      return { rows, files: [{ path, table: table.name, rows }] };
     }
-    case 'partitioned':
-      return writePartitions(table, batches, path, output);
-    case 'custom':
-      // Its files are listed from its folder afterwards; the row count is the table's own.
-      return [{ path: '', table: table.name, rows: await output.write(batches, { path, ctx }) }];
+    case 'partitioned': {
+      const files = await writePartitions(table, batches, path, output);
+      return { rows: files.reduce((n, f) => n + f.rows!, 0), files };
+    }
+    case 'custom': {
+      // The table counts its own rows; its files are what its folder holds afterwards.
+      const rows = await output.write(batches, { path, ctx });
+      return { rows, files: listFiles(path).map((f) => ({ path: f, table: table.name })) };
+    }
   }
 }
 
@@ -277,7 +279,6 @@ function listFiles(folder: string): string[] {
   return out.sort();
 }
 
-export type { Row };
 
 /**
  * What a Delta table's log says about its files: for each data file the version that added it,
