@@ -165,8 +165,9 @@ export function orderAt(ctx: Ctx, orderId: number): OrderFacts {
   const ts = (day * 86_400 + localSeconds - store.state.offset * 60) * 1_000_000 + rng.int(0, 999_999);
   // Not a customer the customers table drops as a deleted parent (only corrupt-fk points there).
   const gone = deletedParents(ctx, 'ordersCustomer');
-  let customerId = popularKey(popular(ctx, 'customers'), rng);
-  while (gone.has(customerId)) customerId = popularKey(popular(ctx, 'customers'), rng);
+  const customers = popular(ctx, 'customers');
+  let customerId = popularKey(customers, rng);
+  while (gone.has(customerId)) customerId = popularKey(customers, rng);
   const channel = store.channel === 'web' ? (rng.chance(0.35) ? 'app' : 'web') : 'pos';
   return { orderId, ts, localDay: day, customerId, storeId, channel, lines: linesOf(ctx, orderId) };
 }
@@ -263,13 +264,13 @@ export function lineFacts(ctx: Ctx, orderId: number, lineNumber: number, day: nu
   const rng = ctx.at('orders_lines', 'facts').fork(orderId * 8 + lineNumber);
   const zipf = popular(ctx, 'products');
   const deleted = deletedParents(ctx, 'linesProduct');
+  const soldOut = (id: number) => {
+    const gone = productLife(ctx, id).discontinued;
+    return gone !== undefined && gone <= day;
+  };
+  // Never a deleted parent; not discontinued either, unless 16 draws found none that is not.
   let productId = popularKey(zipf, rng);
-  for (let tries = 0; tries < 16; tries++) {
-    const gone = productLife(ctx, productId).discontinued;
-    if (!deleted.has(productId) && (gone === undefined || gone > day)) break;
-    productId = popularKey(zipf, rng);
-  }
-  while (deleted.has(productId)) productId = popularKey(zipf, rng);
+  for (let tries = 0; deleted.has(productId) || (tries < 16 && soldOut(productId)); tries++) productId = popularKey(zipf, rng);
   return { productId, qty: rng.chance(0.8) ? 1 : rng.int(2, 6) };
 }
 
