@@ -1,7 +1,7 @@
 import { jsonEncoder, textEncoder, TRUNCATE_LINE } from '../src/codecs/codec.js';
 import { DatagenError } from '../src/core/errors.js';
 import { kindOf, tableName, type Kind, type Value } from '../src/core/schema.js';
-import { fileOptions, writeText } from '../src/codecs/text-sink.js';
+import { chunkedText, fileOptions, writeText } from '../src/codecs/text-sink.js';
 import { defineSink } from '../src/core/units.js';
 
 /**
@@ -25,6 +25,7 @@ export const jsonl = defineSink({
     },
   },
   create: (o) => (batches) => writeText(o, { formatter: o.lineColumn === undefined ? ndjsonFormatter : rawLines(o.lineColumn) }, batches),
+  chunked: (o) => chunkedText(o, { formatter: o.lineColumn === undefined ? ndjsonFormatter : rawLines(o.lineColumn) }),
 });
 
 /**

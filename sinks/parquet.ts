@@ -1,5 +1,5 @@
 import { withOutput } from '../src/codecs/output.js';
-import { PARQUET_CODECS, writeParquet, type ParquetCodec } from '../src/codecs/parquet-io.js';
+import { PARQUET_BATCH_ROWS, PARQUET_CODECS, parquetPiece, writeParquet, writeParquetPieces, type ParquetCodec } from '../src/codecs/parquet-io.js';
 import { fileOptions } from '../src/codecs/text-sink.js';
 import { defineSink } from '../src/core/units.js';
 
@@ -27,4 +27,13 @@ export const parquet = defineSink({
     withOutput(o, async (out) => {
       await writeParquet(out, batches, { compression: o.compression as ParquetCodec, dictionary: o.dictionary as 'auto', rowGroupRows: o.rowGroupRows });
     }),
+  // Worker threads build the Arrow record batches; this thread runs the wasm writer.
+  chunked: (o) => ({
+    rowsPerPiece: PARQUET_BATCH_ROWS,
+    encoder: () => parquetPiece,
+    write: (schema, pieces) =>
+      withOutput(o, async (out) => {
+        await writeParquetPieces(out, schema, pieces, { compression: o.compression as ParquetCodec, dictionary: o.dictionary as 'auto', rowGroupRows: o.rowGroupRows });
+      }),
+  }),
 });

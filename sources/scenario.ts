@@ -1,4 +1,4 @@
-import { DatagenError } from '../src/core/errors.js';
+import { parseShard, shardRows } from '../src/core/shard.js';
 import { normalizeOptions, type OptionsSpec } from '../src/core/options.js';
 import { Rng } from '../src/random/rng.js';
 import { findScenario } from '../src/registry.js';
@@ -19,7 +19,7 @@ export const engineOptions = {
   rows: { type: 'integer', description: 'number of rows to generate (exact)', min: 0 },
   seed: { type: 'integer', description: 'random seed: same seed and options, same bytes', default: 42 },
   batchSize: { type: 'integer', description: 'rows per batch handed to the next stage (does not change the rows)', default: CHUNK_ROWS, min: 1, max: 1_000_000 },
-  shard: { type: 'string', description: "generate only part i of n of the table, as 'i/n' (0-based), e.g. 0/4" },
+  shard: { type: 'string', description: "generate only part i of n of the table, as 'i/n' (0-based), e.g. 0/4; env/n takes i from JOB_COMPLETION_INDEX (Kubernetes) or SLURM_ARRAY_TASK_ID" },
 } as const satisfies OptionsSpec;
 
 export type ScenarioOptions = {
@@ -31,18 +31,8 @@ export type ScenarioOptions = {
 };
 
 export function scenario(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}): Source {
-  const def = typeof nameOrDefinition === 'string' ? findScenario(nameOrDefinition) : nameOrDefinition;
-  const engineRaw: Record<string, unknown> = {};
-  const ownRaw: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) (k in engineOptions ? engineRaw : ownRaw)[k] = v;
-  const engine = normalizeOptions(def.name, engineOptions, engineRaw);
-  const own = normalizeOptions(def.name, def.options, ownRaw);
-  const total = engine.rows ?? def.defaultRows;
-  const [from, to] = shardRange(def.name, engine.shard, total);
-  const root = Rng.seeded(engine.seed).fork(def.name);
-  // Planned now, so option mistakes surface before the first row moves.
-  const generator = def.plan(own, { rows: total, rng: root.fork('plan') });
-  const batchSize = engine.batchSize;
+  const plan = planScenario(nameOrDefinition, options);
+  const { def, from, to, batchSize } = plan;
 
   return {
     kind: 'source',
@@ -52,14 +42,10 @@ export function scenario(nameOrDefinition: string | ScenarioDefinition, options:
       let pending: Row[] = [];
       let pendingOffset = from;
       for (let chunk = Math.floor(from / CHUNK_ROWS); chunk * CHUNK_ROWS < to; chunk++) {
-        const start = chunk * CHUNK_ROWS;
-        const count = Math.min(CHUNK_ROWS, total - start);
         // Back to the event loop between chunks: a sink that never waits on I/O (Parquet builds
         // row groups in memory) would otherwise hold off SIGINT/SIGTERM until the whole table is done.
         if (chunk * CHUNK_ROWS > from) await new Promise((resolve) => setImmediate(resolve));
-        let rows = generator.rows(start, count, root.fork('chunk', chunk));
-        if (rows.length !== count) throw new Error(`${def.name}: chunk ${chunk} made ${rows.length} rows, expected ${count}`);
-        if (start < from || start + count > to) rows = rows.slice(Math.max(0, from - start), Math.min(count, to - start));
+        const rows = chunkRows(plan, chunk);
         for (let i = 0; i < rows.length; ) {
           const take = Math.min(batchSize - pending.length, rows.length - i);
           if (pending.length === 0 && take === batchSize) {
@@ -82,13 +68,51 @@ export function scenario(nameOrDefinition: string | ScenarioDefinition, options:
   };
 }
 
+/** A scenario run planned: its rows [from, to) of `total`, made chunk by chunk (what worker threads share). */
+export interface ScenarioPlan {
+  def: ScenarioDefinition;
+  total: number;
+  from: number;
+  to: number;
+  batchSize: number;
+  generator: ReturnType<ScenarioDefinition['plan']>;
+  root: Rng;
+}
+
+export function planScenario(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}): ScenarioPlan {
+  const def = typeof nameOrDefinition === 'string' ? findScenario(nameOrDefinition) : nameOrDefinition;
+  const engineRaw: Record<string, unknown> = {};
+  const ownRaw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) (k in engineOptions ? engineRaw : ownRaw)[k] = v;
+  const engine = normalizeOptions(def.name, engineOptions, engineRaw);
+  const own = normalizeOptions(def.name, def.options, ownRaw);
+  const total = engine.rows ?? def.defaultRows;
+  const [from, to] = shardRange(def.name, engine.shard, total);
+  const root = Rng.seeded(engine.seed).fork(def.name);
+  // Planned now, so option mistakes surface before the first row moves.
+  const generator = def.plan(own, { rows: total, rng: root.fork('plan') });
+  return { def, total, from, to, batchSize: engine.batchSize, generator, root };
+}
+
+/** The chunks holding rows [from, to). */
+export function chunksOf(plan: ScenarioPlan): number[] {
+  const out: number[] = [];
+  for (let chunk = Math.floor(plan.from / CHUNK_ROWS); chunk * CHUNK_ROWS < plan.to; chunk++) out.push(chunk);
+  return out;
+}
+
+/** Chunk j's rows within [from, to): the same rows in whichever thread makes them. */
+export function chunkRows(plan: ScenarioPlan, chunk: number): Row[] {
+  const { def, total, from, to } = plan;
+  const start = chunk * CHUNK_ROWS;
+  const count = Math.min(CHUNK_ROWS, total - start);
+  let rows = plan.generator.rows(start, count, plan.root.fork('chunk', chunk));
+  if (rows.length !== count) throw new Error(`${def.name}: chunk ${chunk} made ${rows.length} rows, expected ${count}`);
+  if (start < from || start + count > to) rows = rows.slice(Math.max(0, from - start), Math.min(count, to - start));
+  return rows;
+}
+
 function shardRange(owner: string, shard: string | undefined, total: number): [number, number] {
   if (shard === undefined) return [0, total];
-  const m = /^(\d+)\/(\d+)$/.exec(shard);
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) {
-    throw new DatagenError('E_OPTION', `${owner}: shard must be 'i/n' with 0 <= i < n, got ${JSON.stringify(shard)}`);
-  }
-  return [Math.floor((index * total) / count), Math.floor(((index + 1) * total) / count)];
+  return shardRows(parseShard(owner, shard), total);
 }

@@ -27,6 +27,8 @@ export type FkKind = (typeof FK_KINDS)[number];
  */
 export const corruptFk = defineTransform({
   name: STAGE,
+  // Each row changed on its own, by its index: worker threads may run it on separate chunks.
+  rowLocal: true,
   summary: 'Point a share of foreign keys at parents that do not exist: absent, wrong type, wrong format, deleted parent (every change recorded)',
   description:
     'Keys of the parent table: --range 1..80000 (integer keys), --range CUST0001..CUST20000 (text keys: prefix, number and zero padding read from the first key), ' +

@@ -36,6 +36,8 @@ import { defineTransform } from '../src/core/units.js';
  */
 export const malform = defineTransform({
   name: 'malform',
+  // Each row changed on its own, by its index: worker threads may run it on separate chunks.
+  rowLocal: true,
   summary: 'Malformed values by kind: broken emails, impossible dates, numbers with units, mojibake, stray spaces (every change recorded)',
   examples: [
     'datagen pipe customer_360 | datagen malform --rate 0.01 --ledger anomalies.jsonl | datagen csv > customers.csv',

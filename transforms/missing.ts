@@ -10,6 +10,8 @@ import { defineTransform } from '../src/core/units.js';
  */
 export const missing = defineTransform({
   name: 'missing',
+  // Each row changed on its own, by its index: worker threads may run it on separate chunks.
+  rowLocal: true,
   summary: 'Blank out values at a rate, per column, optionally only where another column has a value (MAR)',
   examples: [
     'datagen pipe attendance | datagen missing --rate 0.02 --columns check_in,check_out | datagen csv > out.csv',

@@ -11,6 +11,8 @@ import { defineTransform } from '../src/core/units.js';
  */
 export const noise = defineTransform({
   name: 'noise',
+  // Each row changed on its own, by its index: worker threads may run it on separate chunks.
+  rowLocal: true,
   summary: 'Jitter numbers and times, shift dates, put typos in text (every change recorded)',
   examples: [
     'datagen pipe attendance --rows 1000 | datagen noise --rate 0.01 > noisy.ndjson',

@@ -16,6 +16,8 @@ import { defineTransform } from '../src/core/units.js';
  */
 export const truncateLines = defineTransform({
   name: 'truncate-lines',
+  // Each row changed on its own, by its index: worker threads may run it on separate chunks.
+  rowLocal: true,
   summary: 'Cut a share of JSON lines short (breaks the NDJSON container on purpose; every cut recorded)',
   examples: [
     'datagen pipe customer_360 --rows 100000 | datagen truncate-lines --rate 0.001 --ledger anomalies.jsonl > customers.ndjson',

@@ -4,6 +4,7 @@ import { generateDatasetCommand } from './dataset-commands.js';
 import DeltaDelete from './delta-delete.js';
 import Describe from './describe.js';
 import LedgerSummary from './ledger-summary.js';
+import Finish from './finish.js';
 import List from './list.js';
 import NewScenario from './new-scenario.js';
 import { GenerateDispatch, generateCommand, PipeDispatch, pipeCommand } from './scenario-commands.js';
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   describe: Describe,
   'new:scenario': NewScenario,
   'ledger:summary': LedgerSummary,
+  finish: Finish,
 };
 for (const def of listScenarios()) {
   COMMANDS[`generate:${def.name}`] = generateCommand(def);

@@ -3,6 +3,9 @@ import { dataset, datasetRunOptions, DEFAULT_OUT, runDatasetValue } from '../dat
 import type { DatasetDefinition } from '../core/dataset.js';
 import { MANIFEST, SUMMARY } from '../datasets/run.js';
 import { DatagenCommand } from './base.js';
+import { DatagenError } from '../core/errors.js';
+import { parseShard } from '../core/shard.js';
+import { parseWorkers } from '../scale/pool.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
 
 /**
@@ -21,6 +24,11 @@ export function generateDatasetCommand(def: DatasetDefinition): Command.Class {
       out: Flags.string({ char: 'o', description: `folder to write the tables, ledger and manifest into [default: ${DEFAULT_OUT}]` }),
       overwrite: Flags.boolean({ description: "replace an earlier run's files in --out (only what this dataset writes there)" }),
       quiet: Flags.boolean({ char: 'q', description: 'print no progress or summary on stderr' }),
+      workers: Flags.string({ description: 'worker threads generating tables side by side (a number, or auto = one per core); the files are the same for any count', default: '1' }),
+      shards: Flags.integer({ description: 'cut every table into this many shards, all written here (the file layout of --shard i/n plus finish)', min: 1 }),
+      shard: Flags.string({
+        description: 'write only shard i of n (0-based), e.g. 3/64, beside the other shards in --out; env/64 takes i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID. Then run datagen finish',
+      }),
     };
 
     async run(): Promise<void> {
@@ -34,14 +42,28 @@ export function generateDatasetCommand(def: DatasetDefinition): Command.Class {
       const n = (x: number) => x.toLocaleString('en-US');
       const started = performance.now();
       let tableStarted = started;
+      const workers = parseWorkers(`generate ${def.name}`, flags.workers);
+      const shard = flags.shard === undefined ? undefined : parseShard(`generate ${def.name}`, flags.shard as string);
+      if (shard && flags.shards !== undefined && flags.shards !== shard.count) {
+        throw new DatagenError('E_OPTION', `generate ${def.name}: --shard ${flags.shard as string} and --shards ${flags.shards as number} disagree on the shard count; give one of them`);
+      }
+      const shards = shard?.count ?? (flags.shards as number | undefined);
+      const of = (e: { shard?: number }) => (shards && shards > 1 && e.shard !== undefined ? ` (shard ${e.shard}/${shards})` : '');
       const result = await runDatasetValue(value, {
         out,
         overwrite: Boolean(flags.overwrite),
+        workers,
+        ...(shards !== undefined ? { shards } : {}),
+        ...(shard && shard.count > 1 ? { shard: shard.index } : {}),
         onTable(e) {
           if (e.phase === 'start') tableStarted = performance.now();
-          else say(`${def.name}: ${e.table}: ${n(e.rows ?? 0)} rows, ${n(e.files ?? 0)} file${e.files === 1 ? '' : 's'} (${((performance.now() - tableStarted) / 1000).toFixed(1)}s)`);
+          else say(`${def.name}: ${e.table}${of(e)}: ${n(e.rows ?? 0)} rows, ${n(e.files ?? 0)} file${e.files === 1 ? '' : 's'} (${(e.seconds ?? (performance.now() - tableStarted) / 1000).toFixed(1)}s)`);
         },
       });
+      if (shard && shard.count > 1) {
+        say(`wrote shard ${shard.index}/${shard.count} of ${def.name} to ${out} in ${((performance.now() - started) / 1000).toFixed(1)}s; when every shard is done: datagen finish ${def.name} --shards ${shard.count} --out ${out}`);
+        return;
+      }
       const rows = result.tables.reduce((s, t) => s + t.rows, 0);
       const seconds = (performance.now() - started) / 1000;
       say(

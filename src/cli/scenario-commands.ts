@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { Args, Flags, type Command } from '@oclif/core';
 import { engineOptions, scenario } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
@@ -16,6 +16,8 @@ import { partitionOptions } from '../codecs/text-sink.js';
 import { closest } from '../core/suggest.js';
 import { DatagenCommand } from './base.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
+import { parseWorkers } from '../scale/pool.js';
+import { runScenarioParallel, type ScenarioOrigin } from '../scale/scenario.js';
 
 /**
  * `datagen generate <scenario>` and `datagen pipe <scenario>`: one command per scenario, made
@@ -45,7 +47,7 @@ function stagesFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
   return flags.clean || !def.defaultStages ? [] : def.defaultStages();
 }
 
-export function generateCommand(def: ScenarioDefinition): Command.Class {
+export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin = { name: def.name }): Command.Class {
   return class extends DatagenCommand {
     static override summary = `Generate ${def.name} rows into a file: ${def.summary}`;
     static override description = def.description;
@@ -68,11 +70,21 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
       overwrite: Flags.boolean({ description: 'replace the output file if it exists (a folder: its partitioned output)' }),
       ...flagsFor(partitionOptions),
       ...stageFlags(def),
+      workers: Flags.string({ description: 'worker threads making the rows (a number, or auto = one per core); the output is the same for any count', default: '1' }),
     };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
+      const workers = parseWorkers(`generate ${def.name}`, flags.workers);
       const source = sourceFrom(def, flags);
+      const options = { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) };
+      // With --workers, the same sink is made in each worker from its name and options.
+      const write = async (sinkFactory: ReturnType<typeof findSink>, sinkOptions: Record<string, unknown>, folder: boolean) => {
+        const sink = sinkFactory(sinkOptions as never);
+        const ledger = { ledger: flags.ledger as string | undefined, overwrite: Boolean(flags.overwrite) };
+        if (workers <= 1) return run(source, ...stagesFrom(def, flags), sink, ledger);
+        return runScenarioParallel({ origin, def, options, stages: stagesFrom(def, flags), sink, sinkSpec: { name: sinkFactory.name, options: sinkOptions }, folder, workers, ...ledger });
+      };
       const partition = optionsFromFlags(def.name, partitionOptions, flags);
       let out = (flags.out as string | undefined) ?? `${def.name}.csv`;
       if (out.trim() === '') throw new DatagenError('E_OPTION', `generate: --out must name a file, a folder or - (stdout), got ${JSON.stringify(out)}`);
@@ -83,7 +95,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
         // stdout then carries the rows only; the summary line stays on stderr.
         const sink = findSink((flags.format as string | undefined) ?? 'csv');
         if (sink.name === 'delta') throw new DatagenError('E_OPTION', 'generate: a Delta table is a folder and cannot go to stdout (--out -); name a folder, e.g. --out lake/' + def.name);
-        const result = await run(source, ...stagesFrom(def, flags), sink({} as never), { ledger: flags.ledger as string | undefined });
+        const result = await write(sink, {}, false);
         if (!flags.quiet) process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to stdout\n`);
         return;
       }
@@ -98,10 +110,7 @@ export function generateCommand(def: ScenarioDefinition): Command.Class {
           ? findSink('csv')
           : sinkForPath(bare);
       const started = performance.now();
-      const result = await run(source, ...stagesFrom(def, flags), sink({ path: out, overwrite: Boolean(flags.overwrite), ...partition } as never), {
-        ledger: flags.ledger as string | undefined,
-        overwrite: Boolean(flags.overwrite),
-      });
+      const result = await write(sink, { path: out, overwrite: Boolean(flags.overwrite), ...partition }, folder || wantsPartitioned(partition));
       if (!flags.quiet) {
         const seconds = (performance.now() - started) / 1000;
         process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to ${out} in ${seconds.toFixed(1)}s\n`);
@@ -167,7 +176,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
         // A YAML scenario gets the same command a registered one has, made on the spot.
         const { loadYamlScenario } = await import('../yaml/yaml-scenario.js');
         const def = loadYamlScenario(name);
-        const command = verb === 'generate' ? generateCommand(def) : pipeCommand(def);
+        const command = verb === 'generate' ? generateCommand(def, { file: resolve(name) }) : pipeCommand(def);
         await command.run(argv, this.config);
         return;
       }

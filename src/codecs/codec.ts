@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { Kind, Value } from '../core/schema.js';
 import { MICROS_PER_DAY, formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
 
@@ -168,6 +169,19 @@ export class TextBuilder {
   digits(x: number, width = 1): void {
     this.reserve(16 + width);
     this.pos = putDigits(this.bytes, this.pos, x, width);
+  }
+
+  /**
+   * The same as take(), as UTF-8 bytes in a buffer of their own (to hand to another thread):
+   * ASCII text (the common case) is copied as it is, without the round trip through a string.
+   */
+  takeBytes(): Uint8Array {
+    if (this.pieces.length === 0 && isAscii(this.bytes.subarray(0, this.pos))) {
+      const out = this.bytes.subarray(0, this.pos).slice();
+      this.pos = 0;
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    }
+    return new TextEncoder().encode(this.take());
   }
 
   /** Everything appended since the last call, as one string; the buffer is reused. */

@@ -39,16 +39,43 @@ export const PARQUET_BATCH_ROWS = 8192;
  * the batches it is given end, so same rows give the same bytes whatever the batch size.
  */
 export async function writeParquet(out: Output, batches: AsyncIterable<Batch>, options: ParquetWriteOptions = {}): Promise<number> {
-  const pw = parquetWasm();
   const input = rechunk(batches, PARQUET_BATCH_ROWS)[Symbol.asyncIterator]();
   const first = await input.next();
   if (first.done) throw new DatagenError('E_INPUT', 'parquet: no rows and no schema to write');
   // The first batch is converted here, before the writer starts: a value its type cannot hold
-  // is then the same one-line error as in any later batch (the wasm writer, given no batch,
-  // fails with an error of its own).
-  let pending: ParquetWasm.RecordBatch | undefined = toWasmBatch(pw, first.value);
+  // is then the same one-line error as in any later batch.
+  const head = parquetPiece(first.value);
   let rows = first.value.rows.length;
-  const props = writerProperties(pw, first.value.schema, options);
+  async function* pieces(): AsyncGenerator<Uint8Array> {
+    yield head;
+    for (;;) {
+      const next = await input.next();
+      if (next.done) return;
+      rows += next.value.rows.length;
+      yield parquetPiece(next.value);
+    }
+  }
+  await writeParquetPieces(out, first.value.schema, pieces(), options);
+  return rows;
+}
+
+/**
+ * One record batch (PARQUET_BATCH_ROWS rows, the last fewer) as the Arrow IPC stream the wasm
+ * writer takes: the JavaScript half of writing Parquet, which worker threads can do.
+ */
+export function parquetPiece(batch: Batch): Uint8Array {
+  return RecordBatchStreamWriter.writeAll([toRecordBatch({ ...batch, schema: parquetSchema(batch.schema) })]).toUint8Array(true);
+}
+
+/** Write the pieces (parquetPiece, in order) as one Parquet file to `out`: the wasm half. */
+export async function writeParquetPieces(out: Output, schema: Schema, pieces: AsyncIterable<Uint8Array>, options: ParquetWriteOptions = {}): Promise<void> {
+  const pw = parquetWasm();
+  const input = pieces[Symbol.asyncIterator]();
+  const first = await input.next();
+  if (first.done) throw new DatagenError('E_INPUT', 'parquet: no rows and no schema to write');
+  // The wasm writer, given no batch, fails with an error of its own: it gets the first one at once.
+  let pending: ParquetWasm.RecordBatch | undefined = toWasmBatch(pw, first.value);
+  const props = writerProperties(pw, schema, options);
   // An error upstream (a broken input line, a value the type cannot hold) must fail the write:
   // the wasm writer would otherwise end the file early and report success. It is kept here,
   // the stream is ended, and the error is thrown once the writer has stopped.
@@ -63,7 +90,6 @@ export async function writeParquet(out: Output, batches: AsyncIterable<Batch>, o
         }
         const next = await input.next();
         if (next.done) return controller.close();
-        rows += next.value.rows.length;
         controller.enqueue(toWasmBatch(pw, next.value));
       } catch (err) {
         failure = err;
@@ -85,7 +111,6 @@ export async function writeParquet(out: Output, batches: AsyncIterable<Batch>, o
     throw new DatagenError('E_OUTPUT', `parquet: the Parquet writer failed: ${String((err as Error)?.message ?? err).split('\n')[0]}`);
   }
   if (failure) throw failure;
-  return rows;
 }
 
 /** The rows of a Parquet file (whole file in memory: for modest files such as Delta data files). */
@@ -142,8 +167,7 @@ function parquetSchema(schema: Schema): Schema {
   return out;
 }
 
-function toWasmBatch(pw: typeof ParquetWasm, batch: Batch): ParquetWasm.RecordBatch {
-  const ipc = RecordBatchStreamWriter.writeAll([toRecordBatch({ ...batch, schema: parquetSchema(batch.schema) })]).toUint8Array(true);
+function toWasmBatch(pw: typeof ParquetWasm, ipc: Uint8Array): ParquetWasm.RecordBatch {
   const table = pw.Table.fromIPCStream(ipc);
   try {
     return table.recordBatch(0)!;

@@ -1,6 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import { withOutput } from './output.js';
-import type { Batch } from '../core/stage.js';
+import type { Batch, ChunkedWrite } from '../core/stage.js';
 
 /**
  * The loop shared by text sinks: open the destination before the first batch (so a bad path
@@ -12,6 +12,8 @@ export interface TextFormat {
   header?(schema: Schema): string;
   /** Build the formatter once per schema; it turns a batch into text. */
   formatter(schema: Schema): (batch: Batch) => string;
+  /** The same text as UTF-8 bytes of their own (worker threads), when the format can make them directly. */
+  bytesFormatter?(schema: Schema): (batch: Batch) => Uint8Array;
 }
 
 /**
@@ -59,4 +61,21 @@ export async function writeText(target: { path: string | undefined; overwrite?: 
       if (batch.rows.length > 0) await out.write(format1!(batch));
     }
   });
+}
+
+/** The same text file from pieces encoded in worker threads (header here, then the pieces in order). */
+export function chunkedText(target: { path: string | undefined; overwrite?: boolean }, format: TextFormat): ChunkedWrite {
+  return {
+    encoder(schema) {
+      if (format.bytesFormatter) return format.bytesFormatter(schema);
+      const formatter = format.formatter(schema);
+      const utf8 = new TextEncoder();
+      return (batch) => utf8.encode(batch.rows.length > 0 ? formatter(batch) : '');
+    },
+    write: (schema, pieces) =>
+      withOutput(target, async (out) => {
+        if (format.header) await out.write(format.header(schema));
+        for await (const piece of pieces) if (piece.length > 0) await out.write(piece);
+      }),
+  };
 }

@@ -44,6 +44,12 @@ export interface Transform {
    * must stay exactly as they were.
    */
   open(schema: Schema, ctx: StageContext): StageFn;
+  /**
+   * Each output row depends only on its input row and table index, every row passes (no row
+   * held back, dropped or added), and the ledger entries of a row are recorded with it: the
+   * stage may then run on separate chunks in worker threads (`--workers`) with the same result.
+   */
+  readonly rowLocal?: boolean;
 }
 
 /**
@@ -61,6 +67,20 @@ export interface Sink {
   readonly kind: 'sink';
   readonly name: string;
   write(batches: AsyncIterable<Batch>): Promise<void>;
+  /** Present when the file can be written from batches encoded elsewhere, in order. */
+  readonly chunked?: ChunkedWrite;
+}
+
+/**
+ * A file written from pieces: `encoder` turns one batch into its bytes (run in worker
+ * threads, on a sink made there with the same options), `write` puts the pieces into the file
+ * in order. Pieces in order give the same file as write() given the same batches.
+ */
+export interface ChunkedWrite {
+  encoder(schema: Schema): (batch: Batch) => Uint8Array;
+  write(schema: Schema, pieces: AsyncIterable<Uint8Array>): Promise<void>;
+  /** Rows every piece but the last must hold (a typed file cuts its batches there), if any. */
+  readonly rowsPerPiece?: number;
 }
 
 export type Stage = Source | Transform | Sink;

@@ -3,7 +3,7 @@ import { normalizeOptions, type Options, type OptionsInput, type OptionsSpec } f
 import { declaresPartitioning, partitionedWrite, wantsPartitioned } from '../codecs/partition.js';
 import type { Rng } from '../random/rng.js';
 import type { Row } from './schema.js';
-import type { Batch, Sink, Transform } from './stage.js';
+import type { Batch, ChunkedWrite, Sink, Transform } from './stage.js';
 import { formatDate } from './temporal.js';
 
 /**
@@ -30,13 +30,21 @@ function attach<F extends (...args: never[]) => unknown, I extends object, U ext
 
 export interface TransformInfo<S extends OptionsSpec> extends UnitInfo<S> {
   create(opts: Options<S>): Transform['open'];
+  /** Row-local: see Transform.rowLocal. */
+  rowLocal?: boolean;
 }
 export type TransformFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: OptionsInput<S>) => Transform) & TransformInfo<S> & { unit: 'transform' };
 
 export function defineTransform<S extends OptionsSpec>(info: TransformInfo<S>): TransformFactory<S> {
   const factory = (raw?: OptionsInput<S>): Transform => {
     const opts = normalizeOptions(info.name, info.options, raw as Record<string, unknown>);
-    return { kind: 'transform', name: info.name, options: resolvedOptions(info.options, raw as Record<string, unknown> | undefined, opts), open: info.create(opts) };
+    return {
+      kind: 'transform',
+      name: info.name,
+      options: resolvedOptions(info.options, raw as Record<string, unknown> | undefined, opts),
+      open: info.create(opts),
+      ...(info.rowLocal ? { rowLocal: true } : {}),
+    };
   };
   return attach(factory, info, 'transform');
 }
@@ -62,6 +70,8 @@ export interface SinkInfo<S extends OptionsSpec> extends UnitInfo<S> {
   /** File extensions that select this sink in `generate --out file.ext`. */
   extensions: string[];
   create(opts: Options<S>): (batches: AsyncIterable<Batch>) => Promise<void>;
+  /** The same file written from pieces encoded elsewhere (worker threads): see ChunkedWrite. */
+  chunked?(opts: Options<S>): ChunkedWrite;
 }
 export type SinkFactory<S extends OptionsSpec = OptionsSpec> = ((opts?: OptionsInput<S>) => Sink) & SinkInfo<S> & { unit: 'sink' };
 
@@ -71,7 +81,8 @@ export function defineSink<S extends OptionsSpec>(info: SinkInfo<S>): SinkFactor
     // Every sink declaring the file options gets partitioned and rolled output here, once:
     // the sink itself only ever writes one file.
     const partitioned = declaresPartitioning(info.options) && wantsPartitioned(opts);
-    return { kind: 'sink', name: info.name, write: partitioned ? partitionedWrite(info, opts) : info.create(opts) };
+    const chunked = partitioned ? undefined : info.chunked?.(opts);
+    return { kind: 'sink', name: info.name, write: partitioned ? partitionedWrite(info, opts) : info.create(opts), ...(chunked ? { chunked } : {}) };
   };
   return attach(factory, info, 'sink');
 }

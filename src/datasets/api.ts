@@ -2,7 +2,7 @@ import { accessSync, constants, existsSync, readdirSync, rmdirSync, rmSync, stat
 import { dirname, join, resolve } from 'node:path';
 import type { Schema } from 'apache-arrow';
 import { datasetContext, defineDataset, type DatasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
-import { checkScale, LEDGER, MANIFEST, runDataset, selectTables, SUMMARY, type DatasetResult, type DatasetRunOptions } from './run.js';
+import { checkScale, LEDGER, MANIFEST, runDataset, selectTables, SHARDS, SUMMARY, type DatasetResult, type DatasetRunOptions } from './run.js';
 import { DatagenError, isDatagenError } from '../core/errors.js';
 import { normalizeOptions, type OptionsSpec } from '../core/options.js';
 import { describeIoError } from '../codecs/output.js';
@@ -46,6 +46,12 @@ export interface DatasetTarget {
   overwrite?: boolean;
   batchSize?: number;
   onTable?: DatasetRunOptions['onTable'];
+  /** Worker threads (the files are the same for any count; see docs/scale-out.md). */
+  workers?: number;
+  /** The file layout: every table cut into this many shards (default 1). */
+  shards?: number;
+  /** Write only this shard of `shards` (then `finish` writes the ledger and manifest). */
+  shard?: number;
 }
 
 export interface DatasetValue {
@@ -157,14 +163,18 @@ export async function runDatasetValue(value: DatasetValue, target: DatasetTarget
       overwrite: target.overwrite ?? false,
       batchSize: target.batchSize ?? value.batchSize,
       options: { ...value.options },
+      ...(target.workers !== undefined ? { workers: target.workers } : {}),
+      ...(target.shards !== undefined ? { shards: target.shards } : {}),
+      ...(target.shard !== undefined ? { shard: target.shard } : {}),
       onTable(event) {
         started = true;
         target.onTable?.(event);
       },
     });
   } catch (err) {
-    if (started) {
-      for (const p of [MANIFEST, LEDGER, SUMMARY, ...value.tables.map((t) => t.output.path.replace(/\/$/, ''))]) rmSync(join(out, p), { recursive: true, force: true });
+    // A shard removes only its own files (runDataset did): the other shards' stay.
+    if (started && target.shard === undefined) {
+      for (const p of [MANIFEST, LEDGER, SUMMARY, SHARDS, ...value.tables.map((t) => t.output.path.replace(/\/$/, ''))]) rmSync(join(out, p), { recursive: true, force: true });
     }
     if (!existed) removeIfEmpty(out);
     throw asDatagenError(value.name, out, err);

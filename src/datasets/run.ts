@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-import { scenario } from '../../sources/scenario.js';
-import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from '../core/dataset.js';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { datasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
-import { fileLedger } from '../anomaly/ledger.js';
 import { renderSummaryMarkdown, summarizeLedger } from '../ledger-summary.js';
 import { ensureDir } from '../codecs/output.js';
-import { applyTransforms } from '../core/pipeline.js';
-import { findSink } from '../registry.js';
-import { typeLabel, type Row } from '../core/schema.js';
-import type { Batch, StageContext } from '../core/stage.js';
-import { defineScenario } from '../core/units.js';
+import { findDataset } from '../registry.js';
+import { typeLabel } from '../core/schema.js';
+import { shardTag } from '../core/shard.js';
+import { runOrdered } from '../scale/pool.js';
+import { describeFile, runTableTask, splitsIntoShards, type DatasetJob, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
+
+export type { ManifestFile } from './task.js';
 
 /**
  * Runs a dataset into a folder: every table (or the ones asked for) through its default
@@ -30,26 +29,19 @@ export interface DatasetRunOptions {
   clean?: boolean;
   batchSize?: number;
   options?: Record<string, unknown>;
-  /** Told when a table starts and ends (progress on stderr in the CLI). */
-  onTable?(event: { table: string; phase: 'start' | 'end'; rows?: number; files?: number }): void;
+  /** Told when a table (or a shard's share of it) starts and ends (progress on stderr in the CLI). */
+  onTable?(event: { table: string; phase: 'start' | 'end'; rows?: number; files?: number; shard?: number; seconds?: number }): void;
+  /** Worker threads running tables (or table shares) side by side; the files are the same for any count. */
+  workers?: number;
+  /** The file layout: every table cut into this many shards (default 1: one file per table, as named). */
+  shards?: number;
+  /** Write only this shard (0-based) of `shards`: its files and its record in _shards/; `finishShards` then writes the ledger and manifest. */
+  shard?: number;
 }
 
 export const MANIFEST = '_manifest.json';
 export const LEDGER = '_ledger.jsonl';
 export const SUMMARY = '_ledger_summary.md';
-
-export interface ManifestFile {
-  path: string;
-  table: string;
-  partition?: string;
-  rows?: number;
-  bytes: number;
-  sha256: string;
-  /** Delta tables: the version whose commit added the file (data files and log entries). */
-  version?: number;
-  /** Delta tables: the schema the file was written with (0 = as created, +1 per schema change). */
-  schemaVersion?: number;
-}
 
 export interface DatasetResult {
   out: string;
@@ -71,50 +63,268 @@ export function checkScale(owner: string, scale: number): void {
   if (!(scale > 0) || !(scale <= 1000)) throw new DatagenError('E_OPTION', `${owner}: scale must be above 0 and at most 1000, got ${scale}`);
 }
 
+export const SHARDS = '_shards';
+
+/** What makes shards parts of one run: they must all agree on it. */
+interface RunIdentity {
+  dataset: string;
+  seed: number;
+  scale: number;
+  options: Record<string, unknown>;
+  clean: boolean;
+  tables: string[];
+  shards: number;
+}
+
+/** What a shard leaves in _shards/: its identity, and per table its rows, files and ledger bytes. */
+interface ShardRecord extends RunIdentity {
+  shard: number;
+  results: Array<{ table: string; rows: number; files: ManifestFile[]; ledger: [number, number] }>;
+}
+
 export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): Promise<DatasetResult> {
   const seed = o.seed ?? 42;
   const scale = o.scale ?? 1;
   checkScale(def.name, scale);
+  const n = o.shards ?? 1;
+  if (!Number.isSafeInteger(n) || n < 1) throw new DatagenError('E_OPTION', `${def.name}: --shards must be a whole number of at least 1, got ${n}`);
+  if (o.shard !== undefined && !(Number.isSafeInteger(o.shard) && o.shard >= 0 && o.shard < n)) {
+    throw new DatagenError('E_OPTION', `${def.name}: --shard ${o.shard}/${n}: the index must be 0..${n - 1}`);
+  }
   const tables = selectTables(def, o.tables);
   const ctx = datasetContext(def, seed, scale, o.options);
   const out = o.out;
-  prepareOut(def, tables, out, o.overwrite ?? false);
+  const clean = o.clean ?? false;
+  const identity: RunIdentity = { dataset: def.name, seed, scale, options: ctx.options as Record<string, unknown>, clean, tables: tables.map((t) => t.name), shards: n };
+  if (o.shard === undefined) prepareOut(def, tables, out, o.overwrite ?? false);
+  else prepareShard(def, tables, out, identity, o.shard, o.overwrite ?? false);
 
-  const ledgerPath = join(out, LEDGER);
   // The run id names what was generated, not when: same seed and options, same ledger bytes.
-  const run = `${def.name}:seed=${seed}:scale=${scale}${o.clean ? ':clean' : ''}`;
-  const ledger = fileLedger(ledgerPath, { overwrite: true, run });
-  const stage: StageContext = { ledger };
-  const files: ManifestFile[] = [];
-  const summary: DatasetResult['tables'] = [];
-  try {
-    for (const table of tables) {
-      o.onTable?.({ table: table.name, phase: 'start' });
-      const source = tableSource(def, table, ctx, seed, o.batchSize);
-      const stages = o.clean ? [] : (table.stages?.(ctx) ?? []);
-      const batches = applyTransforms(source, stages, stage);
-      const folder = join(out, table.output.path);
-      const written = await writeTable(table, batches, folder, ctx);
-      // A Delta table's log says which version wrote each file; plain tables have one schema (0).
-      const delta = table.output.format === 'delta' ? deltaFiles(folder) : undefined;
-      for (const f of written.files) files.push({ ...(await describeFile(out, f)), ...(delta?.get(f.path) ?? { schemaVersion: 0 }) });
-      summary.push({ name: table.name, rows: written.rows, files: written.files.length });
-      o.onTable?.({ table: table.name, phase: 'end', rows: written.rows, files: written.files.length });
-    }
-  } finally {
-    ledger.close();
-  }
-  // A run that recorded nothing (--clean, or tables without stages) still leaves its (empty) ledger.
-  if (!existsSync(ledgerPath)) writeFileSync(ledgerPath, '');
-  // The answer key beside the data, then the manifest, last.
-  writeFileSync(join(out, SUMMARY), renderSummaryMarkdown(await summarizeLedger(ledgerPath), LEDGER));
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const manifest = {
+  const job: DatasetJob = {
+    kind: 'dataset',
     dataset: def.name,
     seed,
     scale,
-    options: ctx.options,
-    clean: o.clean ?? false,
+    options: o.options ?? {},
+    clean,
+    ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+    out,
+    run: `${def.name}:seed=${seed}:scale=${scale}${clean ? ':clean' : ''}`,
+    shards: n,
+  };
+  const work = join(out, `.datagen-work-${process.pid}`);
+  ensureDir(work);
+  const shards = o.shard !== undefined ? [o.shard] : Array.from({ length: n }, (_, i) => i);
+  const tasks: TableTask[] = [];
+  for (const t of tables) {
+    for (const s of shards) if (splitsIntoShards(t) || s === 0) tasks.push({ table: t.name, shard: s, ledger: join(work, `${t.name}.${s}.jsonl`) });
+  }
+  try {
+    const results: TableTaskResult[] = [];
+    for await (const r of executeTasks(def, job, tasks, o)) results.push(r);
+    if (n > 1) {
+      for (const s of shards) writeShardRecord(out, identity, s, tasks, results);
+      if (o.shard !== undefined) {
+        const mine = results.filter((r) => r.shard === o.shard);
+        return { out, tables: tables.map((t) => ({ name: t.name, rows: sum(mine.filter((r) => r.table === t.name).map((r) => r.rows)), files: mine.filter((r) => r.table === t.name).reduce((k, r) => k + r.files.length, 0) })), files: mine.flatMap((r) => r.files) };
+      }
+      return await finishShards(def, out, n);
+    }
+    // One shard: the ledger is the tasks' lines in table order.
+    const ledgerPath = join(out, LEDGER);
+    concatenate(ledgerPath, tasks.map((t) => ({ path: t.ledger })));
+    const summary = tables.map((t) => ({ name: t.name, rows: sum(results.filter((r) => r.table === t.name).map((r) => r.rows)), files: results.filter((r) => r.table === t.name).reduce((k, r) => k + r.files.length, 0) }));
+    return await writeManifest(def, out, identity, summary, results.flatMap((r) => r.files));
+  } catch (err) {
+    if (o.shard !== undefined) removeShardFiles(def, tables, out, o.shard, n);
+    throw err;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The tasks' results in task order: here one after another, or from worker threads. */
+async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: TableTask[], o: DatasetRunOptions): AsyncGenerator<TableTaskResult> {
+  const workers = Math.min(o.workers ?? 1, tasks.length);
+  const registered = (() => {
+    try {
+      return findDataset(def.name) === def;
+    } catch {
+      return false;
+    }
+  })();
+  const label = (t: TableTask) => `table ${t.table}${job.shards > 1 ? ` (shard ${t.shard} of ${job.shards})` : ''}`;
+  if (workers > 1 && registered) {
+    for (const t of tasks) o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
+    for await (const r of runOrdered<DatasetJob, TableTask, TableTaskResult>(tasks, { workers, inFlight: 1, init: job, describe: (t) => label(t as TableTask) })) {
+      o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
+      yield r;
+    }
+    return;
+  }
+  // A dataset made in TypeScript (extend(...)) is not in the registry a worker loads: it runs here.
+  for (const t of tasks) {
+    o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
+    const r = await runTableTask(job, t, def);
+    o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
+    yield r;
+  }
+}
+
+function sum(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+/** Copy byte ranges of files, in order, into `path` (missing parts are empty: a ledger file is made on its first line). */
+function concatenate(path: string, parts: Array<{ path: string; range?: [number, number] }>): void {
+  const temp = join(path, '..', `.${basename(path)}.tmp-${process.pid}`);
+  const fd = openSync(temp, 'w');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (const part of parts) {
+      if (!existsSync(part.path)) continue;
+      const from = part.range?.[0] ?? 0;
+      const to = part.range?.[1] ?? statSync(part.path).size;
+      const src = openSync(part.path, 'r');
+      try {
+        for (let at = from; at < to; ) {
+          const got = readSync(src, buf, 0, Math.min(buf.length, to - at), at);
+          if (got === 0) break;
+          writeSync(fd, buf, 0, got);
+          at += got;
+        }
+      } finally {
+        closeSync(src);
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
+
+function writeAtomic(path: string, text: string): void {
+  const temp = join(path, '..', `.${basename(path)}.tmp-${process.pid}`);
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
+
+function recordPath(out: string, shard: number, n: number): string {
+  return join(out, SHARDS, `${shardTag({ index: shard, count: n })}.json`);
+}
+
+/** A shard's ledger lines (its tables in order) and, last, its record: the record's presence means the shard completed. */
+function writeShardRecord(out: string, identity: RunIdentity, shard: number, tasks: TableTask[], results: TableTaskResult[]): void {
+  ensureDir(join(out, SHARDS));
+  const tag = shardTag({ index: shard, count: identity.shards });
+  const ledgerPath = join(out, SHARDS, `${tag}.ledger.jsonl`);
+  const mine = tasks.filter((t) => t.shard === shard);
+  concatenate(ledgerPath, mine.map((t) => ({ path: t.ledger })));
+  let at = 0;
+  const record: ShardRecord = {
+    ...identity,
+    shard,
+    results: mine.map((t) => {
+      const r = results.find((x) => x.table === t.table && x.shard === shard)!;
+      const bytes = existsSync(t.ledger) ? statSync(t.ledger).size : 0;
+      const range: [number, number] = [at, at + bytes];
+      at += bytes;
+      return { table: r.table, rows: r.rows, files: r.files, ledger: range };
+    }),
+  };
+  writeAtomic(recordPath(out, shard, identity.shards), JSON.stringify(record, null, 2) + '\n');
+}
+
+const IDENTITY_KEYS = ['dataset', 'seed', 'scale', 'options', 'clean', 'tables', 'shards'] as const;
+
+/**
+ * `datagen finish`: once every shard of n has written its record, check that they belong to
+ * one run and that their files are all there, then write the ledger (table by table, shard by
+ * shard), its summary and the manifest. Nothing is written when a check fails.
+ */
+export async function finishShards(def: DatasetDefinition, out: string, n: number, expect: { seed?: number; scale?: number } = {}): Promise<DatasetResult> {
+  if (!Number.isSafeInteger(n) || n < 1) throw new DatagenError('E_OPTION', `finish ${def.name}: --shards must be a whole number of at least 1, got ${n}`);
+  if (!existsSync(out) || !statSync(out).isDirectory()) throw new DatagenError('E_SHARDS', `finish ${def.name}: ${out} is not a folder of shards (generate them with --shard i/${n} --out ${out})`);
+  const records: ShardRecord[] = [];
+  const missing: number[] = [];
+  for (let s = 0; s < n; s++) {
+    const path = recordPath(out, s, n);
+    if (!existsSync(path)) {
+      missing.push(s);
+      continue;
+    }
+    try {
+      records.push(JSON.parse(readFileSync(path, 'utf8')) as ShardRecord);
+    } catch {
+      throw new DatagenError('E_SHARDS', `finish ${def.name}: ${path} is not a shard record (damaged?); run shard ${s} again with --shard ${s}/${n}`);
+    }
+  }
+  if (missing.length > 0) {
+    const other = existsSync(join(out, SHARDS)) ? readdirSync(join(out, SHARDS)).find((f) => /^\d+-of-\d+\.json$/.test(f) && !f.endsWith(`-of-${shardTag({ index: 0, count: n }).split('-of-')[1]}.json`)) : undefined;
+    const hint = other ? ` (${out} holds shards of ${Number(other.split('-of-')[1]!.slice(0, -5))}, not ${n})` : '';
+    const list = missing.length > 10 ? `${missing.slice(0, 10).join(', ')}, ...` : missing.join(', ');
+    throw new DatagenError('E_SHARDS', `finish ${def.name}: ${missing.length} of ${n} shards missing in ${out}: ${list}${hint}; run them (e.g. --shard ${missing[0]}/${n}) and finish again`);
+  }
+  const first = records[0]!;
+  if (first.dataset !== def.name) throw new DatagenError('E_SHARDS', `finish ${def.name}: the shards in ${out} are of dataset ${first.dataset}`);
+  for (const r of records) {
+    for (const k of IDENTITY_KEYS) {
+      if (JSON.stringify(r[k]) !== JSON.stringify(first[k])) {
+        throw new DatagenError('E_SHARDS', `finish ${def.name}: shard ${r.shard} was generated with ${k}=${JSON.stringify(r[k])}, shard 0 with ${k}=${JSON.stringify(first[k])}; run shard ${r.shard} again with the same options`);
+      }
+    }
+  }
+  for (const [k, v] of Object.entries(expect)) {
+    if (v !== undefined && first[k as 'seed'] !== v) throw new DatagenError('E_SHARDS', `finish ${def.name}: the shards in ${out} were generated with ${k}=${JSON.stringify(first[k as 'seed'])}, not ${JSON.stringify(v)}`);
+  }
+  for (const r of records) {
+    for (const t of r.results) {
+      for (const f of t.files) {
+        const path = join(out, f.path);
+        const size = existsSync(path) ? statSync(path).size : -1;
+        if (size !== f.bytes) throw new DatagenError('E_SHARDS', `finish ${def.name}: ${f.path} of shard ${r.shard} is ${size < 0 ? 'missing' : `${size} bytes, not ${f.bytes}`}; run shard ${r.shard} again`);
+      }
+    }
+  }
+  const tables = selectTables(def, first.tables);
+  rmSync(join(out, MANIFEST), { force: true });
+  // The ledger: table by table, and within a table shard by shard (the order of the rows).
+  const parts: Array<{ path: string; range: [number, number] }> = [];
+  for (const t of tables) {
+    for (const r of records) {
+      const res = r.results.find((x) => x.table === t.name);
+      if (res) parts.push({ path: join(out, SHARDS, `${shardTag({ index: r.shard, count: n })}.ledger.jsonl`), range: res.ledger });
+    }
+  }
+  concatenate(join(out, LEDGER), parts);
+  const summary = tables.map((t) => {
+    const res = records.flatMap((r) => r.results.filter((x) => x.table === t.name));
+    return { name: t.name, rows: sum(res.map((x) => x.rows)), files: res.reduce((k, x) => k + x.files.length, 0) };
+  });
+  const files = records.flatMap((r) => r.results.flatMap((x) => x.files));
+  const shardFiles: ManifestFile[] = [];
+  for (const r of records) {
+    const tag = shardTag({ index: r.shard, count: n });
+    for (const name of [`${tag}.json`, `${tag}.ledger.jsonl`]) shardFiles.push(await describeFile(out, { path: join(out, SHARDS, name), table: SHARDS }));
+  }
+  return writeManifest(def, out, first, summary, files, shardFiles);
+}
+
+/** The ledger's summary, then the manifest, last: its presence means the run completed. */
+async function writeManifest(def: DatasetDefinition, out: string, id: RunIdentity, summary: DatasetResult['tables'], files: ManifestFile[], extra: ManifestFile[] = []): Promise<DatasetResult> {
+  const ledgerPath = join(out, LEDGER);
+  // A run that recorded nothing (--clean, or tables without stages) still leaves its (empty) ledger.
+  if (!existsSync(ledgerPath)) writeFileSync(ledgerPath, '');
+  writeAtomic(join(out, SUMMARY), renderSummaryMarkdown(await summarizeLedger(ledgerPath), LEDGER));
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const tables = selectTables(def, id.tables);
+  const manifest = {
+    dataset: def.name,
+    seed: id.seed,
+    scale: id.scale,
+    options: id.options,
+    clean: id.clean,
+    ...(id.shards > 1 ? { shards: id.shards } : {}),
     tables: Object.fromEntries(
       tables.map((t) => [
         t.name,
@@ -127,11 +337,9 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
         },
       ]),
     ),
-    files: [...files, await describeFile(out, { path: join(out, LEDGER), table: '_ledger' }), await describeFile(out, { path: join(out, SUMMARY), table: '_ledger' })],
+    files: [...files, ...extra, await describeFile(out, { path: ledgerPath, table: '_ledger' }), await describeFile(out, { path: join(out, SUMMARY), table: '_ledger' })],
   };
-  const temp = join(out, `.${MANIFEST}.tmp-${process.pid}`);
-  writeFileSync(temp, JSON.stringify(manifest, null, 2) + '\n');
-  renameSync(temp, join(out, MANIFEST));
+  writeAtomic(join(out, MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   return { out, tables: summary, files };
 }
 
@@ -141,163 +349,74 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
  */
 function prepareOut(def: DatasetDefinition, tables: readonly TableDefinition[], out: string, overwrite: boolean): void {
   if (existsSync(out) && !statSync(out).isDirectory()) throw new DatagenError('E_OUTPUT', `${def.name}: --out ${out} is a file; name a folder`);
-  const ours = [MANIFEST, LEDGER, SUMMARY, ...(def.tables as unknown as TableDefinition[]).map((t) => t.output.path.replace(/\/$/, ''))];
+  const ours = [MANIFEST, LEDGER, SUMMARY, SHARDS, ...(def.tables as unknown as TableDefinition[]).map((t) => t.output.path.replace(/\/$/, ''))];
   const present = ours.filter((p) => existsSync(join(out, p)));
   if (present.length > 0 && !overwrite) {
     throw new DatagenError('E_OUTPUT', `${def.name}: ${out} already holds a run (${present.slice(0, 3).join(', ')}${present.length > 3 ? ', ...' : ''}); pass --overwrite to replace it`);
   }
   // A subset run replaces only its tables, but the old manifest no longer describes the folder.
-  for (const p of [MANIFEST, LEDGER, SUMMARY, ...tables.map((t) => t.output.path.replace(/\/$/, ''))]) rmSync(join(out, p), { recursive: true, force: true });
+  for (const p of [MANIFEST, LEDGER, SUMMARY, SHARDS, ...tables.map((t) => t.output.path.replace(/\/$/, ''))]) rmSync(join(out, p), { recursive: true, force: true });
   ensureDir(out);
 }
 
-function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, batchSize?: number) {
-  const rows = tableRows(table, ctx);
-  const scenarioDef = defineScenario({
-    name: `${def.name}.${table.name}`,
-    summary: table.name,
-    examples: [],
-    options: {},
-    schema: table.schema,
-    rules: table.rules,
-    defaultRows: rows,
-    plan: (_o, p) => table.plan({ ...ctx, tableRows: p.rows, rng: p.rng }),
-  });
-  return scenario(scenarioDef, { rows, seed, ...(batchSize ? { batchSize } : {}) });
-}
-
-interface Written {
-  path: string;
-  table: string;
-  partition?: string;
-  rows?: number;
-}
-
-/** Writes a table; its rows, and the files it wrote (rows per file where the writer knows them). */
-async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>, path: string, ctx: DatasetContext): Promise<{ rows: number; files: Written[] }> {
-  const output = table.output;
-  switch (output.kind) {
-    case 'file': {
-      let rows = 0;
-      async function* counted() {
-        for await (const b of batches) {
-          rows += b.rows.length;
-          yield b;
-        }
-      }
-      await findSink(output.format)({ ...output.options, path, overwrite: true } as never).write(counted());
-      return { rows, files: [{ path, table: table.name, rows }] };
-    }
-    case 'partitioned': {
-      const files = await writePartitions(table, batches, path, output);
-      return { rows: files.reduce((n, f) => n + f.rows!, 0), files };
-    }
-    case 'custom': {
-      // The table counts its own rows; its files are what its folder holds afterwards.
-      const rows = await output.write(batches, { path, ctx });
-      return { rows, files: listFiles(path).map((f) => ({ path: f, table: table.name })) };
-    }
-  }
-}
-
 /**
- * Rows into `folder/<partition>/<file>`: one file at a time, a new one when the row's
- * partition changes (tables are generated in partition order, so a partition's rows come
- * together). A partition met again later (a duplicate placed further on) continues in its next
- * file, so nothing is overwritten. Each file is written by the format's sink, pulling rows
- * until the partition changes: no queue, no second copy of the rows.
+ * A shard writes beside the other shards of its run: it refuses a folder holding another run
+ * (other seed, scale, options or shard count; or a whole run) unless overwrite, and removes
+ * only what an earlier attempt of this same shard wrote, plus the manifest, ledger and summary
+ * of an earlier finish (they no longer describe the folder until finish runs again).
  */
-async function writePartitions(table: TableDefinition, batches: AsyncIterable<Batch>, folder: string, output: Extract<TableOutput, { kind: 'partitioned' }>): Promise<Written[]> {
-  const sink = findSink(output.format);
-  const written: Written[] = [];
-  const nextNum = new Map<string, number>();
-  const keyOf = (row: Row) => output.partition(row).join('/');
-  const it = batches[Symbol.asyncIterator]();
-  const next = async (): Promise<Batch | undefined> => {
-    for (;;) {
-      const n = await it.next();
-      if (n.done) return undefined;
-      if (n.value.rows.length > 0) return n.value;
+function prepareShard(def: DatasetDefinition, tables: readonly TableDefinition[], out: string, identity: RunIdentity, shard: number, overwrite: boolean): void {
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new DatagenError('E_OUTPUT', `${def.name}: --out ${out} is a file; name a folder`);
+  const n = identity.shards;
+  const others = existsSync(join(out, SHARDS)) ? readdirSync(join(out, SHARDS)).filter((f) => /^\d+-of-\d+\.json$/.test(f)) : [];
+  for (const f of others) {
+    let record: Partial<ShardRecord> = {};
+    try {
+      record = JSON.parse(readFileSync(join(out, SHARDS, f), 'utf8')) as ShardRecord;
+    } catch {
+      // a damaged record is replaced when its shard runs again
     }
-  };
-  const slice = (b: Batch, from: number, to = b.rows.length): Batch => ({ schema: b.schema, rows: b.rows.slice(from, to), offset: b.offset + from });
-
-  let head = await next();
-  while (head) {
-    const key = keyOf(head.rows[0]!);
-    const num = nextNum.get(key) ?? 0;
-    nextNum.set(key, num + 1);
-    const name = output.file.replace(/\{num(?::0?(\d+))?\}/g, (_m, w: string | undefined) => String(num).padStart(Number(w ?? 1), '0'));
-    if (num > 0 && name === output.file) throw new DatagenError('E_OUTPUT', `${table.name}: partition ${key} was met twice, and its file name '${output.file}' has no {num}`);
-    const file: Written = { path: join(folder, key, name), table: table.name, partition: key, rows: 0 };
-    written.push(file);
-    let rest: Batch | undefined;
-    async function* part(first: Batch): AsyncGenerator<Batch> {
-      for (let b: Batch | undefined = first; b; b = await next()) {
-        let i = 0;
-        while (i < b.rows.length && keyOf(b.rows[i]!) === key) i++;
-        const mine = i === b.rows.length ? b : slice(b, 0, i);
-        file.rows! += mine.rows.length;
-        if (mine.rows.length > 0) yield mine;
-        if (i < b.rows.length) {
-          rest = slice(b, i);
-          return;
-        }
-      }
+    const differs = IDENTITY_KEYS.find((k) => JSON.stringify(record[k]) !== JSON.stringify(identity[k]));
+    if (differs && !overwrite) {
+      throw new DatagenError('E_OUTPUT', `${def.name}: ${out} holds shards of another run (${differs}=${JSON.stringify(record[differs] ?? null)} there, ${JSON.stringify(identity[differs])} here); use another folder, or --overwrite to replace that run`);
     }
-    await sink({ ...output.options, path: file.path, overwrite: true } as never).write(part(head));
-    head = rest;
   }
-  return written;
+  if (others.length === 0 && existsSync(join(out, MANIFEST)) && !overwrite) {
+    throw new DatagenError('E_OUTPUT', `${def.name}: ${out} already holds a whole run (${MANIFEST}); use another folder, or --overwrite to replace it`);
+  }
+  if (overwrite && (others.some((f) => !f.endsWith(`-of-${shardTag({ index: 0, count: n }).split('-of-')[1]}.json`)) || others.length === 0)) {
+    prepareOut(def, def.tables as unknown as TableDefinition[], out, true);
+  }
+  for (const p of [MANIFEST, LEDGER, SUMMARY]) rmSync(join(out, p), { force: true });
+  removeShardFiles(def, tables, out, shard, n);
+  ensureDir(out);
 }
 
-async function describeFile(out: string, f: Written): Promise<ManifestFile> {
-  const hash = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(f.path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    bytes += chunk.length;
+/** Everything shard `shard` of n writes: its files in the tables' folders (by their name), the whole tables it writes, its record. */
+function removeShardFiles(def: DatasetDefinition, tables: readonly TableDefinition[], out: string, shard: number, n: number): void {
+  const tag = shardTag({ index: shard, count: n });
+  rmSync(recordPath(out, shard, n), { force: true });
+  rmSync(join(out, SHARDS, `${tag}.ledger.jsonl`), { force: true });
+  for (const t of tables) {
+    if (!splitsIntoShards(t)) {
+      if (shard === 0) rmSync(join(out, t.output.path), { recursive: true, force: true });
+      continue;
+    }
+    const path = join(out, t.output.path);
+    const folder = t.output.kind === 'file' ? join(path, '..') : path;
+    removeTagged(folder, `-${tag}`, t.output.kind === 'partitioned');
   }
-  return {
-    path: relative(out, f.path).split(sep).join('/'),
-    table: f.table,
-    ...(f.partition !== undefined ? { partition: f.partition } : {}),
-    ...(f.rows !== undefined ? { rows: f.rows } : {}),
-    bytes,
-    sha256: hash.digest('hex'),
-  };
 }
 
-function listFiles(folder: string): string[] {
-  if (!existsSync(folder)) return [];
-  const out: string[] = [];
+/** Files under `folder` whose names carry the shard tag (and their temporary files); with `deep`, in its subfolders too. */
+function removeTagged(folder: string, tag: string, deep: boolean): void {
+  if (!existsSync(folder)) return;
   for (const e of readdirSync(folder, { withFileTypes: true })) {
     const p = join(folder, e.name);
-    if (e.isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
-  }
-  return out.sort();
-}
-
-
-/**
- * What a Delta table's log says about its files: for each data file the version that added it,
- * its row count and the schema version it was written with; for each commit file its version.
- */
-function deltaFiles(table: string): Map<string, { version: number; schemaVersion: number; rows?: number }> {
-  const out = new Map<string, { version: number; schemaVersion: number; rows?: number }>();
-  const log = join(table, '_delta_log');
-  let schemaVersion = -1;
-  for (const name of existsSync(log) ? readdirSync(log).filter((n) => /^\d{20}\.json$/.test(n)).sort() : []) {
-    const version = Number(name.slice(0, 20));
-    const actions = readFileSync(join(log, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
-    if (actions.some((a) => a.metaData)) schemaVersion++;
-    out.set(join(log, name), { version, schemaVersion });
-    for (const a of actions) {
-      if (!a.add) continue;
-      const stats = typeof a.add.stats === 'string' ? (JSON.parse(a.add.stats) as { numRecords?: number }) : {};
-      out.set(join(table, a.add.path as string), { version, schemaVersion, ...(stats.numRecords !== undefined ? { rows: stats.numRecords } : {}) });
+    if (e.isDirectory()) {
+      if (deep) removeTagged(p, tag, true);
+    } else if (e.name.includes(`${tag}.`)) {
+      rmSync(p, { force: true });
     }
   }
-  return out;
 }

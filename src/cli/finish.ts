@@ -1,0 +1,46 @@
+import { Args, Flags } from '@oclif/core';
+import { DatagenError } from '../core/errors.js';
+import { finishShards, LEDGER, MANIFEST, SUMMARY } from '../datasets/run.js';
+import { findDataset, listDatasets } from '../registry.js';
+import { DatagenCommand } from './base.js';
+
+/**
+ * `datagen finish <dataset> --shards n --out DIR`: the step after n shard runs (`generate
+ * <dataset> --shard i/n`, on any machines, into one shared folder). It checks that every shard
+ * completed and that they were made with the same options, then writes what spans shards: the
+ * ledger, its summary and the manifest. Nothing is written when a check fails.
+ */
+export default class Finish extends DatagenCommand {
+  static override summary = 'Finish a sharded dataset run: check every shard is there, then write the ledger, its summary and the manifest';
+  static override examples = [
+    '$ for i in 0 1 2 3; do datagen generate retail --scale 0.01 --shard $i/4 --out raw; done',
+    '$ datagen finish retail --shards 4 --out raw',
+    '$ datagen finish retail --shards 64 --out /mnt/lake/raw --seed 42 --scale 100',
+  ];
+  static override args = { dataset: Args.string({ description: 'the dataset the shards belong to (see datagen list)', required: true }) };
+  static override flags = {
+    shards: Flags.integer({ description: 'how many shards the run was cut into (the n of --shard i/n)', required: true, min: 1 }),
+    out: Flags.string({ char: 'o', description: 'the folder the shards wrote into', required: true }),
+    seed: Flags.integer({ description: 'check the shards were generated with this seed' }),
+    scale: Flags.string({ description: 'check the shards were generated at this scale' }),
+    quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Finish);
+    if (!listDatasets().some((d) => d.name === args.dataset)) {
+      throw new DatagenError('E_UNKNOWN_UNIT', `finish: unknown dataset '${args.dataset}' (datasets: ${listDatasets().map((d) => d.name).join(', ')})`);
+    }
+    const scale = flags.scale === undefined ? undefined : Number(flags.scale);
+    if (scale !== undefined && !(scale > 0)) throw new DatagenError('E_OPTION', `finish: --scale must be a number above 0, got ${JSON.stringify(flags.scale)}`);
+    const started = performance.now();
+    const result = await finishShards(findDataset(args.dataset), flags.out, flags.shards, { seed: flags.seed, scale });
+    if (!flags.quiet) {
+      const rows = result.tables.reduce((n, t) => n + t.rows, 0).toLocaleString('en-US');
+      process.stderr.write(
+        `datagen: finished ${args.dataset} in ${flags.out} from ${flags.shards} shards in ${((performance.now() - started) / 1000).toFixed(1)}s: ${result.tables.length} tables, ${rows} rows, ` +
+          `${result.files.length.toLocaleString('en-US')} files; anomalies in ${LEDGER} and ${SUMMARY}, every file in ${MANIFEST}\n`,
+      );
+    }
+  }
+}

@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { scenario } from '../../sources/scenario.js';
+import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from '../core/dataset.js';
+import { DatagenError } from '../core/errors.js';
+import { fileLedger } from '../anomaly/ledger.js';
+import { applyTransforms } from '../core/pipeline.js';
+import { findDataset, findSink } from '../registry.js';
+import type { Row } from '../core/schema.js';
+import { shardFileName, type Shard } from '../core/shard.js';
+import type { Batch } from '../core/stage.js';
+import { defineScenario } from '../core/units.js';
+
+/**
+ * One unit of a dataset run: one table, or one shard's share of it, through its default stages
+ * into its files, its ledger lines into a file of their own. The same function runs in this
+ * thread or in a worker thread (`--workers`), so the files do not depend on where it ran;
+ * runDataset (run.ts) puts the results together.
+ */
+export interface DatasetJob {
+  kind: 'dataset';
+  /** A registered dataset (workers find it by name). */
+  dataset: string;
+  seed: number;
+  scale: number;
+  options: Record<string, unknown>;
+  clean: boolean;
+  batchSize?: number;
+  out: string;
+  /** The ledger's run id. */
+  run: string;
+  /** The file layout: how many shards the tables are cut into. */
+  shards: number;
+}
+
+export interface TableTask {
+  table: string;
+  /** Which share: rows [floor(i N / n), floor((i + 1) N / n)); tables with their own writer are written whole by shard 0. */
+  shard: number;
+  /** The file this task's ledger lines go to. */
+  ledger: string;
+}
+
+export interface ManifestFile {
+  path: string;
+  table: string;
+  partition?: string;
+  rows?: number;
+  bytes: number;
+  sha256: string;
+  /** Delta tables: the version whose commit added the file (data files and log entries). */
+  version?: number;
+  /** Delta tables: the schema the file was written with (0 = as created, +1 per schema change). */
+  schemaVersion?: number;
+}
+
+export interface TableTaskResult {
+  table: string;
+  shard: number;
+  rows: number;
+  files: ManifestFile[];
+  seconds: number;
+}
+
+/** Does this table get cut into shards? Tables written by their own writer (a Delta history) do not. */
+export function splitsIntoShards(table: TableDefinition): boolean {
+  return table.output.kind !== 'custom';
+}
+
+const contexts = new Map<string, DatasetContext>();
+
+/** Runs one task of `job` (the definition: the registered one, or `def` when given in this thread). */
+export async function runTableTask(job: DatasetJob, task: TableTask, def: DatasetDefinition = findDataset(job.dataset)): Promise<TableTaskResult> {
+  const started = performance.now();
+  const key = JSON.stringify([job.dataset, job.seed, job.scale, job.options]);
+  let ctx = contexts.get(key);
+  if (!ctx || def !== findDatasetSafe(job.dataset)) {
+    ctx = datasetContext(def, job.seed, job.scale, job.options);
+    if (def === findDatasetSafe(job.dataset)) contexts.set(key, ctx);
+  }
+  const table = (def.tables as unknown as TableDefinition[]).find((t) => t.name === task.table);
+  if (!table) throw new DatagenError('E_OPTION', `${def.name}: no table '${task.table}'`);
+  const shard: Shard = splitsIntoShards(table) ? { index: task.shard, count: job.shards } : { index: 0, count: 1 };
+  const ledger = fileLedger(task.ledger, { overwrite: true, run: job.run });
+  try {
+    const source = tableSource(def, table, ctx, job.seed, shard, job.batchSize);
+    const stages = job.clean ? [] : (table.stages?.(ctx) ?? []);
+    const batches = applyTransforms(source, stages, { ledger });
+    const folder = join(job.out, table.output.path);
+    const written = await writeTable(table, batches, folder, ctx, shard);
+    // A Delta table's log says which version wrote each file; plain tables have one schema (0).
+    const delta = table.output.format === 'delta' ? deltaFiles(folder) : undefined;
+    const files: ManifestFile[] = [];
+    for (const f of written.files) files.push({ ...(await describeFile(job.out, f)), ...(delta?.get(f.path) ?? { schemaVersion: 0 }) });
+    return { table: table.name, shard: task.shard, rows: written.rows, files, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    ledger.close();
+  }
+}
+
+function findDatasetSafe(name: string): DatasetDefinition | undefined {
+  try {
+    return findDataset(name);
+  } catch {
+    return undefined;
+  }
+}
+
+function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, shard: Shard, batchSize?: number) {
+  const rows = tableRows(table, ctx);
+  const scenarioDef = defineScenario({
+    name: `${def.name}.${table.name}`,
+    summary: table.name,
+    examples: [],
+    options: {},
+    schema: table.schema,
+    rules: table.rules,
+    defaultRows: rows,
+    plan: (_o, p) => table.plan({ ...ctx, tableRows: p.rows, rng: p.rng }),
+  });
+  return scenario(scenarioDef, { rows, seed, ...(shard.count > 1 ? { shard: `${shard.index}/${shard.count}` } : {}), ...(batchSize ? { batchSize } : {}) });
+}
+
+interface Written {
+  path: string;
+  table: string;
+  partition?: string;
+  rows?: number;
+}
+
+/** Writes a table; its rows, and the files it wrote (rows per file where the writer knows them). */
+async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>, path: string, ctx: DatasetContext, shard: Shard): Promise<{ rows: number; files: Written[] }> {
+  const output = table.output;
+  switch (output.kind) {
+    case 'file': {
+      path = join(path, '..', shardFileName(table.output.path.split('/').pop()!, shard));
+      let rows = 0;
+      async function* counted() {
+        for await (const b of batches) {
+          rows += b.rows.length;
+          yield b;
+        }
+      }
+      await findSink(output.format)({ ...output.options, path, overwrite: true } as never).write(counted());
+      return { rows, files: [{ path, table: table.name, rows }] };
+    }
+    case 'partitioned': {
+      const files = await writePartitions(table, batches, path, { ...output, file: shardFileName(output.file, shard) });
+      return { rows: files.reduce((n, f) => n + f.rows!, 0), files };
+    }
+    case 'custom': {
+      // The table counts its own rows; its files are what its folder holds afterwards.
+      const rows = await output.write(batches, { path, ctx });
+      return { rows, files: listFiles(path).map((f) => ({ path: f, table: table.name })) };
+    }
+  }
+}
+
+/**
+ * Rows into `folder/<partition>/<file>`: one file at a time, a new one when the row's
+ * partition changes (tables are generated in partition order, so a partition's rows come
+ * together). A partition met again later (a duplicate placed further on) continues in its next
+ * file, so nothing is overwritten. Each file is written by the format's sink, pulling rows
+ * until the partition changes: no queue, no second copy of the rows.
+ */
+async function writePartitions(table: TableDefinition, batches: AsyncIterable<Batch>, folder: string, output: Extract<TableOutput, { kind: 'partitioned' }>): Promise<Written[]> {
+  const sink = findSink(output.format);
+  const written: Written[] = [];
+  const nextNum = new Map<string, number>();
+  const keyOf = (row: Row) => output.partition(row).join('/');
+  const it = batches[Symbol.asyncIterator]();
+  const next = async (): Promise<Batch | undefined> => {
+    for (;;) {
+      const n = await it.next();
+      if (n.done) return undefined;
+      if (n.value.rows.length > 0) return n.value;
+    }
+  };
+  const slice = (b: Batch, from: number, to = b.rows.length): Batch => ({ schema: b.schema, rows: b.rows.slice(from, to), offset: b.offset + from });
+
+  let head = await next();
+  while (head) {
+    const key = keyOf(head.rows[0]!);
+    const num = nextNum.get(key) ?? 0;
+    nextNum.set(key, num + 1);
+    const name = output.file.replace(/\{num(?::0?(\d+))?\}/g, (_m, w: string | undefined) => String(num).padStart(Number(w ?? 1), '0'));
+    if (num > 0 && name === output.file) throw new DatagenError('E_OUTPUT', `${table.name}: partition ${key} was met twice, and its file name '${output.file}' has no {num}`);
+    const file: Written = { path: join(folder, key, name), table: table.name, partition: key, rows: 0 };
+    written.push(file);
+    let rest: Batch | undefined;
+    async function* part(first: Batch): AsyncGenerator<Batch> {
+      for (let b: Batch | undefined = first; b; b = await next()) {
+        let i = 0;
+        while (i < b.rows.length && keyOf(b.rows[i]!) === key) i++;
+        const mine = i === b.rows.length ? b : slice(b, 0, i);
+        file.rows! += mine.rows.length;
+        if (mine.rows.length > 0) yield mine;
+        if (i < b.rows.length) {
+          rest = slice(b, i);
+          return;
+        }
+      }
+    }
+    await sink({ ...output.options, path: file.path, overwrite: true } as never).write(part(head));
+    head = rest;
+  }
+  return written;
+}
+
+export async function describeFile(out: string, f: Written): Promise<ManifestFile> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(f.path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    bytes += chunk.length;
+  }
+  return {
+    path: relative(out, f.path).split(sep).join('/'),
+    table: f.table,
+    ...(f.partition !== undefined ? { partition: f.partition } : {}),
+    ...(f.rows !== undefined ? { rows: f.rows } : {}),
+    bytes,
+    sha256: hash.digest('hex'),
+  };
+}
+
+function listFiles(folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(folder, { withFileTypes: true })) {
+    const p = join(folder, e.name);
+    if (e.isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
+  }
+  return out.sort();
+}
+
+
+/**
+ * What a Delta table's log says about its files: for each data file the version that added it,
+ * its row count and the schema version it was written with; for each commit file its version.
+ */
+function deltaFiles(table: string): Map<string, { version: number; schemaVersion: number; rows?: number }> {
+  const out = new Map<string, { version: number; schemaVersion: number; rows?: number }>();
+  const log = join(table, '_delta_log');
+  let schemaVersion = -1;
+  for (const name of existsSync(log) ? readdirSync(log).filter((n) => /^\d{20}\.json$/.test(n)).sort() : []) {
+    const version = Number(name.slice(0, 20));
+    const actions = readFileSync(join(log, name), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, Record<string, unknown>>);
+    if (actions.some((a) => a.metaData)) schemaVersion++;
+    out.set(join(log, name), { version, schemaVersion });
+    for (const a of actions) {
+      if (!a.add) continue;
+      const stats = typeof a.add.stats === 'string' ? (JSON.parse(a.add.stats) as { numRecords?: number }) : {};
+      out.set(join(table, a.add.path as string), { version, schemaVersion, ...(stats.numRecords !== undefined ? { rows: stats.numRecords } : {}) });
+    }
+  }
+  return out;
+}

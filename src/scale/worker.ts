@@ -1,0 +1,77 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { chunkRows, CHUNK_ROWS, planScenario } from '../../sources/scenario.js';
+import { nullLedger, type Ledger, type LedgerEntry } from '../anomaly/ledger.js';
+import { findSink } from '../registry.js';
+import type { Schema } from 'apache-arrow';
+import type { Batch, StageFn } from '../core/stage.js';
+import type { WorkerReply } from './pool.js';
+import { resolveOrigin, type ChunkResult, type ScenarioJob } from './scenario.js';
+import { runTableTask, type DatasetJob, type TableTask, type TableTaskResult } from '../datasets/task.js';
+
+/**
+ * A worker thread of `--workers`: made once with its job (workerData), it answers numbered
+ * tasks — a scenario chunk, or a dataset table (share) — with their result. Errors go back as
+ * data, so a user mistake keeps its code and one-line message.
+ */
+type Job = ScenarioJob | DatasetJob;
+type Handler = (task: unknown) => Promise<{ result: unknown; transfer: ArrayBuffer[] }>;
+
+const port = parentPort!;
+const job = workerData as Job;
+let handler: Promise<Handler> | undefined;
+
+port.on('message', async ({ id, task }: { id: number; task: unknown }) => {
+  let reply: WorkerReply<unknown>;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    handler ??= job.kind === 'scenario' ? scenarioHandler(job) : datasetHandler(job);
+    const done = await (await handler)(task);
+    reply = { id, result: done.result };
+    transfer = done.transfer;
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    reply = { id, error: { code: typeof e?.code === 'string' ? e.code : undefined, message: String(e?.message ?? err), stack: e?.stack } };
+  }
+  port.postMessage(reply, transfer);
+});
+
+async function scenarioHandler(j: ScenarioJob): Promise<Handler> {
+  const def = await resolveOrigin(j.origin);
+  const plan = planScenario(def, j.options);
+  if (!j.sink) {
+    return async (task) => ({ result: { rows: chunkRows(plan, task as number) } satisfies ChunkResult, transfer: [] });
+  }
+  // Encoded: the stages (row-local) and the encoder, made once; entries collected per chunk.
+  let entries: LedgerEntry[] = [];
+  const ledger: Ledger = j.ledger ? { record: (e) => void entries.push(e), event() {}, flush() {}, close() {} } : nullLedger;
+  let schema = def.schema;
+  const fns: StageFn[] = [];
+  const schemas: Schema[] = [];
+  for (const t of j.stages && def.defaultStages ? def.defaultStages() : []) {
+    const fn = t.open(schema, { ledger });
+    schema = fn.schema ?? schema;
+    fns.push(fn);
+    schemas.push(schema);
+  }
+  const sink = findSink(j.sink.name)(j.sink.options as never);
+  const encode = sink.chunked!.encoder(schema);
+  return async (task) => {
+    const chunk = task as number;
+    const rows = chunkRows(plan, chunk);
+    let batch: Batch = { schema: def.schema, rows, offset: Math.max(plan.from, chunk * CHUNK_ROWS) };
+    fns.forEach((fn, k) => {
+      batch = fn(batch);
+      if (batch.schema !== schemas[k]) batch = { ...batch, schema: schemas[k]! };
+    });
+    const bytes = encode(batch);
+    const result: ChunkResult = { count: rows.length, bytes, entries };
+    entries = [];
+    // The bytes move to the main thread without a copy when they own their buffer.
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    return { result, transfer: own ? [bytes.buffer as ArrayBuffer] : [] };
+  };
+}
+
+async function datasetHandler(j: DatasetJob): Promise<Handler> {
+  return async (task) => ({ result: (await runTableTask(j, task as TableTask)) satisfies TableTaskResult, transfer: [] });
+}
