@@ -57,11 +57,11 @@ function csvFormat(o: CsvOptions): TextFormat {
         return text.take();
       };
     },
-    bytesFormatter(schema) {
+    bytesFormatter(schema, alloc) {
       const { text, format } = rowWriter(schema);
       return ({ rows }) => {
         format(rows);
-        return text.takeBytes();
+        return text.takeBytes(alloc);
       };
     },
   };

@@ -30,10 +30,16 @@ export const parquet = defineSink({
   // Worker threads build the Arrow record batches; this thread runs the wasm writer.
   chunked: (o) => ({
     rowsPerPiece: PARQUET_BATCH_ROWS,
-    encoder: () => parquetPiece,
-    write: (schema, pieces) =>
+    encoder: (_schema, alloc) => (batch) => {
+      const piece = parquetPiece(batch);
+      if (!alloc) return piece;
+      const room = alloc(piece.length).subarray(0, piece.length);
+      room.set(piece);
+      return room;
+    },
+    write: (schema, pieces, done) =>
       withOutput(o, async (out) => {
-        await writeParquetPieces(out, schema, pieces, { compression: o.compression as ParquetCodec, dictionary: o.dictionary as 'auto', rowGroupRows: o.rowGroupRows });
+        await writeParquetPieces(out, schema, pieces, { compression: o.compression as ParquetCodec, dictionary: o.dictionary as 'auto', rowGroupRows: o.rowGroupRows }, done);
       }),
   }),
 });

@@ -175,13 +175,16 @@ export class TextBuilder {
    * The same as take(), as UTF-8 bytes in a buffer of their own (to hand to another thread):
    * ASCII text (the common case) is copied as it is, without the round trip through a string.
    */
-  takeBytes(): Uint8Array {
+  takeBytes(alloc: (bytes: number) => Uint8Array = (n) => new Uint8Array(n)): Uint8Array {
     if (this.pieces.length === 0 && isAscii(this.bytes.subarray(0, this.pos))) {
-      const out = this.bytes.subarray(0, this.pos).slice();
+      const out = alloc(this.pos).subarray(0, this.pos);
+      out.set(this.bytes.subarray(0, this.pos));
       this.pos = 0;
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      return out;
     }
-    return new TextEncoder().encode(this.take());
+    const text = this.take();
+    const room = alloc(3 * text.length);
+    return room.subarray(0, new TextEncoder().encodeInto(text, room).written);
   }
 
   /** Everything appended since the last call, as one string; the buffer is reused. */

@@ -16,8 +16,11 @@ import { DatagenError } from '../core/errors.js';
  * may leave a temporary file, never a file under its final name.
  */
 export interface Output {
-  /** Resolves when the bytes are accepted (waits for 'drain' when the consumer is slow). */
-  write(chunk: string | Uint8Array): Promise<void>;
+  /**
+   * Resolves when the bytes are accepted (waits for 'drain' when the consumer is slow).
+   * `written` is called once the bytes left this process's buffers (their memory may be reused).
+   */
+  write(chunk: string | Uint8Array, written?: () => void): Promise<void>;
   /** Finish: flush, and for files rename the temporary file into place. */
   close(): Promise<void>;
   /** Give up: for files, remove the temporary file. */
@@ -159,11 +162,11 @@ function streamOutput(stream: Writable, target = 'stdout'): Output {
   };
   stream.on('error', onError);
   return {
-    write(chunk) {
+    write(chunk, written) {
       if (failure) return Promise.reject(failure);
       let ready: boolean;
       try {
-        ready = stream.write(chunk);
+        ready = stream.write(chunk, written && ((err) => void (err ? undefined : written())));
       } catch (err) {
         // stdout on a file or a pipe writes synchronously: its errors are thrown here.
         failure ??= outputError(target, err);

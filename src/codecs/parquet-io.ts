@@ -68,13 +68,14 @@ export function parquetPiece(batch: Batch): Uint8Array {
 }
 
 /** Write the pieces (parquetPiece, in order) as one Parquet file to `out`: the wasm half. */
-export async function writeParquetPieces(out: Output, schema: Schema, pieces: AsyncIterable<Uint8Array>, options: ParquetWriteOptions = {}): Promise<void> {
+export async function writeParquetPieces(out: Output, schema: Schema, pieces: AsyncIterable<Uint8Array>, options: ParquetWriteOptions = {}, done?: (piece: Uint8Array) => void): Promise<void> {
   const pw = parquetWasm();
   const input = pieces[Symbol.asyncIterator]();
   const first = await input.next();
   if (first.done) throw new DatagenError('E_INPUT', 'parquet: no rows and no schema to write');
   // The wasm writer, given no batch, fails with an error of its own: it gets the first one at once.
   let pending: ParquetWasm.RecordBatch | undefined = toWasmBatch(pw, first.value);
+  done?.(first.value);
   const props = writerProperties(pw, schema, options);
   // An error upstream (a broken input line, a value the type cannot hold) must fail the write:
   // the wasm writer would otherwise end the file early and report success. It is kept here,
@@ -91,6 +92,8 @@ export async function writeParquetPieces(out: Output, schema: Schema, pieces: As
         const next = await input.next();
         if (next.done) return controller.close();
         controller.enqueue(toWasmBatch(pw, next.value));
+        // The bytes are in wasm memory now: the piece's buffer may be reused.
+        done?.(next.value);
       } catch (err) {
         failure = err;
         controller.close();

@@ -13,7 +13,7 @@ export interface TextFormat {
   /** Build the formatter once per schema; it turns a batch into text. */
   formatter(schema: Schema): (batch: Batch) => string;
   /** The same text as UTF-8 bytes of their own (worker threads), when the format can make them directly. */
-  bytesFormatter?(schema: Schema): (batch: Batch) => Uint8Array;
+  bytesFormatter?(schema: Schema, alloc?: (bytes: number) => Uint8Array): (batch: Batch) => Uint8Array;
 }
 
 /**
@@ -66,16 +66,24 @@ export async function writeText(target: { path: string | undefined; overwrite?: 
 /** The same text file from pieces encoded in worker threads (header here, then the pieces in order). */
 export function chunkedText(target: { path: string | undefined; overwrite?: boolean }, format: TextFormat): ChunkedWrite {
   return {
-    encoder(schema) {
-      if (format.bytesFormatter) return format.bytesFormatter(schema);
+    encoder(schema, alloc) {
+      if (format.bytesFormatter) return format.bytesFormatter(schema, alloc);
       const formatter = format.formatter(schema);
       const utf8 = new TextEncoder();
-      return (batch) => utf8.encode(batch.rows.length > 0 ? formatter(batch) : '');
+      return (batch) => {
+        const text = batch.rows.length > 0 ? formatter(batch) : '';
+        if (!alloc) return utf8.encode(text);
+        const room = alloc(3 * text.length);
+        return room.subarray(0, utf8.encodeInto(text, room).written);
+      };
     },
-    write: (schema, pieces) =>
+    write: (schema, pieces, done) =>
       withOutput(target, async (out) => {
         if (format.header) await out.write(format.header(schema));
-        for await (const piece of pieces) if (piece.length > 0) await out.write(piece);
+        for await (const piece of pieces) {
+          if (piece.length > 0) await out.write(piece, done && (() => done(piece)));
+          else done?.(piece);
+        }
       }),
   };
 }

@@ -77,8 +77,10 @@ export interface Sink {
  * in order. Pieces in order give the same file as write() given the same batches.
  */
 export interface ChunkedWrite {
-  encoder(schema: Schema): (batch: Batch) => Uint8Array;
-  write(schema: Schema, pieces: AsyncIterable<Uint8Array>): Promise<void>;
+  /** `alloc(n)` gives room for n bytes (a recycled buffer); the piece returned may be a view of it. */
+  encoder(schema: Schema, alloc?: (bytes: number) => Uint8Array): (batch: Batch) => Uint8Array;
+  /** `done(piece)` is called when a piece's memory is no longer needed (it may then be recycled). */
+  write(schema: Schema, pieces: AsyncIterable<Uint8Array>, done?: (piece: Uint8Array) => void): Promise<void>;
   /** Rows every piece but the last must hold (a typed file cuts its batches there), if any. */
   readonly rowsPerPiece?: number;
 }

@@ -20,6 +20,14 @@ export interface PoolOptions<I> {
   inFlight?: number;
   /** What a task is called in error messages, e.g. "chunk 12" or "table orders (shard 3)". */
   describe?(task: unknown, index: number): string;
+  /** Filled in by the pool: send a worker a message of its own (e.g. a buffer to reuse). */
+  channel?: { post?(worker: number, message: unknown, transfer?: ArrayBuffer[]): void };
+}
+
+/** A result, and the worker that made it. */
+export interface Done<R> {
+  result: R;
+  worker: number;
 }
 
 /** What a worker posts back: a result, or the error it met. */
@@ -42,11 +50,11 @@ export function parseWorkers(owner: string, value: unknown): number {
   return n;
 }
 
-export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOptions<I>): AsyncGenerator<R> {
+export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOptions<I>): AsyncGenerator<Done<R>> {
   const count = Math.max(1, Math.min(options.workers, tasks.length));
   const inFlight = Math.max(1, options.inFlight ?? 2);
   const describe = options.describe ?? ((_t: unknown, i: number) => `task ${i}`);
-  const results = new Map<number, R>();
+  const results = new Map<number, Done<R>>();
   const held: Array<Set<number>> = [];
   let next = 0; // next task to give out
   let taken = 0; // next result to hand to the consumer
@@ -84,7 +92,7 @@ export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOpt
         fail(e.code && /^E_[A-Z_]+$/.test(e.code) ? new DatagenError(e.code as ErrorCode, e.message) : Object.assign(new Error(e.message), { stack: e.stack }));
         return;
       }
-      results.set(reply.id, reply.result);
+      results.set(reply.id, { result: reply.result, worker: w });
       dispatch();
       notify();
     });
@@ -102,6 +110,11 @@ export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOpt
     workers.push(worker);
   }
 
+  if (options.channel) {
+    options.channel.post = (w, message, transfer) => {
+      if (!failure) workers[w]?.postMessage(message, transfer ?? []);
+    };
+  }
   try {
     dispatch();
     while (taken < tasks.length) {

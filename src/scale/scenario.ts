@@ -6,7 +6,7 @@ import { findScenario } from '../registry.js';
 import type { Batch, Sink, Source, Transform } from '../core/stage.js';
 import type { ScenarioDefinition } from '../core/units.js';
 import { tableName, type Row } from '../core/schema.js';
-import { runOrdered } from './pool.js';
+import { runOrdered, type PoolOptions } from './pool.js';
 
 /**
  * `generate <scenario> --workers N`: the table's 8192-row chunks are made in N worker threads
@@ -86,9 +86,18 @@ async function runEncoded(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: nu
   }
   const job: ScenarioJob = { kind: 'scenario', origin: r.origin, options: r.options, stages: r.stages.length > 0, sink: r.sinkSpec, ledger: ledger !== nullLedger };
   const result: RunResult = { rows: 0, batches: 0 };
+  // A piece's buffer goes back to the worker that filled it once written: allocating a fresh
+  // buffer per chunk (and freeing it in this thread) cost more than making the rows.
+  const channel: PoolOptions<ScenarioJob>['channel'] = {};
+  const makers = new WeakMap<Uint8Array, number>();
+  const done = (piece: Uint8Array) => {
+    const w = makers.get(piece);
+    if (w !== undefined && piece.buffer.byteLength > 0) channel.post?.(w, { recycle: piece.buffer }, [piece.buffer as ArrayBuffer]);
+  };
   async function* pieces(): AsyncGenerator<Uint8Array> {
-    for await (const piece of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, describe: (c) => `chunk ${c as number} (rows from ${(c as number) * CHUNK_ROWS})` })) {
-      const p = piece as Extract<ChunkResult, { bytes: Uint8Array }>;
+    for await (const { result: made, worker } of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, channel, describe: (c) => `chunk ${c as number} (rows from ${(c as number) * CHUNK_ROWS})` })) {
+      const p = made as Extract<ChunkResult, { bytes: Uint8Array }>;
+      makers.set(p.bytes, worker);
       for (const e of p.entries) ledger.record(e);
       ledger.flush();
       result.rows += p.count;
@@ -97,7 +106,7 @@ async function runEncoded(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: nu
     }
   }
   try {
-    await chunked.write(schema, pieces());
+    await chunked.write(schema, pieces(), done);
     for (const t of r.stages) ledger.event({ event: 'close', stage: t.name, table, rowsIn: result.rows, rowsOut: result.rows });
   } finally {
     ledger.close();
@@ -116,7 +125,7 @@ function rowsSource(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: number[]
     async *batches(): AsyncGenerator<Batch> {
       let pending: Row[] = [];
       let offset = from;
-      for await (const result of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, describe: (c) => `chunk ${c as number}` })) {
+      for await (const { result } of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, describe: (c) => `chunk ${c as number}` })) {
         const rows = (result as { rows: Row[] }).rows;
         for (let i = 0; i < rows.length; ) {
           const take = Math.min(batchSize - pending.length, rows.length - i);

@@ -20,7 +20,28 @@ const port = parentPort!;
 const job = workerData as Job;
 let handler: Promise<Handler> | undefined;
 
-port.on('message', async ({ id, task }: { id: number; task: unknown }) => {
+/**
+ * A fault for tests of the failure path (a worker that dies mid-run, as an out-of-memory kill
+ * would end it): DATAGEN_FAILPOINT=worker-exit:<task number> ends this thread at that task.
+ */
+const failAt = /^worker-exit:(\d+)$/.exec(process.env.DATAGEN_FAILPOINT ?? '')?.[1];
+
+/** Buffers the main thread gave back after writing their bytes, reused for the next pieces. */
+const free: ArrayBuffer[] = [];
+function alloc(bytes: number): Uint8Array {
+  const i = free.findIndex((b) => b.byteLength >= bytes);
+  if (i >= 0) return new Uint8Array(free.splice(i, 1)[0]!);
+  // Room to grow: the next chunk of the same table is about as large.
+  return new Uint8Array(new ArrayBuffer(Math.max(1 << 16, Math.ceil(bytes * 1.25))));
+}
+
+port.on('message', async (message: { id: number; task: unknown } | { recycle: ArrayBuffer }) => {
+  if ('recycle' in message) {
+    if (free.length < 8) free.push(message.recycle);
+    return;
+  }
+  const { id, task } = message;
+  if (failAt !== undefined && id === Number(failAt)) process.exit(70);
   let reply: WorkerReply<unknown>;
   let transfer: ArrayBuffer[] = [];
   try {
@@ -54,7 +75,7 @@ async function scenarioHandler(j: ScenarioJob): Promise<Handler> {
     schemas.push(schema);
   }
   const sink = findSink(j.sink.name)(j.sink.options as never);
-  const encode = sink.chunked!.encoder(schema);
+  const encode = sink.chunked!.encoder(schema, alloc);
   return async (task) => {
     const chunk = task as number;
     const rows = chunkRows(plan, chunk);
@@ -66,9 +87,8 @@ async function scenarioHandler(j: ScenarioJob): Promise<Handler> {
     const bytes = encode(batch);
     const result: ChunkResult = { count: rows.length, bytes, entries };
     entries = [];
-    // The bytes move to the main thread without a copy when they own their buffer.
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    return { result, transfer: own ? [bytes.buffer as ArrayBuffer] : [] };
+    // The bytes move to the main thread without a copy (with the rest of their buffer, which comes back).
+    return { result, transfer: bytes.byteOffset === 0 && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [] };
   };
 }
 
