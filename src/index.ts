@@ -22,7 +22,8 @@ export { findScenario, findTransform, findSink, findDataset, listScenarios, list
 //   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' })
 export { dataset, isDatasetValue, datasetRunOptions, type DatasetValue, type DatasetOptions, type DatasetTarget } from './datasets/api.js';
 export { defineDataset, dropKeys, type DatasetDefinition, type DatasetInfo, type DatasetContext, type TableContext, type TableDefinition, type TableOutput } from './core/dataset.js';
-export { runDataset, MANIFEST, LEDGER, SUMMARY, type DatasetRunOptions, type DatasetResult, type ManifestFile } from './datasets/run.js';
+export { runDataset, finishShards, MANIFEST, LEDGER, SUMMARY, SHARDS, type DatasetRunOptions, type DatasetResult, type ManifestFile } from './datasets/run.js';
+export { parseShard, shardFileName, type Shard } from './core/shard.js';
 export { formatDate, formatTime, formatTimestamp, parseDate, parseTime, parseTimestamp } from './core/temporal.js';
 
 export { scenario, CHUNK_ROWS, type ScenarioOptions } from '../sources/scenario.js';

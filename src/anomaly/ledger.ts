@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatagenError } from '../core/errors.js';
-import { describeIoError, ensureDir } from '../codecs/output.js';
+import { describeIoError, ensureDir, stopping } from '../codecs/output.js';
 
 /**
  * The anomaly ledger: one entry per changed cell, the answer key a data-quality check is
@@ -84,6 +84,7 @@ export function fileLedger(path: string, options: FileLedgerOptions = {}): Ledge
   let fd: number | undefined;
   const open = (): number => {
     try {
+      if (stopping()) throw new DatagenError('E_OUTPUT', `not writing ledger ${path}: the run is stopping`);
       ensureDir(dirname(path));
       const previous = firstLineRun(path);
       const join = previous === undefined || previous.run === run;

@@ -82,7 +82,21 @@ export async function openOutput(path: string | undefined, options: { overwrite?
   return path === undefined || path === '-' ? streamOutput(process.stdout) : fileOutput(path, options.overwrite ?? false);
 }
 
+/**
+ * Set by a worker thread (src/scale/): when the main thread is stopped by a signal it raises
+ * this flag, and the worker opens no new file (its own temporary files are not the main
+ * thread's to list, so they are swept by name once the workers stopped opening them).
+ */
+let stopFlag: Int32Array | undefined;
+export function stopOpeningWhen(flag: Int32Array): void {
+  stopFlag = flag;
+}
+export function stopping(): boolean {
+  return stopFlag !== undefined && Atomics.load(stopFlag, 0) !== 0;
+}
+
 async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
+  if (stopping()) throw new DatagenError('E_OUTPUT', `not writing ${path}: the run is stopping`);
   // A device or a named pipe (/dev/null, mkfifo) is written to, never replaced by a file.
   if (isSpecialFile(path)) return streamOutput(createWriteStream(path, { flags: 'w' }), path);
   if (!overwrite && existsSync(path)) throw new DatagenError('E_OUTPUT', `${path} already exists (pass --overwrite to replace it)`);

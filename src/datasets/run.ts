@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { datasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
 import { renderSummaryMarkdown, summarizeLedger } from '../ledger-summary.js';
-import { ensureDir } from '../codecs/output.js';
+import { ensureDir, onAbort } from '../codecs/output.js';
 import { findDataset } from '../registry.js';
 import { typeLabel } from '../core/schema.js';
 import { shardTag } from '../core/shard.js';
@@ -119,6 +119,12 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
   for (const t of tables) {
     for (const s of shards) if (splitsIntoShards(t) || s === 0) tasks.push({ table: t.name, shard: s, ledger: join(work, `${t.name}.${s}.jsonl`) });
   }
+  // Worker threads write under this process's id: a signal stops them with their temporary
+  // files open, which this thread does not know by name, so they are swept by pattern.
+  const undo = onAbort(() => {
+    rmSync(work, { recursive: true, force: true });
+    sweepTemps(out, tables);
+  });
   try {
     const results: TableTaskResult[] = [];
     for await (const r of executeTasks(def, job, tasks, o)) results.push(r);
@@ -136,11 +142,29 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
     const summary = tables.map((t) => ({ name: t.name, rows: sum(results.filter((r) => r.table === t.name).map((r) => r.rows)), files: results.filter((r) => r.table === t.name).reduce((k, r) => k + r.files.length, 0) }));
     return await writeManifest(def, out, identity, summary, results.flatMap((r) => r.files));
   } catch (err) {
+    sweepTemps(out, tables);
     if (o.shard !== undefined) removeShardFiles(def, tables, out, o.shard, n);
     throw err;
   } finally {
+    undo();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** Temporary files this process left in the tables' folders (a worker stopped mid-file). */
+function sweepTemps(out: string, tables: readonly TableDefinition[]): void {
+  const suffix = `.tmp-${process.pid}`;
+  const sweep = (folder: string, deep: boolean) => {
+    if (!existsSync(folder) || !statSync(folder).isDirectory()) return;
+    for (const e of readdirSync(folder, { withFileTypes: true })) {
+      const p = join(folder, e.name);
+      if (e.isDirectory()) {
+        if (deep) sweep(p, true);
+      } else if (e.name.startsWith('.') && e.name.endsWith(suffix)) rmSync(p, { force: true });
+    }
+  };
+  sweep(out, false);
+  for (const t of tables) sweep(t.output.kind === 'file' ? join(out, t.output.path, '..') : join(out, t.output.path), t.output.kind !== 'file');
 }
 
 /** The tasks' results in task order: here one after another, or from worker threads. */

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DatagenError, type ErrorCode } from '../core/errors.js';
+import { onAbort } from '../codecs/output.js';
 
 /**
  * A fixed set of worker threads that run numbered tasks and hand the results back in task
@@ -82,8 +83,15 @@ export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOpt
     }
   };
 
+  // Raised when a signal stops the process: workers then open no new file (see stopOpeningWhen).
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const undoAbort = onAbort(() => {
+    Atomics.store(stop, 0, 1);
+    // Give a worker in the middle of opening a file the time to list it on disk, for the sweep after this.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  });
   for (let w = 0; w < count; w++) {
-    const worker = new Worker(workerScript(), { workerData: options.init, stdout: false, stderr: false });
+    const worker = new Worker(workerScript(), { workerData: { init: options.init, stop }, stdout: false, stderr: false });
     held.push(new Set());
     worker.on('message', (reply: WorkerReply<R>) => {
       held[w]!.delete(reply.id);
@@ -131,6 +139,7 @@ export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOpt
     }
     if (failure) throw failure;
   } finally {
+    undoAbort();
     // Done, failed, or the consumer stopped early: no worker outlives the run.
     await Promise.all(workers.map((w) => w.terminate()));
   }

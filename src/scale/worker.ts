@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { chunkRows, CHUNK_ROWS, planScenario } from '../../sources/scenario.js';
 import { nullLedger, type Ledger, type LedgerEntry } from '../anomaly/ledger.js';
 import { findSink } from '../registry.js';
+import { stopOpeningWhen } from '../codecs/output.js';
 import type { Schema } from 'apache-arrow';
 import type { Batch, StageFn } from '../core/stage.js';
 import type { WorkerReply } from './pool.js';
@@ -17,7 +18,8 @@ type Job = ScenarioJob | DatasetJob;
 type Handler = (task: unknown) => Promise<{ result: unknown; transfer: ArrayBuffer[] }>;
 
 const port = parentPort!;
-const job = workerData as Job;
+const { init: job, stop } = workerData as { init: Job; stop: Int32Array };
+stopOpeningWhen(stop);
 let handler: Promise<Handler> | undefined;
 
 /**
