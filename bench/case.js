@@ -7,7 +7,8 @@
 // `seconds` covers only the measured work (not module loading, not setup such as pre-generating
 // rows); `maxRssKB` is the process's peak up to the end of that work, setup included.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import ndjson from 'ndjson';
@@ -28,6 +29,17 @@ const args = JSON.parse(process.argv[2]);
 const source = () => scenario(args.scenario ?? 'attendance', { rows: args.rows, seed: args.seed ?? 42 });
 
 const cases = {
+  // The command line itself, run in this process (oclif's execute), as a user types it: the
+  // peak RSS then covers the command and its worker threads, which share this process.
+  async cli({ argv, out }) {
+    const { execute } = await import('@oclif/core');
+    const start = performance.now();
+    await execute({ dir: new URL('../bin/run.js', import.meta.url).href, args: argv });
+    const seconds = (performance.now() - start) / 1000;
+    const maxRssKB = process.resourceUsage().maxRSS;
+    return { rows: args.rows, seconds, bytes: sizeOf(out), maxRssKB };
+  },
+
   // The library as users call it: generation, optional stages, formatting and the file write.
   async pipeline({ format, stages, out }) {
     // stages: true (the attendance noise + missing pair) or a list of [transform name, options].
@@ -129,6 +141,12 @@ const cases = {
     }, input);
   },
 };
+
+function sizeOf(path) {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size;
+  return readdirSync(path).reduce((n, name) => n + sizeOf(join(path, name)), 0);
+}
 
 async function collectBatches() {
   const src = source();
