@@ -393,24 +393,22 @@ function prepareShard(def: DatasetDefinition, tables: readonly TableDefinition[]
   if (existsSync(out) && !statSync(out).isDirectory()) throw new DatagenError('E_OUTPUT', `${def.name}: --out ${out} is a file; name a folder`);
   const n = identity.shards;
   const others = existsSync(join(out, SHARDS)) ? readdirSync(join(out, SHARDS)).filter((f) => /^\d+-of-\d+\.json$/.test(f)) : [];
+  let foreign: string | undefined;
   for (const f of others) {
     let record: Partial<ShardRecord> = {};
     try {
       record = JSON.parse(readFileSync(join(out, SHARDS, f), 'utf8')) as ShardRecord;
     } catch {
       // a damaged record is replaced when its shard runs again
+      continue;
     }
     const differs = IDENTITY_KEYS.find((k) => JSON.stringify(record[k]) !== JSON.stringify(identity[k]));
-    if (differs && !overwrite) {
-      throw new DatagenError('E_OUTPUT', `${def.name}: ${out} holds shards of another run (${differs}=${JSON.stringify(record[differs] ?? null)} there, ${JSON.stringify(identity[differs])} here); use another folder, or --overwrite to replace that run`);
-    }
+    if (differs) foreign ??= `shards of another run (${differs}=${JSON.stringify(record[differs] ?? null)} there, ${JSON.stringify(identity[differs])} here)`;
   }
-  if (others.length === 0 && existsSync(join(out, MANIFEST)) && !overwrite) {
-    throw new DatagenError('E_OUTPUT', `${def.name}: ${out} already holds a whole run (${MANIFEST}); use another folder, or --overwrite to replace it`);
-  }
-  if (overwrite && (others.some((f) => !f.endsWith(`-of-${shardTag({ index: 0, count: n }).split('-of-')[1]}.json`)) || others.length === 0)) {
-    prepareOut(def, def.tables as unknown as TableDefinition[], out, true);
-  }
+  if (others.length === 0 && existsSync(join(out, MANIFEST))) foreign = `a whole run (${MANIFEST})`;
+  if (foreign && !overwrite) throw new DatagenError('E_OUTPUT', `${def.name}: ${out} holds ${foreign}; use another folder, or --overwrite to replace that run`);
+  // --overwrite replaces the other run entirely (every file this dataset writes there).
+  if (foreign) prepareOut(def, def.tables as unknown as TableDefinition[], out, true);
   for (const p of [MANIFEST, LEDGER, SUMMARY]) rmSync(join(out, p), { force: true });
   removeShardFiles(def, tables, out, shard, n);
   ensureDir(out);
