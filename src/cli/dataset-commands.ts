@@ -17,7 +17,11 @@ export function generateDatasetCommand(def: DatasetDefinition): Command.Class {
   return class extends DatagenCommand {
     static override summary = `Generate the ${def.name} dataset into a folder: ${def.summary}`;
     static override description = def.description;
-    static override examples = def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`);
+    static override examples = [
+      ...def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`),
+      `$ datagen generate ${def.name} --scale 1 --workers auto --out data_raw`,
+      `$ datagen generate ${def.name} --scale 100 --shard env/64 --out /mnt/lake/raw   # one of 64 shards (Kubernetes, Slurm); then datagen finish`,
+    ];
     static override flags = {
       ...flagsFor(datasetRunOptions),
       ...flagsFor(def.options),

@@ -55,6 +55,7 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
     static override examples = [
       ...def.examples.filter((e) => e.includes('generate')).map((e) => `$ ${e}`),
       `$ datagen generate ${def.name} --rows 100 --out - --format jsonl | head -3`,
+      `$ datagen generate ${def.name} --rows 10000000 --workers auto --out ${def.name}.csv`,
     ];
     static override flags = {
       ...engineFlags(def),
