@@ -112,7 +112,8 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
     run: `${def.name}:seed=${seed}:scale=${scale}${clean ? ':clean' : ''}`,
     shards: n,
   };
-  const work = join(out, `.datagen-work-${process.pid}`);
+  // Named by shard too: shards on other machines write here, and in containers they all run as PID 1.
+  const work = join(out, `.datagen-work-${o.shard !== undefined ? `${shardTag({ index: o.shard, count: n })}-` : ''}${process.pid}`);
   ensureDir(work);
   const shards = o.shard !== undefined ? [o.shard] : Array.from({ length: n }, (_, i) => i);
   const tasks: TableTask[] = [];
