@@ -369,4 +369,21 @@ describe('a failed shard', () => {
     const f = await cli(['finish', 'retail', '--shards', '3', '--out', dir], root);
     expectOneLine(f, 'E_SHARDS', 'shards missing', ': 1;');
   }, T);
+
+  // In containers every shard runs as PID 1: a failing shard must clean up only its own
+  // temporary files, not the ones shard 2 (on another machine, also PID 1) is writing.
+  it.skipIf(!UNSHARE)(`a shard failing as PID 1 leaves the temporary files of another shard (also PID 1) alone${UNSHARE ? '' : ' (skipped: unshare --pid needs root)'}`, () => {
+    const dir = copyOfShards('pid1-failing');
+    const day = readdirSync(join(dir, 'orders_header')).sort()[0]!;
+    const theirs = ['.customers-00002-of-00003.csv.tmp-1', `orders_header/${day}/.part-0000-00002-of-00003.csv.tmp-1`, '.shipments-00002-of-00003.parquet.tmp-1'];
+    for (const p of theirs) writeFileSync(join(dir, p), 'shard 2 is still writing this');
+    const r = spawnSync('unshare', ['--pid', '--fork', process.execPath, BIN, 'generate', ...RETAIL, '--shard', '1/3', '--workers', '2', '--out', dir, '-q'], {
+      cwd: root,
+      env: { ...cliEnv, DATAGEN_FAILPOINT: 'worker-exit:3' },
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('[E_WORKER]');
+    expect(theirs.filter((p) => !existsSync(join(dir, p))), 'temporary files of shard 2 removed by shard 1').toEqual([]);
+  }, T);
 });
