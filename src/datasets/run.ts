@@ -122,9 +122,12 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
   }
   // Worker threads write under this process's id: a signal stops them with their temporary
   // files open, which this thread does not know by name, so they are swept by pattern.
+  // A shard removes its own files by their shard tag instead: shards in containers all run as
+  // PID 1, and a pattern on the PID would take another shard's files from the shared folder.
+  const cleanUp = () => (o.shard !== undefined ? removeShardFiles(def, tables, out, o.shard, n) : sweepTemps(out, tables));
   const undo = onAbort(() => {
     rmSync(work, { recursive: true, force: true });
-    sweepTemps(out, tables);
+    cleanUp();
   });
   try {
     const results: TableTaskResult[] = [];
@@ -143,8 +146,7 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
     const summary = tables.map((t) => ({ name: t.name, rows: sum(results.filter((r) => r.table === t.name).map((r) => r.rows)), files: results.filter((r) => r.table === t.name).reduce((k, r) => k + r.files.length, 0) }));
     return await writeManifest(def, out, identity, summary, results.flatMap((r) => r.files));
   } catch (err) {
-    sweepTemps(out, tables);
-    if (o.shard !== undefined) removeShardFiles(def, tables, out, o.shard, n);
+    cleanUp();
     throw err;
   } finally {
     undo();
