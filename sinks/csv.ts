@@ -34,7 +34,11 @@ export const csv = defineSink({
     },
     eol: { type: 'string', description: 'line ending', default: 'lf', choices: ['lf', 'crlf'] },
   },
-  create: (o) => (batches) => writeText(o, csvFormat(o), batches),
+  create: (o) => {
+    // Made now, so a bad delimiter fails when the sink is made, before any input is read.
+    const format = csvFormat(o);
+    return (batches) => writeText(o, format, batches);
+  },
   chunked: (o) => chunkedText(o, csvFormat(o)),
 });
 
