@@ -23,6 +23,7 @@ export default class Finish extends DatagenCommand {
     out: Flags.string({ char: 'o', description: 'the folder the shards wrote into', required: true }),
     seed: Flags.integer({ description: 'check the shards were generated with this seed' }),
     scale: Flags.string({ description: 'check the shards were generated at this scale' }),
+    verify: Flags.boolean({ description: "also read every file back and check its sha256 against the shard's record (default: sizes only)" }),
     quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
   };
 
@@ -34,7 +35,7 @@ export default class Finish extends DatagenCommand {
     const scale = flags.scale === undefined ? undefined : Number(flags.scale);
     if (scale !== undefined && !(scale > 0)) throw new DatagenError('E_OPTION', `finish: --scale must be a number above 0, got ${JSON.stringify(flags.scale)}`);
     const started = performance.now();
-    const result = await finishShards(findDataset(args.dataset), flags.out, flags.shards, { seed: flags.seed, scale });
+    const result = await finishShards(findDataset(args.dataset), flags.out, flags.shards, { seed: flags.seed, scale, verify: flags.verify });
     if (!flags.quiet) {
       const rows = result.tables.reduce((n, t) => n + t.rows, 0).toLocaleString('en-US');
       process.stderr.write(

@@ -269,7 +269,7 @@ const IDENTITY_KEYS = ['dataset', 'seed', 'scale', 'options', 'clean', 'tables',
  * one run and that their files are all there, then write the ledger (table by table, shard by
  * shard), its summary and the manifest. Nothing is written when a check fails.
  */
-export async function finishShards(def: DatasetDefinition, out: string, n: number, expect: { seed?: number; scale?: number } = {}): Promise<DatasetResult> {
+export async function finishShards(def: DatasetDefinition, out: string, n: number, expect: { seed?: number; scale?: number; verify?: boolean } = {}): Promise<DatasetResult> {
   if (!Number.isSafeInteger(n) || n < 1) throw new DatagenError('E_OPTION', `finish ${def.name}: --shards must be a whole number of at least 1, got ${n}`);
   if (!existsSync(out) || !statSync(out).isDirectory()) throw new DatagenError('E_SHARDS', `finish ${def.name}: ${out} is not a folder of shards (generate them with --shard i/${n} --out ${out})`);
   const records: ShardRecord[] = [];
@@ -301,7 +301,7 @@ export async function finishShards(def: DatasetDefinition, out: string, n: numbe
       }
     }
   }
-  for (const [k, v] of Object.entries(expect)) {
+  for (const [k, v] of Object.entries({ seed: expect.seed, scale: expect.scale })) {
     if (v !== undefined && first[k as 'seed'] !== v) throw new DatagenError('E_SHARDS', `finish ${def.name}: the shards in ${out} were generated with ${k}=${JSON.stringify(first[k as 'seed'])}, not ${JSON.stringify(v)}`);
   }
   for (const r of records) {
@@ -310,6 +310,10 @@ export async function finishShards(def: DatasetDefinition, out: string, n: numbe
         const path = join(out, f.path);
         const size = existsSync(path) ? statSync(path).size : -1;
         if (size !== f.bytes) throw new DatagenError('E_SHARDS', `finish ${def.name}: ${f.path} of shard ${r.shard} is ${size < 0 ? 'missing' : `${size} bytes, not ${f.bytes}`}; run shard ${r.shard} again`);
+        // Sizes are cheap to check; --verify also reads every file back against its hash.
+        if (expect.verify && (await describeFile(out, { path, table: f.table })).sha256 !== f.sha256) {
+          throw new DatagenError('E_SHARDS', `finish ${def.name}: ${f.path} of shard ${r.shard} does not hold the bytes the shard wrote (sha256 differs); run shard ${r.shard} again`);
+        }
       }
     }
   }

@@ -17,7 +17,7 @@ export interface PoolOptions<I> {
   workers: number;
   /** Sent to every worker once, as its workerData (plain data: structured clone). */
   init: I;
-  /** Tasks given to one worker ahead of the results taken (default 2). */
+  /** Tasks given to one worker ahead of the results taken (default 6: enough to keep workers busy while this thread is held up, e.g. by the Parquet writer encoding a row group). */
   inFlight?: number;
   /** What a task is called in error messages, e.g. "chunk 12" or "table orders (shard 3)". */
   describe?(task: unknown, index: number): string;
@@ -53,7 +53,7 @@ export function parseWorkers(owner: string, value: unknown): number {
 
 export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOptions<I>): AsyncGenerator<Done<R>> {
   const count = Math.max(1, Math.min(options.workers, tasks.length));
-  const inFlight = Math.max(1, options.inFlight ?? 2);
+  const inFlight = Math.max(1, options.inFlight ?? 6);
   const describe = options.describe ?? ((_t: unknown, i: number) => `task ${i}`);
   const results = new Map<number, Done<R>>();
   const held: Array<Set<number>> = [];
