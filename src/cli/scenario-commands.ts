@@ -84,7 +84,9 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         const sink = sinkFactory(sinkOptions as never);
         const ledger = { ledger: flags.ledger as string | undefined, overwrite: Boolean(flags.overwrite) };
         if (workers <= 1) return run(source, ...stagesFrom(def, flags), sink, ledger);
-        return runScenarioParallel({ origin, def, options, stages: stagesFrom(def, flags), sink, sinkSpec: { name: sinkFactory.name, options: sinkOptions }, folder, workers, ...ledger });
+        const result = await runScenarioParallel({ origin, def, options, stages: stagesFrom(def, flags), sink, sinkSpec: { name: sinkFactory.name, options: sinkOptions }, folder, workers, ...ledger });
+        if (result.note && !flags.quiet) process.stderr.write(`datagen: ${result.note}\n`);
+        return result;
       };
       const partition = optionsFromFlags(def.name, partitionOptions, flags);
       let out = (flags.out as string | undefined) ?? `${def.name}.csv`;

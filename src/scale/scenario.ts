@@ -1,25 +1,25 @@
 import type { Schema } from 'apache-arrow';
-import { CHUNK_ROWS, chunksOf, planScenario, type ScenarioOptions, type ScenarioPlan } from '../../sources/scenario.js';
+import { CHUNK_ROWS, chunksOf, planScenario, scenario, type ScenarioOptions, type ScenarioPlan } from '../../sources/scenario.js';
 import { fileLedger, nullLedger, type Ledger, type LedgerEntry } from '../anomaly/ledger.js';
 import { run, type RunResult } from '../core/pipeline.js';
 import { findScenario } from '../registry.js';
-import type { Batch, Sink, Source, Transform } from '../core/stage.js';
+import type { Sink, Transform } from '../core/stage.js';
 import type { ScenarioDefinition } from '../core/units.js';
-import { tableName, type Row } from '../core/schema.js';
+import { tableName } from '../core/schema.js';
 import { runOrdered, type PoolOptions } from './pool.js';
 
 /**
  * `generate <scenario> --workers N`: the table's 8192-row chunks are made in N worker threads
- * and written in chunk order, so the file is the one a single thread writes.
+ * and written in chunk order, so the file is the one a single thread writes. The workers make
+ * the rows, run the stages and encode them; this thread writes the bytes (for Parquet: runs the
+ * wasm writer) and the ledger entries, in order.
  *
- * Two ways, chosen per run:
- *   encoded  the sink can write a file from encoded pieces (CSV, NDJSON, Parquet) and every
- *            stage is row-local: workers make the rows, run the stages and encode them; this
- *            thread only writes bytes (Parquet: runs the wasm writer) and the ledger.
- *   rows     anything else (XLSX, Arrow, Delta, partitioned folders, stages that hold rows):
- *            workers make the rows, this thread runs the stages and the sink as usual.
+ * That takes a sink that can write its file from encoded pieces (CSV, JSON Lines, Parquet) and
+ * stages that change each row on its own (rowLocal). Otherwise (XLSX, Arrow, Delta, partitioned
+ * folders; duplicate or outliers) the run stays in this thread: handing rows from a worker to
+ * this thread costs more than making them (measured: loans to Arrow took twice as long), so
+ * the caller is told why and the bytes are the same.
  */
-
 /** Where a worker finds the scenario: by its registered name, or the YAML file it came from. */
 export type ScenarioOrigin = { name: string } | { file: string };
 
@@ -29,14 +29,18 @@ export interface ScenarioJob {
   options: ScenarioOptions;
   /** The scenario's default stages run (not --clean). */
   stages: boolean;
-  /** Encoded mode: the sink the workers encode for; rows mode: absent. */
-  sink?: { name: string; options: Record<string, unknown> };
-  /** Encoded mode: record ledger entries (a ledger was asked for). */
+  /** The sink the workers encode for. */
+  sink: { name: string; options: Record<string, unknown> };
+  /** Record ledger entries (a ledger was asked for). */
   ledger: boolean;
 }
 
-/** A worker's answer for one chunk. */
-export type ChunkResult = { rows: Row[] } | { count: number; bytes: Uint8Array; entries: LedgerEntry[] };
+/** A worker's answer for one chunk: its rows' bytes and ledger entries. */
+export interface ChunkResult {
+  count: number;
+  bytes: Uint8Array;
+  entries: LedgerEntry[];
+}
 
 export interface ParallelScenarioRun {
   origin: ScenarioOrigin;
@@ -46,7 +50,7 @@ export interface ParallelScenarioRun {
   sink: Sink;
   /** The sink's name and options, for workers to make the same sink. */
   sinkSpec: { name: string; options: Record<string, unknown> };
-  /** Partitioned or rolled output (a folder): never encoded in workers. */
+  /** Partitioned or rolled output (a folder): written in one thread. */
   folder: boolean;
   ledger?: string;
   overwrite?: boolean;
@@ -60,17 +64,30 @@ export async function resolveOrigin(origin: ScenarioOrigin): Promise<ScenarioDef
   return loadYamlScenario(origin.file);
 }
 
-/** Runs the scenario into its sink with worker threads; same bytes and ledger as run(). */
-export async function runScenarioParallel(r: ParallelScenarioRun): Promise<RunResult & { mode: 'encoded' | 'rows' }> {
+/** Why this run cannot be split over workers, or undefined when it can. */
+export function singleThreadReason(r: Pick<ParallelScenarioRun, 'stages' | 'sink' | 'folder'>, plan: ScenarioPlan): string | undefined {
+  if (r.folder) return 'partitioned or rolled output';
+  const chunked = r.sink.chunked;
+  if (!chunked) return `${r.sink.name} output is not written in pieces`;
+  const holding = r.stages.find((t) => !t.rowLocal);
+  if (holding) return `stage ${holding.name} places or measures rows across chunks`;
+  if (chunked.rowsPerPiece !== undefined && (chunked.rowsPerPiece !== CHUNK_ROWS || plan.from % CHUNK_ROWS !== 0)) return `this ${r.sink.name} shard does not start on an ${CHUNK_ROWS}-row chunk`;
+  if (plan.to - plan.from < 2 * CHUNK_ROWS) return `fewer than ${2 * CHUNK_ROWS} rows`;
+  return undefined;
+}
+
+/**
+ * Runs the scenario into its sink with worker threads: the same bytes and ledger as run().
+ * When it cannot be split (singleThreadReason), it runs here; `note` says why.
+ */
+export async function runScenarioParallel(r: ParallelScenarioRun): Promise<RunResult & { note?: string }> {
   const plan = planScenario(r.def, r.options);
-  const chunks = chunksOf(plan);
-  const rowLocal = r.stages.every((t) => t.rowLocal);
-  const chunked = r.folder ? undefined : r.sink.chunked;
-  const aligned = chunked?.rowsPerPiece === undefined || (chunked.rowsPerPiece === CHUNK_ROWS && plan.from % CHUNK_ROWS === 0);
-  if (chunked && rowLocal && aligned && chunks.length > 0) {
-    return { ...(await runEncoded(r, plan, chunks, chunked)), mode: 'encoded' };
+  const reason = singleThreadReason(r, plan);
+  if (reason) {
+    const result = await run(scenario(r.def, r.options), ...r.stages, r.sink, { ledger: r.ledger, overwrite: r.overwrite });
+    return { ...result, note: `--workers ${r.workers} not used (${reason}): one thread, the same bytes` };
   }
-  return { ...(await run(rowsSource(r, plan, chunks), ...r.stages, r.sink, { ledger: r.ledger, overwrite: r.overwrite })), mode: 'rows' };
+  return runEncoded(r, plan, chunksOf(plan), r.sink.chunked!);
 }
 
 async function runEncoded(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: number[], chunked: NonNullable<Sink['chunked']>): Promise<RunResult> {
@@ -95,8 +112,7 @@ async function runEncoded(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: nu
     if (w !== undefined && piece.buffer.byteLength > 0) channel.post?.(w, { recycle: piece.buffer }, [piece.buffer as ArrayBuffer]);
   };
   async function* pieces(): AsyncGenerator<Uint8Array> {
-    for await (const { result: made, worker } of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, channel, describe: (c) => `chunk ${c as number} (rows from ${(c as number) * CHUNK_ROWS})` })) {
-      const p = made as Extract<ChunkResult, { bytes: Uint8Array }>;
+    for await (const { result: p, worker } of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, channel, describe: (c) => `chunk ${c as number} (rows from ${(c as number) * CHUNK_ROWS})` })) {
       makers.set(p.bytes, worker);
       for (const e of p.entries) ledger.record(e);
       ledger.flush();
@@ -112,34 +128,4 @@ async function runEncoded(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: nu
     ledger.close();
   }
   return result;
-}
-
-/** The rows made by the workers, cut into batches as the scenario source cuts them. */
-function rowsSource(r: ParallelScenarioRun, plan: ScenarioPlan, chunks: number[]): Source {
-  const job: ScenarioJob = { kind: 'scenario', origin: r.origin, options: r.options, stages: false, ledger: false };
-  const { def, from, to, batchSize } = plan;
-  return {
-    kind: 'source',
-    name: def.name,
-    schema: def.schema,
-    async *batches(): AsyncGenerator<Batch> {
-      let pending: Row[] = [];
-      let offset = from;
-      for await (const { result } of runOrdered<ScenarioJob, number, ChunkResult>(chunks, { workers: r.workers, init: job, describe: (c) => `chunk ${c as number}` })) {
-        const rows = (result as { rows: Row[] }).rows;
-        for (let i = 0; i < rows.length; ) {
-          const take = Math.min(batchSize - pending.length, rows.length - i);
-          if (pending.length === 0 && take === rows.length) pending = rows;
-          else for (let k = i; k < i + take; k++) pending.push(rows[k]!);
-          i += take;
-          if (pending.length === batchSize) {
-            yield { schema: def.schema, rows: pending, offset };
-            offset += batchSize;
-            pending = [];
-          }
-        }
-      }
-      if (pending.length > 0 || from === to) yield { schema: def.schema, rows: pending, offset };
-    },
-  };
 }

@@ -61,10 +61,7 @@ port.on('message', async (message: { id: number; task: unknown } | { recycle: Ar
 async function scenarioHandler(j: ScenarioJob): Promise<Handler> {
   const def = await resolveOrigin(j.origin);
   const plan = planScenario(def, j.options);
-  if (!j.sink) {
-    return async (task) => ({ result: { rows: chunkRows(plan, task as number) } satisfies ChunkResult, transfer: [] });
-  }
-  // Encoded: the stages (row-local) and the encoder, made once; entries collected per chunk.
+  // The stages (row-local) and the encoder, made once; ledger entries collected per chunk.
   let entries: LedgerEntry[] = [];
   const ledger: Ledger = j.ledger ? { record: (e) => void entries.push(e), event() {}, flush() {}, close() {} } : nullLedger;
   let schema = def.schema;
