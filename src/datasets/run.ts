@@ -183,7 +183,7 @@ async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: Tab
   const label = (t: TableTask) => `table ${t.table}${job.shards > 1 ? ` (shard ${t.shard} of ${job.shards})` : ''}`;
   if (workers > 1 && registered) {
     for (const t of tasks) o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
-    for await (const { result: r } of runOrdered<DatasetJob, TableTask, TableTaskResult>(tasks, { workers, inFlight: 1, init: job, describe: (t) => label(t as TableTask) })) {
+    for await (const { result: r } of runOrdered<DatasetJob, TableTask, TableTaskResult>(tasks, { workers, inFlight: 1, ahead: tasks.length, init: job, describe: (t) => label(t as TableTask) })) {
       o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
       yield r;
     }

@@ -19,6 +19,8 @@ export interface PoolOptions<I> {
   init: I;
   /** Tasks given to one worker ahead of the results taken (default 6: enough to keep workers busy while this thread is held up, e.g. by the Parquet writer encoding a row group). */
   inFlight?: number;
+  /** Results that may wait for the consumer, ahead of the one it takes next (default workers x inFlight); small results (a dataset table's summary) can allow more. */
+  ahead?: number;
   /** What a task is called in error messages, e.g. "chunk 12" or "table orders (shard 3)". */
   describe?(task: unknown, index: number): string;
   /** Filled in by the pool: send a worker a message of its own (e.g. a buffer to reuse). */
@@ -54,6 +56,7 @@ export function parseWorkers(owner: string, value: unknown): number {
 export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOptions<I>): AsyncGenerator<Done<R>> {
   const count = Math.max(1, Math.min(options.workers, tasks.length));
   const inFlight = Math.max(1, options.inFlight ?? 6);
+  const ahead = Math.max(1, options.ahead ?? count * inFlight);
   const describe = options.describe ?? ((_t: unknown, i: number) => `task ${i}`);
   const results = new Map<number, Done<R>>();
   const held: Array<Set<number>> = [];
@@ -75,7 +78,7 @@ export async function* runOrdered<I, T, R>(tasks: readonly T[], options: PoolOpt
   const dispatch = () => {
     // Give out tasks while the window of results not yet taken has room.
     for (let w = 0; w < workers.length && !failure; w++) {
-      while (held[w]!.size < inFlight && next < tasks.length && next - taken < count * inFlight) {
+      while (held[w]!.size < inFlight && next < tasks.length && next - taken < ahead) {
         held[w]!.add(next);
         workers[w]!.postMessage({ id: next, task: tasks[next] });
         next++;
