@@ -221,6 +221,17 @@ describe('file names with --shards 3', () => {
     expect(Number((await db.runAndReadAll(`SELECT count(*) FROM read_parquet([${list}])`)).getRows()[0]![0])).toBe(m.tables.returns!.rows);
   }, T);
 
+  it('every ledger line says its shard; customers ledger rows are lines of that shard\'s file (its first stage drops rows)', async () => {
+    const lines = readFileSync(join(one, '_ledger.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { shard?: number; table: string; row?: number; stage: string; key?: { customer_id?: number }; column?: string });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.filter((l) => ![0, 1, 2].includes(l.shard as number))).toEqual([]);
+    // A customers malform entry points at the row of its shard's file whose key it names.
+    const csvRows = (s: number) => readFileSync(join(one, `customers-0000${s}-of-00003.csv`), 'utf8').split('\n').slice(1);
+    const entries = lines.filter((l) => l.table === 'customers' && l.stage === 'malform' && l.key?.customer_id !== undefined);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const e of entries) expect(csvRows(e.shard!)[e.row!]!.split(',')[0]).toBe(String(e.key!.customer_id));
+  }, T);
+
   it('--shards 1 and no flag: the names are unchanged, the files the same', async () => {
     const tables = ['--tables', 'customers,orders_header'];
     await Promise.all([ok(['generate', ...RETAIL, ...tables, '--shards', '1', '--out', 's1', '-q'], root), ok(['generate', ...RETAIL, ...tables, '--out', 's0', '-q'], root)]);

@@ -25,6 +25,8 @@ export interface LedgerEntry {
   after: JsonValue;
   /** malform: what a strict typed load makes of `after` (rejected, accepted_same, accepted_other, text). */
   load?: string;
+  /** Datasets written in shards (--shards n, n > 1): the shard whose file holds the row. */
+  shard?: number;
 }
 
 /**
@@ -42,6 +44,8 @@ export interface StageEvent {
   /** Rows the stage received and passed on (on close). */
   rowsIn?: number;
   rowsOut?: number;
+  /** Datasets written in shards: the shard this stage ran on. */
+  shard?: number;
 }
 
 export interface Ledger {

@@ -4,7 +4,7 @@ import { join, relative, sep } from 'node:path';
 import { scenario } from '../../sources/scenario.js';
 import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
-import { fileLedger } from '../anomaly/ledger.js';
+import { fileLedger, type Ledger } from '../anomaly/ledger.js';
 import { applyTransforms } from '../core/pipeline.js';
 import { findDataset, findSink } from '../registry.js';
 import type { Row } from '../core/schema.js';
@@ -82,7 +82,13 @@ export async function runTableTask(job: DatasetJob, task: TableTask, def: Datase
   const table = (def.tables as unknown as TableDefinition[]).find((t) => t.name === task.table);
   if (!table) throw new DatagenError('E_OPTION', `${def.name}: no table '${task.table}'`);
   const shard: Shard = splitsIntoShards(table) ? { index: task.shard, count: job.shards } : { index: 0, count: 1 };
-  const ledger = fileLedger(task.ledger, { overwrite: true, run: job.run });
+  const file = fileLedger(task.ledger, { overwrite: true, run: job.run });
+  // In a sharded layout every line says its shard: a stage that drops rows before others
+  // (customers drops its deleted parents first) numbers rows within the shard's share.
+  const ledger: Ledger =
+    shard.count > 1
+      ? { ...file, record: (e) => file.record({ ...e, shard: shard.index }), event: (e) => file.event({ ...e, shard: shard.index }), flush: () => file.flush(), close: () => file.close() }
+      : file;
   try {
     const source = tableSource(def, table, ctx, job.seed, shard, job.batchSize);
     const stages = job.clean ? [] : (table.stages?.(ctx) ?? []);
