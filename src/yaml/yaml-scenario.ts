@@ -16,6 +16,7 @@ import { findTransform } from '../registry.js';
 import { defineTable, kindOf, types, type FieldSpec, type Kind, type Row, type Value } from '../core/schema.js';
 import { daysFromCivil, formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
 import { defineScenario, type ScenarioDefinition } from '../core/units.js';
+import type { Transform } from '../core/stage.js';
 
 /**
  * Scenarios declared in YAML. The file is parsed as data only (the `yaml` package's core
@@ -28,21 +29,26 @@ import { defineScenario, type ScenarioDefinition } from '../core/units.js';
  */
 const validate = new Ajv({ allErrors: false, strict: false, verbose: true }).compile(JSON.parse(readFileSync(scenarioSchemaPath(), 'utf8')) as object);
 
-type Gen = (rng: Rng, index: number, row: Row) => Value;
-interface FieldDoc {
+export type Gen = (rng: Rng, index: number, row: Row) => Value;
+export interface FieldDoc {
   type: string;
   description?: string;
   key?: boolean;
   null_rate?: number;
-  generator: Record<string, unknown>;
+  /** Required in a scenario; a dataset field may declare `ref:` or `after:` instead. */
+  generator?: Record<string, unknown>;
+  [more: string]: unknown;
 }
-interface ScenarioDoc {
+/** One table as the file declares it: a scenario file, or one entry of a dataset's `tables:`. */
+export interface TableDoc {
   name: string;
   description?: string;
-  rows?: number;
   fields: Record<string, FieldDoc>;
   constraints?: string[];
   anomalies?: Array<Record<string, Record<string, unknown>>>;
+}
+interface ScenarioDoc extends TableDoc {
+  rows?: number;
 }
 
 /** Half of a surrogate pair without its other half. */
@@ -98,6 +104,23 @@ function lineCol(text: string, offset: number): string {
 }
 
 export function parseYamlScenario(text: string, file = 'scenario.yml'): ScenarioDefinition {
+  const { data, fail } = readYamlDocument(text, file);
+  // A file with tables: is a dataset (yaml-dataset.ts); it has no single table to make.
+  if (isDatasetDocument(data)) fail(['tables'], 'this file declares a dataset (tables:), not one table: run it with datagen generate FILE --out FOLDER');
+  return compile(data as ScenarioDoc, fail);
+}
+
+/** Does a validated document declare a dataset (a `tables:` list) rather than one table? */
+export function isDatasetDocument(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && 'tables' in data;
+}
+
+/**
+ * A YAML scenario or dataset file read as data: parsed with the core schema only, checked for
+ * the limits above and validated against the JSON Schema. `fail` reports a problem at a path
+ * of the document with its `file:line:col`.
+ */
+export function readYamlDocument(text: string, file = 'scenario.yml'): { data: unknown; fail: Fail } {
   const refuse = (where: string, why: string): never => {
     throw new DatagenError('E_SCENARIO_FILE', `${file}:${where}: ${why}`);
   };
@@ -191,13 +214,7 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
     }
     fail(pathOf(e), explain(e));
   }
-  const spec = data as ScenarioDoc;
-  const names = Object.keys(spec.fields);
-  if (names.length > MAX_FIELDS) fail(['fields', names[MAX_FIELDS]!], `more than ${MAX_FIELDS} fields (the limit for a table)`);
-  // Rows are plain objects: `row.__proto__ = v` sets the row's prototype instead of a column, and
-  // the NDJSON reader and the anomaly stages would lose such a column. Refused, not dropped.
-  if (names.includes('__proto__')) fail(['fields', '__proto__'], "a field cannot be called '__proto__' (rename it, e.g. proto)");
-  return compile(spec, fail);
+  return { data, fail };
 }
 
 /** The first node nested deeper than MAX_YAML_DEPTH (walked without recursion). */
@@ -279,7 +296,7 @@ function shown(v: unknown): string {
  * What a field's type allows: its Arrow type, value kind and, for numbers, the range a value
  * must lie in (int64 and timestamps stop at the exact-integer range of a JS number).
  */
-interface TypeInfo {
+export interface TypeInfo {
   label: string;
   type: DataType;
   kind: Kind;
@@ -453,18 +470,54 @@ interface CompiledField {
   fail: (why: string) => never;
 }
 
-type Fail = (path: Array<string | number>, why: string, code?: ErrorCode) => never;
+export type Fail = (path: Array<string | number>, why: string, code?: ErrorCode) => never;
 
-function compile(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
+/**
+ * A hook for fields a dataset table declares beyond the single-table ones (`ref:`, `after:`, a
+ * sequence within a parent): it returns the field's generator, or undefined for an ordinary one.
+ */
+export type FieldHook = (name: string, field: FieldDoc, type: TypeInfo, earlier: string[], failAt: (path: Array<string | number>, why: string) => never) => Gen | undefined;
+
+/** One table of a YAML file compiled: its schema, rules, default stages and a row maker. */
+export interface CompiledTable {
+  schema: Schema;
+  rules: string[];
+  /** Field names, in order: row() takes one stream per field (and one for its nulls). */
+  fields: readonly string[];
+  stages?: () => Transform[];
+  /** Refuses a sequence whose last value would not fit its type, before the first row. */
+  checkRows(total: number): void;
+  /** Row `index`, drawn from the given streams, redrawn until the constraints hold. */
+  row(index: number, streams: readonly Rng[], nullStreams: readonly Rng[]): Row;
+}
+
+/** Keys of a field that are not its generator (what a dataset field declares instead of one is the rest). */
+const FIELD_KEYS = new Set(['type', 'description', 'key', 'null_rate']);
+
+export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook): CompiledTable {
   const names = Object.keys(spec.fields);
+  if (names.length > MAX_FIELDS) fail(['fields', names[MAX_FIELDS]!], `more than ${MAX_FIELDS} fields (the limit for a table)`);
+  // Rows are plain objects: `row.__proto__ = v` sets the row's prototype instead of a column, and
+  // the NDJSON reader and the anomaly stages would lose such a column. Refused, not dropped.
+  if (names.includes('__proto__')) fail(['fields', '__proto__'], "a field cannot be called '__proto__' (rename it, e.g. proto)");
   // No prototype: a field may be called `constructor` or `toString`.
   const fieldSpecs: Record<string, FieldSpec> = Object.create(null) as Record<string, FieldSpec>;
   const fields: CompiledField[] = [];
   const sequences: Array<{ field: CompiledField; start: number; step: number }> = [];
+  const shownGen: Record<string, unknown> = {};
   let rowText = 0; // the most text a row can get from patterns and constants
   names.forEach((name, i) => {
     const f = spec.fields[name]!;
     const type = typeInfo(f.type, (why) => fail(['fields', name, 'type'], why));
+    const custom = hook?.(name, f, type, names.slice(0, i), (path, why) => fail(['fields', name, ...path], why));
+    if (custom) {
+      shownGen[name] = f.generator ?? Object.fromEntries(Object.entries(f).filter(([k]) => !FIELD_KEYS.has(k)));
+      fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable: (f.null_rate ?? 0) > 0 };
+      fields.push({ name, gen: custom, nullRate: f.null_rate ?? 0, fit: fitter(type), type, fail: (why) => fail(['fields', name], why) });
+      return;
+    }
+    if (!f.generator) fail(['fields', name], "missing required key 'generator'");
+    shownGen[name] = f.generator;
     const where = ['fields', name, 'generator'];
     const [genKind, params] = Object.entries(f.generator)[0]!;
     const failGen = (why: string) => fail([...where, genKind], why);
@@ -526,6 +579,57 @@ function compile(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
     return () => factory(options as never);
   });
 
+  return {
+    schema: table,
+    fields: names,
+    rules: [
+      ...names.map((n) => `${n}: ${JSON.stringify(shownGen[n])}${spec.fields[n]!.null_rate ? `, null ${spec.fields[n]!.null_rate! * 100}%` : ''}`),
+      ...(spec.constraints ?? []).map((c) => `every row satisfies ${c}`),
+    ],
+    stages: stageFactories.length > 0 ? () => stageFactories.map((f) => f()) : undefined,
+    checkRows(total) {
+      for (const { field, start, step } of sequences) {
+        const last = start + step * Math.max(0, total - 1);
+        if (total > 0 && field.fit(last) === undefined) field.fail(`row ${total - 1} would be ${last}, outside ${field.type.label} (${rangeText(field.type)})`);
+      }
+    },
+    row(index, streams, nullStreams) {
+      let row: Row = {};
+      for (let attempt = 0; ; attempt++) {
+        row = {};
+        let text = 0;
+        for (let g = 0; g < fields.length; g++) {
+          const field = fields[g]!;
+          const made = field.gen(streams[g]!, index, row);
+          const v = field.fit(made);
+          if (v === undefined) field.fail(`row ${index}: ${misfit(made, field.type)}`);
+          if (typeof v === 'string') text += v.length;
+          const cell = field.nullRate > 0 && nullStreams[g]!.float() < field.nullRate ? null : v!;
+          row[field.name] = cell;
+        }
+        if (text > MAX_ROW_TEXT) fail(['fields'], `row ${index} has ${text} characters of text; the limit for a row is ${MAX_ROW_TEXT}`);
+        let broken: [string, Compiled, (why: string) => never] | undefined;
+        for (const c of constraints) {
+          let ok: Value;
+          try {
+            ok = c[1](row);
+          } catch (err) {
+            return c[2](`row ${index}: ${(err as Error).message}`);
+          }
+          if (!ok) {
+            broken = c;
+            break;
+          }
+        }
+        if (!broken) return row;
+        if (attempt === 100) broken[2](`${JSON.stringify(broken[0])} failed for 100 draws of row ${index}`);
+      }
+    },
+  };
+}
+
+function compile(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
+  const t = compileTable(spec, fail);
   return defineScenario({
     name: spec.name,
     summary: spec.description ?? `${spec.name} (from a YAML scenario)`,
@@ -533,57 +637,18 @@ function compile(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
     defaultRows: spec.rows ?? 1000,
     examples: [],
     options: {},
-    schema: table,
-    rules: [
-      ...names.map((n) => `${n}: ${JSON.stringify(spec.fields[n]!.generator)}${spec.fields[n]!.null_rate ? `, null ${spec.fields[n]!.null_rate! * 100}%` : ''}`),
-      ...(spec.constraints ?? []).map((c) => `every row satisfies ${c}`),
-    ],
-    defaultStages: stageFactories.length > 0 ? () => stageFactories.map((f) => f()) : undefined,
+    schema: t.schema,
+    rules: t.rules,
+    defaultStages: t.stages,
     plan(_opts, { rows: total }) {
       // A sequence's last value is known once the row count is: refuse before the first row.
-      for (const { field, start, step } of sequences) {
-        const last = start + step * Math.max(0, total - 1);
-        if (total > 0 && field.fit(last) === undefined) field.fail(`row ${total - 1} would be ${last}, outside ${field.type.label} (${rangeText(field.type)})`);
-      }
+      t.checkRows(total);
       return {
         rows(first, count, rng) {
-          const streams = fields.map((g) => rng.fork(g.name));
-          const nullStreams = fields.map((g) => rng.fork(g.name, 'null'));
+          const streams = t.fields.map((name) => rng.fork(name));
+          const nullStreams = t.fields.map((name) => rng.fork(name, 'null'));
           const out: Row[] = new Array(count);
-          for (let i = 0; i < count; i++) {
-            const index = first + i;
-            let row: Row = {};
-            for (let attempt = 0; ; attempt++) {
-              row = {};
-              let text = 0;
-              for (let g = 0; g < fields.length; g++) {
-                const field = fields[g]!;
-                const made = field.gen(streams[g]!, index, row);
-                const v = field.fit(made);
-                if (v === undefined) field.fail(`row ${index}: ${misfit(made, field.type)}`);
-                if (typeof v === 'string') text += v.length;
-                const cell = field.nullRate > 0 && nullStreams[g]!.float() < field.nullRate ? null : v!;
-                row[field.name] = cell;
-              }
-              if (text > MAX_ROW_TEXT) fail(['fields'], `row ${index} has ${text} characters of text; the limit for a row is ${MAX_ROW_TEXT}`);
-              let broken: [string, Compiled, (why: string) => never] | undefined;
-              for (const c of constraints) {
-                let ok: Value;
-                try {
-                  ok = c[1](row);
-                } catch (err) {
-                  return c[2](`row ${index}: ${(err as Error).message}`);
-                }
-                if (!ok) {
-                  broken = c;
-                  break;
-                }
-              }
-              if (!broken) break;
-              if (attempt === 100) broken[2](`${JSON.stringify(broken[0])} failed for 100 draws of row ${index}`);
-            }
-            out[i] = row;
-          }
+          for (let i = 0; i < count; i++) out[i] = t.row(first + i, streams, nullStreams);
           return out;
         },
       };
@@ -635,6 +700,7 @@ function generator(
   const clip = (v: number) => Math.min(o.max ?? Infinity, Math.max(o.min ?? -Infinity, v));
   switch (kind) {
     case 'sequence':
+      if (o.within !== undefined) failAt(['within'], 'counts within a parent only in a dataset table with per: (this file has one table)');
       return (_r, i) => (o.start ?? 1) + i * (o.step ?? 1);
     case 'choice': {
       const values = (o.values as unknown[]).map((v, i) => {
