@@ -11,6 +11,8 @@ import { DatagenError } from '../core/errors.js';
 import { findScenario, findSink, listDatasets, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../core/units.js';
 import { isScenarioFile } from '../core/paths.js';
+import { isCodeFile, loadUnitFile } from './ts-file.js';
+import { generateDatasetCommand } from './dataset-commands.js';
 import { wantsPartitioned } from '../codecs/partition.js';
 import { partitionOptions } from '../codecs/text-sink.js';
 import { closest } from '../core/suggest.js';
@@ -163,7 +165,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
   return class extends DatagenCommand {
     static override summary = summary;
     static override strict = false;
-    static override args = { scenario: Args.string({ description: verb === 'generate' ? 'scenario or dataset name (see `datagen list`) or a YAML scenario file (.yml)' : 'scenario name (see `datagen list`) or a YAML scenario file (.yml)' }) };
+    static override args = { scenario: Args.string({ description: verb === 'generate' ? 'scenario or dataset name (see `datagen list`), a YAML scenario file (.yml) or a TypeScript file (.ts) exporting one' : 'scenario name (see `datagen list`), a YAML scenario file (.yml) or a TypeScript file (.ts) exporting one' }) };
     static override examples = examples;
 
     async run(): Promise<void> {
@@ -171,7 +173,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
       await this.parse(this.constructor as Command.Class, []); // nothing to parse here; see above
       const datasets = new Set(listDatasets().map((d) => d.name));
       const known = new Set([...listScenarios().flatMap((s) => [s.name, ...(s.aliases ?? [])]), ...datasets]);
-      let at = argv.findIndex((a) => known.has(a) || isScenarioFile(a));
+      let at = argv.findIndex((a) => known.has(a) || isScenarioFile(a) || isCodeFile(a));
       if (at < 0) at = argv.findIndex((a, i) => !a.startsWith('-') && !(i > 0 && /^--?[^=]+$/.test(argv[i - 1]!)));
       if (at < 0) throw new DatagenError('E_OPTION', `${verb}: name a scenario, e.g. datagen ${verb} attendance (see datagen list)`);
       const name = argv.splice(at, 1)[0]!;
@@ -180,6 +182,23 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
         const { loadYamlScenario } = await import('../yaml/yaml-scenario.js');
         const def = loadYamlScenario(name);
         const command = verb === 'generate' ? generateCommand(def, { file: resolve(name) }) : pipeCommand(def);
+        await command.run(argv, this.config);
+        return;
+      }
+      if (isCodeFile(name)) {
+        // A TypeScript/JavaScript file (src/cli/ts-file.ts): its default export, run as a registered one.
+        const unit = await loadUnitFile(name);
+        if (unit.kind === 'dataset') {
+          if (verb === 'pipe') throw new DatagenError('E_OPTION', `pipe: ${name} exports a dataset: it writes a folder of tables, not one stream; use datagen generate ${name} --out <folder>`);
+          // Worker threads find datasets by registered name, so a file's tables run in this thread.
+          const workers = argv.find((a, i) => a.startsWith('--workers=') || argv[i - 1] === '--workers');
+          if (workers && workers.replace('--workers=', '') !== '1' && !argv.includes('-q') && !argv.includes('--quiet')) {
+            process.stderr.write(`datagen: --workers not used for a dataset from a file (${name}): its tables run one after another in this thread, the same files\n`);
+          }
+          await generateDatasetCommand(unit.def).run(argv, this.config);
+          return;
+        }
+        const command = verb === 'generate' ? generateCommand(unit.def, { file: resolve(name) }) : pipeCommand(unit.def);
         await command.run(argv, this.config);
         return;
       }
@@ -200,6 +219,7 @@ export const GenerateDispatch = dispatcher('generate', 'Generate a scenario into
   '$ datagen generate attendance --rows 100000 --seed 42 --out data/attendance.csv',
   '$ datagen generate retail --seed 42 --scale 0.01 --out data_raw',
   '$ datagen generate ./warehouse_moves.yml --rows 50000 --out moves.csv',
+  '$ datagen generate ./shop.ts --scale 0.01 --out shop/',
 ]);
 export const PipeDispatch = dispatcher('pipe', 'Stream a scenario to stdout as NDJSON, for the next datagen command (datagen pipe <scenario> --help)', [
   '$ datagen pipe attendance --rows 100000 --seed 42 | datagen noise --rate 0.01 | datagen csv > out.csv',

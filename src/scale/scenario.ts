@@ -20,7 +20,7 @@ import { runOrdered, type PoolOptions } from './pool.js';
  * this thread costs more than making them (measured: loans to Arrow took twice as long), so
  * the caller is told why and the bytes are the same.
  */
-/** Where a worker finds the scenario: by its registered name, or the YAML file it came from. */
+/** Where a worker finds the scenario: by its registered name, or the YAML or TypeScript file it came from. */
 export type ScenarioOrigin = { name: string } | { file: string };
 
 export interface ScenarioJob {
@@ -60,6 +60,8 @@ export interface ParallelScenarioRun {
 /** The scenario a worker makes rows of (a YAML file is read again there). */
 export async function resolveOrigin(origin: ScenarioOrigin): Promise<ScenarioDefinition> {
   if ('name' in origin) return findScenario(origin.name);
+  const { isCodeFile, loadScenarioFile } = await import('../cli/ts-file.js');
+  if (isCodeFile(origin.file)) return loadScenarioFile(origin.file); // a TypeScript file: loaded again in the worker
   const { loadYamlScenario } = await import('../yaml/yaml-scenario.js');
   return loadYamlScenario(origin.file);
 }
