@@ -9,14 +9,14 @@ import { missing } from '../transforms/missing.js';
  * Loan applications. Customers repeat (a power law over CUST ids), credit band drives the
  * interest rate, and the documented missingness per column is the scenario's default stage.
  */
-const STATUSES = ['REJECTED', 'PENDING', 'APPROVED', 'CLOSED'] as const;
-const PRODUCTS = ['AUTO', 'PERSONAL', 'HOME'] as const;
-const BRANCHES = ['Pokhara', 'Biratnagar', 'Kathmandu'] as const;
-const BANDS = ['LOW', 'MEDIUM', 'HIGH'] as const;
-const TENURES = [12, 24, 36, 48, 60];
+export const STATUSES = ['REJECTED', 'PENDING', 'APPROVED', 'CLOSED'] as const;
+export const PRODUCTS = ['AUTO', 'PERSONAL', 'HOME'] as const;
+export const BRANCHES = ['Pokhara', 'Biratnagar', 'Kathmandu'] as const;
+export const BANDS = ['LOW', 'MEDIUM', 'HIGH'] as const;
+export const TENURES = [12, 24, 36, 48, 60];
 /** Interest rate steps (11.0 .. 14.0 by 0.5) are shifted up for weaker credit. */
-const RATE_STEPS = [11, 11.5, 12, 12.5, 13, 13.5, 14];
-const BAND_RATE_SHIFT = { LOW: 3, MEDIUM: 1.5, HIGH: 0 } as const;
+export const RATE_STEPS = [11, 11.5, 12, 12.5, 13, 13.5, 14];
+export const BAND_RATE_SHIFT = { LOW: 3, MEDIUM: 1.5, HIGH: 0 } as const;
 
 /** The spec's default missingness per column. */
 export const LOANS_MISSING = {
