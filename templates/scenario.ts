@@ -1,6 +1,9 @@
 /**
  * {{name}}: a datagen scenario in TypeScript.
  *
+ * Run it (the file is loaded as it is, types stripped, no build step):
+ *   npx datagen generate ./{{name}}.ts --rows 1000 --out {{name}}.csv
+ *
  * Use it from code:
  *   import { run, scenario, csv } from 'datagen';
  *   import { {{camel}} } from './{{name}}.js';
@@ -47,3 +50,6 @@ export const {{camel}} = defineScenario({
     };
   },
 });
+
+// `datagen generate ./{{name}}.ts` runs the default export.
+export default {{camel}};

@@ -7,6 +7,7 @@ import LedgerSummary from './ledger-summary.js';
 import Finish from './finish.js';
 import List from './list.js';
 import NewScenario from './new-scenario.js';
+import NewDataset from './new-dataset.js';
 import { GenerateDispatch, generateCommand, PipeDispatch, pipeCommand } from './scenario-commands.js';
 import { sinkCommand, transformCommand } from './unit-commands.js';
 
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   list: List,
   describe: Describe,
   'new:scenario': NewScenario,
+  'new:dataset': NewDataset,
   'ledger:summary': LedgerSummary,
   finish: Finish,
 };

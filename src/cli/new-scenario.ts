@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { DatagenError } from '../core/errors.js';
 import { withOutput } from '../codecs/output.js';
@@ -36,6 +36,8 @@ export default class NewScenario extends DatagenCommand {
       .replaceAll('{{camel}}', camel)
       .replaceAll('{{schema}}', scenarioSchemaPath());
     await withOutput({ path, overwrite: flags.overwrite }, (out) => out.write(text)); // an existing file: E_OUTPUT unless --overwrite
-    process.stderr.write(`datagen: wrote ${path}; next: datagen ${flags.ts ? 'see the comment at the top of the file' : `generate ./${path.replace(/^\.\//, '')} --rows 1000 --out ${args.name}.csv`}\n`);
+    // A path the shell takes as a file, not a registered name: ./ before a relative one.
+    const arg = isAbsolute(path) ? path : `./${path.replace(/^\.\//, '')}`;
+    process.stderr.write(`datagen: wrote ${path}; next: datagen generate ${arg} --rows 1000 --out ${args.name}.csv\n`);
   }
 }
