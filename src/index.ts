@@ -4,6 +4,9 @@
  *   import { run, scenario, noise, missing, csv } from 'datagen';
  *   await run(scenario('attendance', { rows: 1e5, seed: 42 }), noise({ rate: 0.01 }), csv({ path: 'out.csv' }));
  *   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' });
+ *
+ * Rows in memory (collect) hold dates as days since 1970-01-01, timestamps as microseconds since
+ * the epoch (UTC), times as seconds since midnight, decimals as numbers; toJsRows gives Dates.
  */
 export { run, collect, applyTransforms, toReadable, toDuplex, type RunOptions, type RunResult } from './core/pipeline.js';
 export type { Batch, Source, Transform, Sink, StageContext } from './core/stage.js';
@@ -31,10 +34,21 @@ export { ndjsonSource, type NdjsonSourceOptions } from '../sources/ndjson.js';
 export { arrowIpcSource, type ArrowIpcSourceOptions } from '../sources/arrow-ipc.js';
 export { toRecordBatch, fromRecordBatch, IpcEncoder } from './codecs/arrow-batch.js';
 export { writeParquet, readParquet, type ParquetWriteOptions } from './codecs/parquet-io.js';
+export { toJsRows, type JsRow, type JsValue } from './core/js-values.js';
+export type { Options, OptionsInput, OptionSpec, OptionsSpec } from './core/options.js';
+
+// Every transform and sink (the lists in transforms/index.ts and sinks/index.ts); each factory's
+// options are typed by its option spec: a misspelled option or a wrong type does not compile.
 export { noise } from '../transforms/noise.js';
 export { missing } from '../transforms/missing.js';
+export { duplicate, type DuplicateKind } from '../transforms/duplicate.js';
+export { malform } from '../transforms/malform.js';
+export { outliers } from '../transforms/outliers.js';
+export { corruptFk, type FkKind } from '../transforms/corrupt-fk.js';
+export { truncateLines } from '../transforms/truncate-lines.js';
 export { csv } from '../sinks/csv.js';
 export { jsonl } from '../sinks/jsonl.js';
+export { log } from '../sinks/log.js';
 export { parquet } from '../sinks/parquet.js';
 export { arrow } from '../sinks/arrow.js';
 export { xlsx } from '../sinks/xlsx.js';
