@@ -1,3 +1,4 @@
+import { Schema } from 'apache-arrow';
 import { dropKeys, type TableDefinition } from '../../src/core/dataset.js';
 import { normalizeOptions } from '../../src/core/options.js';
 import { formatDate } from '../../src/core/temporal.js';
@@ -12,7 +13,8 @@ import { deletedCustomers, type BankOptions } from './shared.js';
  */
 export const customers: TableDefinition<BankOptions> = {
   name: 'customers',
-  schema: customer360.schema,
+  // customer_360's columns under this table's name (the ledger and describe name the table by it).
+  schema: new Schema(customer360.schema.fields, new Map([['table', 'customers'], ['description', 'Customer profiles (customer_360): the customer dimension of the bank']])),
   rules: [
     'customer_id is CUST- + the row number (5+ digits), unique: the key every other bank table refers to',
     "customer_since lies in [since, start - 1 day] and never decreases with customer_id; ages are as of the day before start",
