@@ -178,9 +178,15 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
       if (at < 0) throw new DatagenError('E_OPTION', `${verb}: name a scenario, e.g. datagen ${verb} attendance (see datagen list)`);
       const name = argv.splice(at, 1)[0]!;
       if (isScenarioFile(name)) {
-        // A YAML scenario gets the same command a registered one has, made on the spot.
-        const { loadYamlScenario } = await import('../yaml/yaml-scenario.js');
-        const def = loadYamlScenario(name);
+        // A YAML scenario gets the same command a registered one has, made on the spot; a file
+        // with tables: is a dataset (src/yaml/yaml-dataset.ts) and gets a dataset's command.
+        const { loadYamlUnit } = await import('../yaml/yaml-dataset.js');
+        const def = loadYamlUnit(name);
+        if (def.unit === 'dataset') {
+          if (verb === 'pipe') throw new DatagenError('E_OPTION', `pipe: ${name} declares a dataset (tables:): it writes a folder of tables, not one stream; use datagen generate ${name} --out <folder>`);
+          await generateDatasetCommand(def).run(argv, this.config);
+          return;
+        }
         const command = verb === 'generate' ? generateCommand(def, { file: resolve(name) }) : pipeCommand(def);
         await command.run(argv, this.config);
         return;

@@ -47,7 +47,7 @@ export interface TableDoc {
   constraints?: string[];
   anomalies?: Array<Record<string, Record<string, unknown>>>;
 }
-interface ScenarioDoc extends TableDoc {
+export interface ScenarioDoc extends TableDoc {
   rows?: number;
 }
 
@@ -67,13 +67,18 @@ export const MAX_FIELDS = 1000;
 export const MAX_ROW_TEXT = 32_768;
 
 export function loadYamlScenario(path: string): ScenarioDefinition {
+  return parseYamlScenario(readYamlText(path), path);
+}
+
+/** A scenario or dataset file's text: at most MAX_FILE_BYTES of UTF-8. */
+export function readYamlText(path: string): string {
   const bytes = readBounded(path);
   if (!isUtf8(bytes)) {
     // The first replacement character in the lenient decoding is where the bytes stop being UTF-8.
     const text = bytes.toString('utf8');
     throw new DatagenError('E_SCENARIO_FILE', `${path}:${lineCol(text, text.indexOf('\uFFFD'))}: not UTF-8 text (a binary file?)`);
   }
-  return parseYamlScenario(bytes.toString('utf8'), path);
+  return bytes.toString('utf8');
 }
 
 /** The file's bytes, reading at most MAX_FILE_BYTES + 1 (a FIFO or /dev/zero has no size to stat). */
@@ -107,7 +112,7 @@ export function parseYamlScenario(text: string, file = 'scenario.yml'): Scenario
   const { data, fail } = readYamlDocument(text, file);
   // A file with tables: is a dataset (yaml-dataset.ts); it has no single table to make.
   if (isDatasetDocument(data)) fail(['tables'], 'this file declares a dataset (tables:), not one table: run it with datagen generate FILE --out FOLDER');
-  return compile(data as ScenarioDoc, fail);
+  return compileScenario(data as ScenarioDoc, fail);
 }
 
 /** Does a validated document declare a dataset (a `tables:` list) rather than one table? */
@@ -628,7 +633,8 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook): Comp
   };
 }
 
-function compile(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
+/** A validated single-table document as a scenario. */
+export function compileScenario(spec: ScenarioDoc, fail: Fail): ScenarioDefinition {
   const t = compileTable(spec, fail);
   return defineScenario({
     name: spec.name,
