@@ -12,7 +12,7 @@ export default class Describe extends DatagenCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Describe);
     // A .yml file is loaded only when asked for, so other commands never load yaml and ajv.
-    const info = isScenarioFile(args.name) ? describeUnit((await import('../yaml/yaml-scenario.js')).loadYamlScenario(args.name)) : describeUnit(args.name);
+    const info = isScenarioFile(args.name) ? describeUnit((await import('../yaml/yaml-dataset.js')).loadYamlUnit(args.name)) : describeUnit(args.name);
     process.stdout.write(flags.json ? JSON.stringify(info, null, 2) + '\n' : renderDescription(info));
   }
 }
