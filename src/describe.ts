@@ -137,6 +137,11 @@ export function renderScenarioDocs(): string {
     'Every scenario takes `--rows`, `--seed`, `--batch-size` and `--shard` besides its own options.',
     '`npx datagen describe <name>` prints the same information.',
     '',
+    // Why here: this file is generated, and users of the bank scenarios ask why they do not join.
+    'The bank scenarios (customer_360, loans, loan_repayments, bank_transactions, credit_card_spend) make one table each and do not join each other ' +
+      '(loans and loan_repayments print `CUST0001`, the others `CUST-00001`). For the same tables joined on `CUST-00001` and `LN0001` keys, ' +
+      'with repayments that follow their loan, generate the `bank` dataset ([datasets.md](datasets.md#bank)).',
+    '',
   ];
   for (const def of listScenarios()) {
     const d = describeUnit(def.name);

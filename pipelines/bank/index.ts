@@ -18,7 +18,7 @@ export const bank = defineDataset({
   description:
     'Five related tables of an Indian retail bank in CSV, Parquet and JSONL: customer profiles (customer_360), loan applications, ' +
     'EMI schedules of the approved and closed loans, account transactions and card spend. Integrity by construction; ' +
-    "each table's documented anomalies and ~0.5% broken foreign keys recorded in one ledger. --scale 1 = 100k customers, about 10.6M rows.",
+    "each table's documented anomalies and ~0.5% broken foreign keys recorded in one ledger. --scale 1 = 100k customers, about 10.7M rows.",
   examples: ['datagen generate bank --scale 0.1 --seed 7 --out bank/', 'datagen generate bank --scale 0.01 --tables customers,loans,loan_repayments --clean --out bank_clean/', 'datagen describe bank'],
   options: bankOptions,
   tables: [customers, loans, loanRepayments, bankTransactions, creditCardSpend],

@@ -25,7 +25,7 @@ export const loans: TableDefinition<BankOptions> = {
     'customer_id refers to an existing customer except the ~0.5% corrupt-fk injects (ledger)',
     'amount in {5000, ..., 10000}; interest_rate in {11.0, ..., 14.0}, higher for LOW than HIGH credit bands; tenure_months in {12, 24, 36, 48, 60}',
     'status about 30% REJECTED, 30% PENDING, 20% APPROVED, 20% CLOSED; APPROVED and CLOSED loans have a repayment schedule in loan_repayments',
-    `Anomalies (ledger): the loans scenario's missingness (${Object.entries(LOANS_MISSING).map(([c, r]) => `${c} ${r * 100}%`).join(', ')})`,
+    `Anomalies (ledger): the loans scenario's missingness (${Object.entries(LOANS_MISSING).map(([c, r]) => `${c} ${Math.round(r * 1000) / 10}%`).join(', ')})`,
   ],
   rows: 300_000,
   minRows: 100,
