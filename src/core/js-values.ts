@@ -1,6 +1,7 @@
 import type { Schema } from 'apache-arrow';
 import { kindOf, type Row, type Value } from './schema.js';
 import { formatTime } from './temporal.js';
+import { DatagenError } from './errors.js';
 
 /**
  * Rows as plain JavaScript values, for code that wants Date objects rather than datagen's
@@ -13,9 +14,12 @@ import { formatTime } from './temporal.js';
 export type JsValue = Value | Date;
 export type JsRow = Record<string, JsValue>;
 
-export function toJsRows(rows: readonly Row[], schema: Schema): JsRow[] {
+/** `schema`: the rows' schema, or the source they came from (scenario(...)). */
+export function toJsRows(rows: readonly Row[], schema: Schema | { schema?: Schema }): JsRow[] {
+  const fields = 'fields' in schema ? schema.fields : schema.schema?.fields;
+  if (!fields) throw new DatagenError('E_OPTION', 'toJsRows: pass the rows\' schema (or a source that has one)');
   const convert: Array<[string, (v: number) => JsValue]> = [];
-  for (const f of schema.fields) {
+  for (const f of fields) {
     const kind = kindOf(f.type);
     if (kind === 'date') convert.push([f.name, (d) => new Date(d * 86_400_000)]);
     else if (kind === 'timestamp') convert.push([f.name, (us) => new Date(Math.floor(us / 1000))]);
