@@ -53,7 +53,7 @@ describe('determinism', () => {
   it('generation code never calls Math.random or reads the clock', () => {
     const root = join(import.meta.dirname, '..');
     const files = [
-      ...['scenarios', 'sources', 'transforms', 'src/random', 'pipelines/retail'].flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`)),
+      ...['scenarios', 'sources', 'transforms', 'src/random', 'pipelines/retail', 'pipelines/bank'].flatMap((dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`)),
       'src/anomaly/cell-stage.ts',
       'src/core/dataset.ts',
       'src/datasets/run.ts',
