@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlUnit } from '../src/yaml/yaml-dataset.js';
+import { docSteps } from './doc-blocks.js';
 import { BIN, sh, tempDir } from './helpers.js';
 
 /**
@@ -57,6 +58,12 @@ describe('the new dataset template through the CLI', () => {
     expect(made.stdout).toBe('');
     expect(readFileSync(join(dir, 'shop', 'customers.csv'), 'utf8').split('\n')[0]).toBe('customer_id,name,city,signed_up');
     expect(JSON.parse(readFileSync(join(dir, 'shop', 'orders.jsonl'), 'utf8').split('\n')[0]!)).toMatchObject({ order_id: 1 });
+  });
+
+  it('docs/yaml-scenarios.md shows the template as written', () => {
+    const shown = docSteps(readFileSync(join(import.meta.dirname, '..', 'docs', 'yaml-scenarios.md'), 'utf8')).find((s) => s.kind === 'file' && s.name === 'shop.yml');
+    const written = readFileSync(join(dir, 'shop.yml'), 'utf8').replace(/\$schema=.*/, '$schema=node_modules/datagen/schemas/scenario.schema.json');
+    expect(shown && 'text' in shown ? shown.text : undefined).toBe(written);
   });
 
   it('every foreign key joins (100% without stages), with stages too (they touch channel only)', async () => {
