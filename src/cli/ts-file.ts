@@ -43,7 +43,8 @@ export async function loadUnitFile(file: string): Promise<UnitFromFile> {
   const path = resolve(file);
   if (!existsSync(path) || !statSync(path).isFile()) throw new DatagenError('E_SCENARIO_FILE', `${file}: no such file`);
   const { createJiti } = await import('jiti');
-  const jiti = createJiti(import.meta.url, { alias: { datagen: apiEntry() } });
+  // interopDefault off: a file without a default export must not pass its namespace off as one.
+  const jiti = createJiti(import.meta.url, { alias: { datagen: apiEntry() }, interopDefault: false });
   let mod: Record<string, unknown>;
   try {
     mod = (await jiti.import(path)) as Record<string, unknown>;
