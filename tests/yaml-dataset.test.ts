@@ -39,6 +39,7 @@ beforeAll(async () => {
       run('generate ./shop.yml --scale 0.4 --seed 5 --clean --out bigger/'),
       run('generate ./shop.yml --scale 0.2 --seed 5 --out staged/'),
       run('generate ./shop.yml --scale 0.2 --seed 5 --clean --tables order_lines --out lines_only/'),
+      run('generate ./shop.yml --scale 0.2 --seed 5 --clean --shards 2 --out sharded/'),
     ].join(' && '),
     dir,
   );
@@ -97,6 +98,9 @@ describe('the new dataset template through the CLI', () => {
     expect(manifest('again')).toEqual(manifest('clean'));
     const lines = (out: string) => readFileSync(join(dir, out, 'order_lines.csv'));
     expect(lines('lines_only').equals(lines('clean'))).toBe(true);
+    // Two shards hold the whole table's rows, in order.
+    const body = (file: string) => readFileSync(join(dir, file), 'utf8').split('\n').slice(1).join('\n');
+    expect(body('sharded/order_lines-00000-of-00002.csv') + body('sharded/order_lines-00001-of-00002.csv')).toBe(body('clean/order_lines.csv'));
   });
 
   it('--scale multiplies rows: and keeps each order its lines', async () => {
@@ -192,6 +196,16 @@ ${more}`;
       n: { type: int32, generator: { sequence: {} } }
 `,
       'shop.yml:9:12: tables.1.count: "1-3" must match pattern "^\\d+\\.\\.\\d+$" (rows per parent row (with per:): a number, or lo..hi drawn uniformly per parent row)',
+    ],
+    [
+      'popularity on the parent of a per: table',
+      `  - name: visits
+    per: customers
+    count: 2
+    fields:
+      customer_id: { type: int64, ref: customers.customer_id, popularity: zipf 1.2 }
+`,
+      "shop.yml:11:75: tables.1.fields.customer_id.popularity: customers is this table's parent (per:): each row takes its own parent's customer_id, no rows are picked",
     ],
     [
       'count without per',

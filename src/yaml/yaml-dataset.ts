@@ -172,7 +172,10 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
       if (typeof f.ref === 'string') {
         const [target, column] = f.ref.split('.') as [string, string];
         const parent = byName.get(target)!.table;
-        if (target === t.doc.per) return () => rowOf(parent, t.ctx!, cursor.parent)[column] ?? null;
+        if (target === t.doc.per) {
+          if (f.popularity !== undefined) failAt(['popularity'], `${target} is this table's parent (per:): each row takes its own parent's ${column}, no rows are picked`);
+          return () => rowOf(parent, t.ctx!, cursor.parent)[column] ?? null;
+        }
         const zipfS = typeof f.popularity === 'string' && f.popularity.startsWith('zipf') ? Number(f.popularity.slice(4)) : undefined;
         if (zipfS !== undefined && !(zipfS > 0)) failAt(['popularity'], `zipf exponent must be above 0, got ${zipfS}`);
         return (r) => {
