@@ -58,6 +58,7 @@ datagen() {
   else
   case "${'$'}{args[0]} ${'$'}{args[1]}" in
     generate\ *.yml|generate\ *.yaml|pipe\ *.yml|pipe\ *.yaml) ;;
+    generate\ *.ts|generate\ *.mjs|pipe\ *.ts|pipe\ *.mjs) ;; # a file's unit: its own defaults (a dataset has no --rows)
     generate\ *|pipe\ *) [ -n "$rows" ] || args+=(--rows ${SMALL_ROWS}) ;;
   esac
   fi
@@ -158,7 +159,7 @@ function words(text: string): string[] {
 function planUnscaled(text: string): void {
   const w = words(text);
   for (let i = 0; i < w.length; i++) {
-    if (w[i] !== 'datagen' || !['generate', 'pipe'].includes(w[i + 1]!) || /\.ya?ml$/.test(w[i + 2] ?? '')) continue;
+    if (w[i] !== 'datagen' || !['generate', 'pipe'].includes(w[i + 1]!) || /\.(ya?ml|m?ts|m?js)$/.test(w[i + 2] ?? '')) continue;
     if (DATASETS.split(' ').includes(w[i + 2]!)) {
       planDataset(w, i + 2);
       continue;
