@@ -2,7 +2,8 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseYamlUnit } from '../src/yaml/yaml-dataset.js';
+import { parseYamlDataset, parseYamlUnit } from '../src/yaml/yaml-dataset.js';
+import { runDataset } from '../src/datasets/run.js';
 import { docSteps } from './doc-blocks.js';
 import { BIN, sh, tempDir } from './helpers.js';
 
@@ -113,6 +114,72 @@ describe('the new dataset template through the CLI', () => {
     // Lines per order come from the order's own stream: order k has as many lines at either scale.
     const counts = (v: string) => `SELECT order_id, count(*) n FROM ${v} WHERE order_id <= 1000 GROUP BY order_id`;
     expect(await one(`SELECT count(*) FROM (${counts('clean_l')}) a JOIN (${counts('bigger_l')}) b USING (order_id) WHERE a.n <> b.n`)).toBe(0);
+  });
+});
+
+describe('parent columns in expressions', () => {
+  const yaml = `name: ex
+tables:
+  - name: products
+    rows: 50
+    fields:
+      product_id: { type: int64, generator: { sequence: { start: 100 } } }
+      price: { type: "decimal(10,2)", generator: { uniform: { min: 1, max: 100, decimals: 2 } } }
+  - name: orders
+    rows: 200
+    fields:
+      order_id: { type: int64, generator: { sequence: {} } }
+      ts: { type: timestamp, generator: { timestamp: { start: 2024-01-01, end: 2024-01-31 } } }
+  - name: lines
+    per: orders
+    count: 0..3
+    fields:
+      order_id: { type: int64, ref: orders.order_id }
+      product_id: { type: int64, ref: products.product_id, popularity: zipf 1.3 }
+      qty: { type: int32, generator: { uniform: { min: 1, max: 4 } } }
+      amount: { type: "decimal(12,2)", generator: { expression: "qty * products.price" } }
+      next_day: { type: timestamp, generator: { expression: "orders.ts + 86400000000" } }
+    constraints:
+      - "amount >= products.price"
+`;
+  it('read the parent row (per:) and the row a ref: above picked, on every row', async () => {
+    const out = tempDir('datagen-yaml-dataset-ex-');
+    await runDataset(parseYamlDataset(yaml, 'ex.yml'), { out, scale: 1, seed: 9 });
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    const rows = async (sql: string) => (await c.runAndReadAll(sql)).getRowObjectsJson() as Rec[];
+    const [r] = await rows(`SELECT count(*)::INT n,
+        count(*) FILTER (WHERE l.amount = l.qty * p.price)::INT amount_ok,
+        count(*) FILTER (WHERE epoch_us(l.next_day::TIMESTAMPTZ) = epoch_us(o.ts::TIMESTAMPTZ) + 86400000000)::INT next_ok,
+        count(DISTINCT l.order_id)::INT orders
+      FROM read_csv('${out}/lines.csv', header=true, types={'amount':'DECIMAL(12,2)'}) l
+      JOIN read_csv('${out}/products.csv', header=true, types={'price':'DECIMAL(10,2)'}) p USING (product_id)
+      JOIN read_csv('${out}/orders.csv', header=true) o USING (order_id)`);
+    c.closeSync();
+    const lines = readFileSync(join(out, 'lines.csv'), 'utf8').trim().split('\n').length - 1;
+    expect(r).toEqual({ n: lines, amount_ok: lines, next_ok: lines, orders: r!.orders });
+    expect(lines).toBeGreaterThan(200);
+    expect(Number(r!.orders)).toBeLessThan(200); // count 0..3: some orders have no lines
+  });
+
+  it.each([
+    ['qty * product.price', "shop.yml:12:57: tables.1.fields.amount.generator.expression: product.price: unknown table 'product' (tables: products, lines)"],
+    ['qty * products.cost', "shop.yml:12:57: tables.1.fields.amount.generator.expression: products.cost: table 'products' has no column 'cost' (columns: product_id, price)"],
+    ['products.price', "shop.yml:12:57: tables.1.fields.amount.generator.expression: products.price: products is not this table's parent (per:) and no field above refers to it (ref: products.<column>)"],
+  ])('%s is refused with its position', (expression, message) => {
+    const text = `name: shop
+tables:
+  - name: products
+    rows: 5
+    fields:
+      product_id: { type: int64, generator: { sequence: {} } }
+      price: { type: float64, generator: { uniform: { min: 1, max: 9 } } }
+  - name: lines
+    rows: 5
+    fields:
+      qty: { type: int32, generator: { constant: 1 } }
+      amount: { type: float64, generator: { expression: "${expression}" } }
+`;
+    expect(() => parseYamlUnit(text, 'shop.yml')).toThrowError(expect.objectContaining({ code: 'E_SCENARIO_FILE', message }));
   });
 });
 

@@ -5,7 +5,7 @@ import type { Row, Value } from '../core/schema.js';
  * A small, safe expression language for YAML scenarios (derived fields and constraints).
  * Parsed once into closures; nothing from the file is ever run as JavaScript.
  *
- *   numbers 3.5, strings 'a' or "a", true, false, null, field names
+ *   numbers 3.5, strings 'a' or "a", true, false, null, field names (in a dataset also table.column)
  *   + - * / %  (+ joins text when either side is text)   == != < <= > >=   && || !
  *   round(x, places) floor(x) ceil(x) abs(x) min(a, b, ...) max(a, b, ...)
  *   if(cond, then, else) concat(a, b, ...) upper(s) lower(s) coalesce(a, b, ...)
@@ -14,6 +14,8 @@ import type { Row, Value } from '../core/schema.js';
  * is a count of days and `ordered_on + 3` is three days later.
  */
 export type Compiled = (row: Row) => Value;
+/** Names besides the row's fields (a dataset's `orders.order_ts`): a reader of the value, or undefined when unknown. */
+export type Resolve = (name: string) => Compiled | undefined;
 
 type Token = { kind: 'num' | 'str' | 'id' | 'op'; text: string; value?: number | string; at: number };
 
@@ -70,7 +72,7 @@ function extreme(xs: Value[], better: (a: number, b: number) => boolean): Value 
   return best;
 }
 
-export function compileExpression(source: string, fields: readonly string[], owner: string): Compiled {
+export function compileExpression(source: string, fields: readonly string[], owner: string, resolve?: Resolve): Compiled {
   const fail = (why: string, at?: number): never => {
     const shown = source.length > 80 ? `${source.slice(0, 80)}...` : source;
     throw new DatagenError('E_OPTION', `${owner}: expression ${JSON.stringify(shown)}: ${why}${at === undefined ? '' : ` at position ${at + 1}`}`);
@@ -144,7 +146,11 @@ export function compileExpression(source: string, fields: readonly string[], own
         }
         return (row) => fn(args.map((a) => a(row)));
       }
-      if (!fields.includes(t.text)) fail(`unknown field '${t.text}' (usable here: ${fields.join(', ') || 'none'})`, t.at);
+      if (!fields.includes(t.text)) {
+        const other = resolve?.(t.text);
+        if (other) return other;
+        fail(`unknown field '${t.text}' (usable here: ${fields.join(', ') || 'none'})`, t.at);
+      }
       const name = t.text;
       return (row) => row[name] ?? null;
     }
@@ -210,7 +216,8 @@ function tokenize(src: string, fail: (why: string, at?: number) => never): Token
       i += num[0].length;
       continue;
     }
-    const id = /^[A-Za-z_][\w]*/.exec(src.slice(i));
+    // table.column names a parent's column in a dataset table (see Resolve).
+    const id = /^[A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?/.exec(src.slice(i));
     if (id) {
       tokens.push({ kind: 'id', text: id[0], at });
       i += id[0].length;

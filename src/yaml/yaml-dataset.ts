@@ -5,6 +5,7 @@ import type { ScenarioDefinition } from '../core/units.js';
 import { Zipf } from '../random/distributions.js';
 import type { Rng } from '../random/rng.js';
 import { closest } from '../core/suggest.js';
+import { DatagenError } from '../core/errors.js';
 import {
   compileScenario,
   compileTable,
@@ -29,6 +30,7 @@ import {
  *   popularity: zipf 1.1                (with ref) a few rows get most references; default uniform
  *   after: orders.order_ts + 1..72h     the parent's (or referenced row's) date/timestamp plus an offset
  *   sequence: { start: 1, within: orders }   1, 2, ... within each parent
+ *   expression: "orders.order_ts + 3600000000"   a parent's (or referenced row's) column in an expression
  *   format: csv|jsonl|parquet, file: name    where the table goes in --out
  *
  * Every row is random access: row i of a table draws from its own stream
@@ -221,6 +223,19 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
         return () => start + step * cursor.within;
       }
       return undefined;
+    }, (earlier) => (name) => {
+      // `orders.order_ts` in an expression: the parent's (or the referenced row's) column.
+      const dot = name.indexOf('.');
+      if (dot < 0) return undefined;
+      const [target, column] = [name.slice(0, dot), name.slice(dot + 1)];
+      const parent = byName.get(target)?.table;
+      if (!parent) throw new DatagenError('E_SCENARIO_FILE', `${name}: unknown table '${target}' (tables: ${names.join(', ')})`);
+      if (!Object.hasOwn(parent.doc.fields, column)) throw new DatagenError('E_SCENARIO_FILE', `${name}: table '${target}' has no column '${column}' (columns: ${Object.keys(parent.doc.fields).join(', ')})`);
+      const isParent = target === t.doc.per;
+      if (!isParent && !earlier.some((e) => (t.doc.fields[e]!.ref as string | undefined)?.startsWith(`${target}.`))) {
+        throw new DatagenError('E_SCENARIO_FILE', `${name}: ${target} is not this table's parent (per:) and no field above refers to it (ref: ${target}.<column>)`);
+      }
+      return () => rowOf(parent, t.ctx!, isParent ? t.cursor.parent : t.cursor.picked.get(target)!)[column] ?? null;
     });
   });
 

@@ -8,7 +8,7 @@ import { parseCondition } from '../anomaly/condition.js';
 import { closest } from '../core/suggest.js';
 import { fakerLocale } from '../random/faker-data.js';
 import { scenarioSchemaPath } from '../core/paths.js';
-import { compileExpression, MAX_TEXT_LENGTH, type Compiled } from './expression.js';
+import { compileExpression, MAX_TEXT_LENGTH, type Compiled, type Resolve } from './expression.js';
 import { exponential, logNormal, poisson, truncatedNormal, Weighted, Zipf } from '../random/distributions.js';
 import { Pattern } from '../random/pattern.js';
 import type { Rng } from '../random/rng.js';
@@ -499,7 +499,8 @@ export interface CompiledTable {
 /** Keys of a field that are not its generator (what a dataset field declares instead of one is the rest). */
 const FIELD_KEYS = new Set(['type', 'description', 'key', 'null_rate']);
 
-export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook): CompiledTable {
+/** `resolve` gives expressions names besides the fields above (a dataset's parent columns), knowing which fields are above. */
+export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook, resolve?: (earlier: string[]) => Resolve): CompiledTable {
   const names = Object.keys(spec.fields);
   if (names.length > MAX_FIELDS) fail(['fields', names[MAX_FIELDS]!], `more than ${MAX_FIELDS} fields (the limit for a table)`);
   // Rows are plain objects: `row.__proto__ = v` sets the row's prototype instead of a column, and
@@ -539,7 +540,7 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook): Comp
     let nullable = (f.null_rate ?? 0) > 0 || genKind === 'expression';
     let gen: Gen;
     try {
-      gen = generator(genKind, params, names.slice(0, i), type, failGen, (path, why) => fail([...where, genKind, ...path], why));
+      gen = generator(genKind, params, names.slice(0, i), type, failGen, (path, why) => fail([...where, genKind, ...path], why), resolve?.(names.slice(0, i)));
     } catch (err) {
       // Checks made by the distributions themselves (weights summing to 0, ...).
       if (err instanceof DatagenError && err.code !== 'E_SCENARIO_FILE') return failGen(err.message);
@@ -560,7 +561,7 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook): Comp
   const constraints: Array<[string, Compiled, (why: string) => never]> = (spec.constraints ?? []).map((c, i) => {
     const failHere = (why: string) => fail(['constraints', i], why);
     try {
-      return [c, compileExpression(c, names, spec.name), failHere];
+      return [c, compileExpression(c, names, spec.name, resolve?.(names)), failHere];
     } catch (err) {
       return failHere((err as Error).message);
     }
@@ -699,6 +700,7 @@ function generator(
   type: TypeInfo,
   fail: (why: string) => never,
   failAt: (path: string[], why: string) => never,
+  resolve?: Resolve,
 ): Gen {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- shapes are guaranteed by the JSON Schema
   const o = (p ?? {}) as Record<string, any>;
@@ -781,7 +783,7 @@ function generator(
     case 'expression': {
       let compiled: Compiled;
       try {
-        compiled = compileExpression(p as string, earlier, 'expression');
+        compiled = compileExpression(p as string, earlier, 'expression', resolve);
       } catch (err) {
         return fail((err as Error).message.replace(/^expression: expression /, ''));
       }
