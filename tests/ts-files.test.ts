@@ -71,6 +71,9 @@ describe('TypeScript files from the templates run as printed', () => {
     for (const f of ['shop_customers.csv', 'shop_orders.parquet', '_ledger.jsonl', '_manifest.json']) {
       expect(sha256(readFileSync(join(dir, 'shop2', f))), f).toBe(sha256(readFileSync(join(dir, 'shop', f))));
     }
+    const described = datagen(['describe', './shop.ts', '--json'], dir);
+    expect(described.status, described.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(described.stdout))).toMatch(/"shop_orders".*"customer_id"/);
     const sub = datagen(['generate', './shop.ts', '--scale', '0.01', '--tables', 'shop_orders', '--clean', '--out', 'shop3/'], dir);
     expect(sub.status, sub.stderr).toBe(0);
     expect(readFileSync(join(dir, 'shop3', 'shop_orders.parquet'))).toEqual(readFileSync(join(dir, 'shop', 'shop_orders.parquet')));

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { describeUnit, renderDescription } from '../describe.js';
 import { isScenarioFile } from '../core/paths.js';
 import { DatagenCommand } from './base.js';
+import { isCodeFile, loadUnitFile } from './ts-file.js';
 
 export default class Describe extends DatagenCommand {
   static override summary = 'Show a scenario (schema, rules, options) or a transform or sink (options)';
@@ -12,7 +13,11 @@ export default class Describe extends DatagenCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Describe);
     // A .yml file is loaded only when asked for, so other commands never load yaml and ajv.
-    const info = isScenarioFile(args.name) ? describeUnit((await import('../yaml/yaml-dataset.js')).loadYamlUnit(args.name)) : describeUnit(args.name);
+    const info = isScenarioFile(args.name)
+      ? describeUnit((await import('../yaml/yaml-dataset.js')).loadYamlUnit(args.name))
+      : isCodeFile(args.name)
+        ? describeUnit((await loadUnitFile(args.name)).def) // a TypeScript file's default export
+        : describeUnit(args.name);
     process.stdout.write(flags.json ? JSON.stringify(info, null, 2) + '\n' : renderDescription(info));
   }
 }
