@@ -166,21 +166,22 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
     }
     edges.set(d.name, out);
   });
-  refuseCycles(names, edges, fail);
-
-  tables.forEach((t, j) => {
+  // Parents first: a ref or after field is nullable when the column it copies is.
+  for (const name of refuseCycles(names, edges, fail)) {
+    const { table: t, at: j } = byName.get(name)!;
     t.compiled = compileTable(t.doc, (path, why, code) => fail(['tables', j, ...path], why, code), (name, f, type, earlier, failAt) => {
       const cursor = t.cursor;
       if (typeof f.ref === 'string') {
         const [target, column] = f.ref.split('.') as [string, string];
         const parent = byName.get(target)!.table;
+        const nullable = nullableColumn(parent, column);
         if (target === t.doc.per) {
           if (f.popularity !== undefined) failAt(['popularity'], `${target} is this table's parent (per:): each row takes its own parent's ${column}, no rows are picked`);
-          return () => rowOf(parent, t.ctx!, cursor.parent)[column] ?? null;
+          return { nullable, gen: () => rowOf(parent, t.ctx!, cursor.parent)[column] ?? null };
         }
         const zipfS = typeof f.popularity === 'string' && f.popularity.startsWith('zipf') ? Number(f.popularity.slice(4)) : undefined;
         if (zipfS !== undefined && !(zipfS > 0)) failAt(['popularity'], `zipf exponent must be above 0, got ${zipfS}`);
-        return (r) => {
+        return { nullable, gen: (r) => {
           const ctx = t.ctx!;
           const n = ctx.rows(target);
           let k: number;
@@ -192,7 +193,7 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
           }
           cursor.picked.set(target, k);
           return rowOf(parent, ctx, k)[column] ?? null;
-        };
+        } };
       }
       if (typeof f.after === 'string') {
         const m = /^([a-z][a-z0-9_]*)\.([A-Za-z_]\w*)(?:\s*\+\s*(\d+)(?:\.\.(\d+))?\s*([smhd]))?$/.exec(f.after)!;
@@ -211,16 +212,16 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
         }
         const scale = type.kind === 'date' ? 1 : UNIT_MICROS[unit ?? 's']!;
         const [from, span] = [lo * scale, (hi - lo) * scale];
-        return (r) => {
+        return { nullable: nullableColumn(parent, column!), gen: (r) => {
           const base = rowOf(parent, t.ctx!, isParent ? cursor.parent : cursor.picked.get(target!)!)[column!];
           const offset = from + Math.floor(r.float() * (span + 1));
           return typeof base === 'number' ? base + offset : null;
-        };
+        } };
       }
       const seq = (f.generator as { sequence?: { start?: number; step?: number; within?: string } } | undefined)?.sequence;
       if (seq?.within !== undefined) {
         const [start, step] = [seq.start ?? 1, seq.step ?? 1];
-        return () => start + step * cursor.within;
+        return { nullable: false, gen: () => start + step * cursor.within };
       }
       return undefined;
     }, (earlier) => (name) => {
@@ -237,7 +238,7 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
       }
       return () => rowOf(parent, t.ctx!, isParent ? t.cursor.parent : t.cursor.picked.get(target)!)[column] ?? null;
     });
-  });
+  }
 
   /** Row `index` of a table in the run `ctx`, as its own plan makes it. */
   function makeRow(t: Table, ctx: DatasetContext, index: number): Row {
@@ -343,8 +344,17 @@ function mulMod(a: number, b: number, n: number): number {
   return (((a * Math.floor(bm / 65536)) % n) * 65536 + a * (bm % 65536)) % n;
 }
 
-/** Refuses a reference cycle (a table needing itself through per:, ref: or after:), at the edge that closes it. */
-function refuseCycles(names: string[], edges: Map<string, Array<{ to: string; path: Array<string | number> }>>, fail: Fail): void {
+/** Can a column of a compiled table hold null? */
+function nullableColumn(t: Table, column: string): boolean {
+  return t.compiled!.schema.fields.find((f) => f.name === column)!.nullable;
+}
+
+/**
+ * Refuses a reference cycle (a table needing itself through per:, ref: or after:), at the edge
+ * that closes it; returns the tables with every table after the ones it needs.
+ */
+function refuseCycles(names: string[], edges: Map<string, Array<{ to: string; path: Array<string | number> }>>, fail: Fail): string[] {
+  const order: string[] = [];
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const visit = (name: string) => {
@@ -359,7 +369,9 @@ function refuseCycles(names: string[], edges: Map<string, Array<{ to: string; pa
     }
     stack.pop();
     state.set(name, 'done');
+    order.push(name);
   };
   for (const n of names) if (!state.has(n)) visit(n);
+  return order;
 }
 

@@ -481,7 +481,13 @@ export type Fail = (path: Array<string | number>, why: string, code?: ErrorCode)
  * A hook for fields a dataset table declares beyond the single-table ones (`ref:`, `after:`, a
  * sequence within a parent): it returns the field's generator, or undefined for an ordinary one.
  */
-export type FieldHook = (name: string, field: FieldDoc, type: TypeInfo, earlier: string[], failAt: (path: Array<string | number>, why: string) => never) => Gen | undefined;
+export type FieldHook = (
+  name: string,
+  field: FieldDoc,
+  type: TypeInfo,
+  earlier: string[],
+  failAt: (path: Array<string | number>, why: string) => never,
+) => { gen: Gen; nullable: boolean } | undefined;
 
 /** One table of a YAML file compiled: its schema, rules, default stages and a row maker. */
 export interface CompiledTable {
@@ -518,8 +524,8 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook, resol
     const custom = hook?.(name, f, type, names.slice(0, i), (path, why) => fail(['fields', name, ...path], why));
     if (custom) {
       shownGen[name] = f.generator ?? Object.fromEntries(Object.entries(f).filter(([k]) => !FIELD_KEYS.has(k)));
-      fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable: (f.null_rate ?? 0) > 0 };
-      fields.push({ name, gen: custom, nullRate: f.null_rate ?? 0, fit: fitter(type), type, fail: (why) => fail(['fields', name], why) });
+      fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable: (f.null_rate ?? 0) > 0 || custom.nullable };
+      fields.push({ name, gen: custom.gen, nullRate: f.null_rate ?? 0, fit: fitter(type), type, fail: (why) => fail(['fields', name], why) });
       return;
     }
     if (!f.generator) fail(['fields', name], "missing required key 'generator'");
