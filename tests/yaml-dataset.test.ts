@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlDataset, parseYamlUnit } from '../src/yaml/yaml-dataset.js';
 import { runDataset } from '../src/datasets/run.js';
+import { dataset } from '../src/datasets/api.js';
 import { docSteps } from './doc-blocks.js';
 import { BIN, sh, tempDir } from './helpers.js';
 
@@ -309,6 +310,22 @@ ${more}`;
   ];
   it.each(cases)('%s', (_name, more, message) => {
     expect(() => parseYamlUnit(file(more), 'shop.yml')).toThrowError(expect.objectContaining({ code: 'E_SCENARIO_FILE', message }));
+  });
+
+  it('a nested child of more parent rows than its running counts may hold is refused before any row', () => {
+    const text = file(`  - name: orders
+    rows: 300000000
+    fields:
+      order_id: { type: int64, generator: { sequence: {} } }
+  - name: lines
+    per: orders
+    count: 1..2
+    fields:
+      order_id: { type: int64, ref: orders.order_id }
+`);
+    expect(() => dataset(parseYamlDataset(text, 'shop.yml'), { scale: 1 }).rows('lines')).toThrowError(
+      expect.objectContaining({ code: 'E_OPTION', message: "lines: per: orders has 300,000,000 rows at this scale; a nested child keeps 8 bytes per parent row, so at most 268,435,456 (lower --scale or orders's rows:)" }),
+    );
   });
 
   it('through the CLI: one line on stderr, exit 1, nothing written', () => {

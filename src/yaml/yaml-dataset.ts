@@ -73,6 +73,8 @@ export function parseYamlDataset(text: string, file = 'dataset.yml'): DatasetDef
   return compileDataset(data as DatasetDoc, fail);
 }
 
+/** Most parent rows of a nested child: its running counts take 8 bytes a parent row (2 GiB here). */
+export const MAX_PARENT_ROWS = 2 ** 28;
 const UNIT_MICROS: Record<string, number> = { s: 1e6, m: 60e6, h: 3600e6, d: MICROS_PER_DAY };
 /** Value kinds that must agree between a ref or after field and the column it names. */
 const kindOfLabel = (label: string) => (/^int/.test(label) ? 'int' : /^decimal/.test(label) ? 'decimal' : label);
@@ -278,6 +280,12 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
   function prefixOf(t: Table, ctx: DatasetContext): Float64Array {
     return ctx.shared(`yaml:${t.doc.name}:prefix`, () => {
       const n = ctx.rows(t.doc.per!);
+      if (n > MAX_PARENT_ROWS) {
+        throw new DatagenError(
+          'E_OPTION',
+          `${t.doc.name}: per: ${t.doc.per} has ${n.toLocaleString('en-US')} rows at this scale; a nested child keeps 8 bytes per parent row, so at most ${MAX_PARENT_ROWS.toLocaleString('en-US')} (lower --scale or ${t.doc.per}'s rows:)`,
+        );
+      }
       const [lo, hi] = typeof t.doc.count === 'number' ? [t.doc.count, t.doc.count] : (t.doc.count!.split('..').map(Number) as [number, number]);
       const counts = ctx.at(t.doc.name, 'count');
       const prefix = new Float64Array(n + 1);
