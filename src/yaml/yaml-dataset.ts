@@ -15,6 +15,7 @@ import {
   type CompiledTable,
   type Fail,
   type FieldDoc,
+  type Gen,
   type ScenarioDoc,
   type TableDoc,
 } from './yaml-scenario.js';
@@ -183,7 +184,7 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
         }
         const zipfS = typeof f.popularity === 'string' && f.popularity.startsWith('zipf') ? Number(f.popularity.slice(4)) : undefined;
         if (zipfS !== undefined && !(zipfS > 0)) failAt(['popularity'], `zipf exponent must be above 0, got ${zipfS}`);
-        return { nullable, gen: (r) => {
+        const pick: Gen = (r) => {
           const ctx = t.ctx!;
           const n = ctx.rows(target);
           let k: number;
@@ -195,7 +196,8 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
           }
           cursor.picked.set(target, k);
           return rowOf(parent, ctx, k)[column] ?? null;
-        } };
+        };
+        return { nullable, gen: pick };
       }
       if (typeof f.after === 'string') {
         const m = /^([a-z][a-z0-9_]*)\.([A-Za-z_]\w*)(?:\s*\+\s*(\d+)(?:\.\.(\d+))?\s*([smhd]))?$/.exec(f.after)!;
@@ -214,11 +216,12 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
         }
         const scale = type.kind === 'date' ? 1 : UNIT_MICROS[unit ?? 's']!;
         const [from, span] = [lo * scale, (hi - lo) * scale];
-        return { nullable: nullableColumn(parent, column!), gen: (r) => {
+        const later: Gen = (r) => {
           const base = rowOf(parent, t.ctx!, isParent ? cursor.parent : cursor.picked.get(target!)!)[column!];
           const offset = from + Math.floor(r.float() * (span + 1));
           return typeof base === 'number' ? base + offset : null;
-        } };
+        };
+        return { nullable: nullableColumn(parent, column!), gen: later };
       }
       const seq = (f.generator as { sequence?: { start?: number; step?: number; within?: string } } | undefined)?.sequence;
       if (seq?.within !== undefined) {
