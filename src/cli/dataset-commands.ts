@@ -13,7 +13,7 @@ import { flagsFor, optionsFromFlags } from './flags.js';
  * options, e.g. retail's --start/--end, become flags). It writes a folder of tables; progress
  * (a line per table) and the summary go to stderr.
  */
-export function generateDatasetCommand(def: DatasetDefinition): Command.Class {
+export function generateDatasetCommand(def: DatasetDefinition, file?: string): Command.Class {
   return class extends DatagenCommand {
     static override summary = `Generate the ${def.name} dataset into a folder: ${def.summary}`;
     static override description = def.description;
@@ -57,6 +57,7 @@ export function generateDatasetCommand(def: DatasetDefinition): Command.Class {
         out,
         overwrite: Boolean(flags.overwrite),
         workers,
+        ...(file ? { file } : {}),
         ...(shards !== undefined ? { shards } : {}),
         ...(shard && shard.count > 1 ? { shard: shard.index } : {}),
         onTable(e) {

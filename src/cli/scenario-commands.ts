@@ -184,7 +184,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
         const def = loadYamlUnit(name);
         if (def.unit === 'dataset') {
           if (verb === 'pipe') throw new DatagenError('E_OPTION', `pipe: ${name} declares a dataset (tables:): it writes a folder of tables, not one stream; use datagen generate ${name} --out <folder>`);
-          await generateDatasetCommand(def).run(argv, this.config);
+          await generateDatasetCommand(def, resolve(name)).run(argv, this.config);
           return;
         }
         const command = verb === 'generate' ? generateCommand(def, { file: resolve(name) }) : pipeCommand(def);
@@ -196,12 +196,7 @@ function dispatcher(verb: 'generate' | 'pipe', summary: string, examples: string
         const unit = await loadUnitFile(name);
         if (unit.kind === 'dataset') {
           if (verb === 'pipe') throw new DatagenError('E_OPTION', `pipe: ${name} exports a dataset: it writes a folder of tables, not one stream; use datagen generate ${name} --out <folder>`);
-          // Worker threads find datasets by registered name, so a file's tables run in this thread.
-          const workers = argv.find((a, i) => a.startsWith('--workers=') || argv[i - 1] === '--workers');
-          if (workers && workers.replace('--workers=', '') !== '1' && !argv.includes('-q') && !argv.includes('--quiet')) {
-            process.stderr.write(`datagen: --workers not used for a dataset from a file (${name}): its tables run one after another in this thread, the same files\n`);
-          }
-          await generateDatasetCommand(unit.def).run(argv, this.config);
+          await generateDatasetCommand(unit.def, resolve(name)).run(argv, this.config);
           return;
         }
         const command = verb === 'generate' ? generateCommand(unit.def, { file: resolve(name) }) : pipeCommand(unit.def);

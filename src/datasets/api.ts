@@ -52,6 +52,8 @@ export interface DatasetTarget {
   shards?: number;
   /** Write only this shard of `shards` (then `finish` writes the ledger and manifest). */
   shard?: number;
+  /** The YAML or TypeScript file the dataset came from (worker threads load it from there). */
+  file?: string;
 }
 
 export interface DatasetValue {
@@ -166,6 +168,7 @@ export async function runDatasetValue(value: DatasetValue, target: DatasetTarget
       ...(target.workers !== undefined ? { workers: target.workers } : {}),
       ...(target.shards !== undefined ? { shards: target.shards } : {}),
       ...(target.shard !== undefined ? { shard: target.shard } : {}),
+      ...(target.file !== undefined ? { file: target.file } : {}),
       onTable(event) {
         started = true;
         target.onTable?.(event);

@@ -37,6 +37,8 @@ export interface DatasetRunOptions {
   shards?: number;
   /** Write only this shard (0-based) of `shards`: its files and its record in _shards/; `finishShards` then writes the ledger and manifest. */
   shard?: number;
+  /** The YAML or TypeScript file the dataset came from: worker threads load it from there. */
+  file?: string;
 }
 
 export const MANIFEST = '_manifest.json';
@@ -111,6 +113,7 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
     out,
     run: `${def.name}:seed=${seed}:scale=${scale}${clean ? ':clean' : ''}`,
     shards: n,
+    ...(o.file ? { file: o.file } : {}),
   };
   // Named by shard too: shards on other machines write here, and in containers they all run as PID 1.
   const work = join(out, `.datagen-work-${o.shard !== undefined ? `${shardTag({ index: o.shard, count: n })}-` : ''}${process.pid}`);
@@ -181,7 +184,7 @@ async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: Tab
     }
   })();
   const label = (t: TableTask) => `table ${t.table}${job.shards > 1 ? ` (shard ${t.shard} of ${job.shards})` : ''}`;
-  if (workers > 1 && registered) {
+  if (workers > 1 && (registered || job.file)) {
     for (const t of tasks) o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
     for await (const { result: r } of runOrdered<DatasetJob, TableTask, TableTaskResult>(tasks, { workers, inFlight: 1, ahead: tasks.length, init: job, describe: (t) => label(t as TableTask) })) {
       o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
@@ -189,7 +192,7 @@ async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: Tab
     }
     return;
   }
-  // A dataset made in TypeScript (extend(...)) is not in the registry a worker loads: it runs here.
+  // A dataset made in a program (dataset(...).extend(...)) is neither registered nor in a file a worker could load: it runs here.
   for (const t of tasks) {
     o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
     const r = await runTableTask(job, t, def);

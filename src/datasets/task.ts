@@ -20,8 +20,10 @@ import { defineScenario } from '../core/units.js';
  */
 export interface DatasetJob {
   kind: 'dataset';
-  /** A registered dataset (workers find it by name). */
+  /** The dataset's name: workers find a registered one by it. */
   dataset: string;
+  /** A dataset from a file (YAML or TypeScript): workers load it from there. */
+  file?: string;
   seed: number;
   scale: number;
   options: Record<string, unknown>;
@@ -68,17 +70,17 @@ export function splitsIntoShards(table: TableDefinition): boolean {
   return table.output.kind !== 'custom';
 }
 
-const contexts = new Map<string, DatasetContext>();
+/** One context per run of a definition, shared by its tables as in a single thread (its shared() memos). */
+const contexts = new WeakMap<DatasetDefinition, Map<string, DatasetContext>>();
 
 /** Runs one task of `job` (the definition: the registered one, or `def` when given in this thread). */
 export async function runTableTask(job: DatasetJob, task: TableTask, def: DatasetDefinition = findDataset(job.dataset)): Promise<TableTaskResult> {
   const started = performance.now();
   const key = JSON.stringify([job.dataset, job.seed, job.scale, job.options]);
-  let ctx = contexts.get(key);
-  if (!ctx || def !== findDatasetSafe(job.dataset)) {
-    ctx = datasetContext(def, job.seed, job.scale, job.options);
-    if (def === findDatasetSafe(job.dataset)) contexts.set(key, ctx);
-  }
+  let runs = contexts.get(def);
+  if (!runs) contexts.set(def, (runs = new Map()));
+  let ctx = runs.get(key);
+  if (!ctx) runs.set(key, (ctx = datasetContext(def, job.seed, job.scale, job.options)));
   const table = (def.tables as unknown as TableDefinition[]).find((t) => t.name === task.table);
   if (!table) throw new DatagenError('E_OPTION', `${def.name}: no table '${task.table}'`);
   const shard: Shard = splitsIntoShards(table) ? { index: task.shard, count: job.shards } : { index: 0, count: 1 };
@@ -102,14 +104,6 @@ export async function runTableTask(job: DatasetJob, task: TableTask, def: Datase
     return { table: table.name, shard: task.shard, rows: written.rows, files, seconds: (performance.now() - started) / 1000 };
   } finally {
     ledger.close();
-  }
-}
-
-function findDatasetSafe(name: string): DatasetDefinition | undefined {
-  try {
-    return findDataset(name);
-  } catch {
-    return undefined;
   }
 }
 

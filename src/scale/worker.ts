@@ -1,7 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { chunkRows, CHUNK_ROWS, planScenario } from '../../sources/scenario.js';
 import { nullLedger, type Ledger, type LedgerEntry } from '../anomaly/ledger.js';
-import { findSink } from '../registry.js';
+import { findDataset, findSink } from '../registry.js';
+import { DatagenError } from '../core/errors.js';
+import type { DatasetDefinition } from '../core/dataset.js';
 import { stopOpeningWhen } from '../codecs/output.js';
 import type { Schema } from 'apache-arrow';
 import type { Batch, StageFn } from '../core/stage.js';
@@ -92,5 +94,14 @@ async function scenarioHandler(j: ScenarioJob): Promise<Handler> {
 }
 
 async function datasetHandler(j: DatasetJob): Promise<Handler> {
-  return async (task) => ({ result: (await runTableTask(j, task as TableTask)) satisfies TableTaskResult, transfer: [] });
+  // A dataset from a file is loaded again here (workers share no objects with the main thread).
+  const def = j.file ? await loadDatasetFile(j.file) : findDataset(j.dataset);
+  return async (task) => ({ result: (await runTableTask(j, task as TableTask, def)) satisfies TableTaskResult, transfer: [] });
+}
+
+async function loadDatasetFile(file: string): Promise<DatasetDefinition> {
+  const { isCodeFile, loadUnitFile } = await import('../cli/ts-file.js');
+  const def = isCodeFile(file) ? (await loadUnitFile(file)).def : (await import('../yaml/yaml-dataset.js')).loadYamlUnit(file);
+  if (def.unit !== 'dataset') throw new DatagenError('E_SCENARIO_FILE', `${file}: no longer declares a dataset`);
+  return def as DatasetDefinition;
 }
