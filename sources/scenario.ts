@@ -1,5 +1,5 @@
 import { parseShard, shardRows } from '../src/core/shard.js';
-import { normalizeOptions, type OptionsSpec } from '../src/core/options.js';
+import { normalizeOptions, type OptionsInput, type OptionsSpec } from '../src/core/options.js';
 import { Rng } from '../src/random/rng.js';
 import { findScenario } from '../src/registry.js';
 import type { Row } from '../src/core/schema.js';
@@ -30,7 +30,22 @@ export type ScenarioOptions = {
   [option: string]: unknown;
 };
 
+/** The engine's options every scenario takes (rows, seed, batchSize, shard), typed. */
+export type EngineOptions = { rows?: number; seed?: number; batchSize?: number; shard?: string };
+
+/**
+ * A scenario as a source of batches. Given its definition (`scenario(loans, {...})`), the
+ * options are typed by the scenario's own option spec: a misspelled or mistyped option does not
+ * compile. By registry name, they are checked when the source is made.
+ */
+export function scenario<S extends OptionsSpec>(definition: ScenarioDefinition<S>, options?: EngineOptions & OptionsInput<S>): Source;
+export function scenario(name: string, options?: ScenarioOptions): Source;
 export function scenario(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}): Source {
+  return scenarioSource(nameOrDefinition, options);
+}
+
+/** scenario() without the typing, for callers holding options as data (the CLI, the dataset engine). */
+export function scenarioSource(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}): Source {
   const plan = planScenario(nameOrDefinition, options);
   const { def, from, to, batchSize } = plan;
 

@@ -20,6 +20,7 @@ export { Rng } from './random/rng.js';
 export { normal, truncatedNormal, logNormal, exponential, poisson, Zipf, Weighted } from './random/distributions.js';
 export { Pattern } from './random/pattern.js';
 export { loadYamlScenario, parseYamlScenario } from './yaml/yaml-scenario.js';
+export { loadYamlUnit, parseYamlUnit } from './yaml/yaml-dataset.js';
 export { findScenario, findTransform, findSink, findDataset, listScenarios, listTransforms, listSinks, listDatasets } from './registry.js';
 // Datasets: several related tables written together into a folder (docs/retail.md).
 //   await run(dataset('retail', { scale: 0.01, seed: 42 }), { out: 'data_raw' })

@@ -200,7 +200,7 @@ describe('typed options', () => {
     // Each @ts-expect-error must meet an error (else TS2578 "unused"), and the correct calls must compile.
     writeFileSync(
       file,
-      `import { noise, missing, duplicate, malform, outliers, corruptFk, truncateLines, csv, jsonl, log, parquet, arrow, xlsx, delta, dataset, scenario, toJsRows, type JsRow } from 'datagen';
+      `import { noise, missing, duplicate, malform, outliers, corruptFk, truncateLines, csv, jsonl, log, parquet, arrow, xlsx, delta, dataset, scenario, defineScenario, defineTable, types, toJsRows, type JsRow } from 'datagen';
 noise({ rate: 0.1, columns: ['a'] });
 missing({ rates: 'a=0.1' });
 duplicate({ kinds: ['exact'], window: 5 });
@@ -216,6 +216,21 @@ arrow({ path: 'a.arrow' });
 xlsx({ path: 'a.xlsx' });
 delta({ path: 'lake/a' });
 const s = scenario('attendance', { rows: 10 });
+const mine = defineScenario({
+  name: 'mine',
+  summary: 'a scenario with one option',
+  examples: [],
+  options: { depth: { type: 'integer', description: 'how deep', default: 1 } },
+  schema: defineTable('mine', 'one column', { a: { type: types.int32(), description: 'a number' } }),
+  rules: [],
+  defaultRows: 10,
+  plan: () => ({ rows: () => [] }),
+});
+scenario(mine, { rows: 5, seed: 1, depth: 3 });
+// @ts-expect-error misspelled scenario option (a definition types its options)
+scenario(mine, { rows: 5, dept: 3 });
+// @ts-expect-error wrong type for an engine option
+scenario(mine, { rows: 'many' });
 const js: JsRow[] = toJsRows([], s);
 dataset('retail', { scale: 0.01 });
 // @ts-expect-error misspelled option name

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Args, Flags, type Command } from '@oclif/core';
-import { engineOptions, scenario } from '../../sources/scenario.js';
+import { engineOptions, scenarioSource } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
@@ -32,7 +32,7 @@ function engineFlags(def: ScenarioDefinition) {
 }
 
 function sourceFrom(def: ScenarioDefinition, flags: Record<string, unknown>) {
-  return scenario(def, { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) });
+  return scenarioSource(def, { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) });
 }
 
 /** Flags for the scenario's default anomaly stages (shown only where it has some). */

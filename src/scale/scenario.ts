@@ -1,5 +1,5 @@
 import type { Schema } from 'apache-arrow';
-import { CHUNK_ROWS, chunksOf, planScenario, scenario, type ScenarioOptions, type ScenarioPlan } from '../../sources/scenario.js';
+import { CHUNK_ROWS, chunksOf, planScenario, scenarioSource, type ScenarioOptions, type ScenarioPlan } from '../../sources/scenario.js';
 import { fileLedger, nullLedger, type Ledger, type LedgerEntry } from '../anomaly/ledger.js';
 import { run, type RunResult } from '../core/pipeline.js';
 import { findScenario } from '../registry.js';
@@ -86,7 +86,7 @@ export async function runScenarioParallel(r: ParallelScenarioRun): Promise<RunRe
   const plan = planScenario(r.def, r.options);
   const reason = singleThreadReason(r, plan);
   if (reason) {
-    const result = await run(scenario(r.def, r.options), ...r.stages, r.sink, { ledger: r.ledger, overwrite: r.overwrite });
+    const result = await run(scenarioSource(r.def, r.options), ...r.stages, r.sink, { ledger: r.ledger, overwrite: r.overwrite });
     return { ...result, note: `--workers ${r.workers} not used (${reason}): one thread, the same bytes` };
   }
   return runEncoded(r, plan, chunksOf(plan), r.sink.chunked!);
