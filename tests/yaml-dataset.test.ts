@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlDataset, parseYamlUnit } from '../src/yaml/yaml-dataset.js';
@@ -307,6 +307,26 @@ ${more}`;
 `,
       'shop.yml:14:37: tables.2.fields.ts.after: orders is not this table\'s parent (per:) and no field above refers to it (ref: orders.<column>)',
     ],
+    [
+      'partition_by on a column the table does not have',
+      `  - name: orders
+    rows: 10
+    partition_by: order_ts:day
+    fields:
+      ts: { type: timestamp, generator: { timestamp: { start: 2024-01-01, end: 2024-12-31 } } }
+`,
+      "shop.yml:9:19: tables.1.partition_by: table 'orders' has no column 'order_ts' (columns: ts)",
+    ],
+    [
+      'partition_by :day on a column that is not a date',
+      `  - name: orders
+    rows: 10
+    partition_by: [n:month]
+    fields:
+      n: { type: int32, generator: { sequence: {} } }
+`,
+      'shop.yml:9:20: tables.1.partition_by.0: partition_by n:month: :month needs a date or timestamp column, and n is int32',
+    ],
   ];
   it.each(cases)('%s', (_name, more, message) => {
     expect(() => parseYamlUnit(file(more), 'shop.yml')).toThrowError(expect.objectContaining({ code: 'E_SCENARIO_FILE', message }));
@@ -335,4 +355,52 @@ ${more}`;
     expect(run.stderr).toBe(`datagen: ./bad.yml:13:10: tables.2.per: reference cycle: a -> b -> a (a table cannot depend on itself through per:, ref: or after:) [E_SCENARIO_FILE]\n`);
     expect(run.stdout).toBe('exit 1\nbad.yml\n');
   });
+});
+
+describe('partition_by: a folder of key=value/ partitions per table', () => {
+  it('rows in any order land in their partition; the same files with --workers 2; shards plus finish equal --shards 2; DuckDB reads them', async () => {
+    const root = tempDir('datagen-yaml-parts-');
+    const yml = `name: parts
+tables:
+  - name: customers
+    rows: 200
+    fields:
+      customer_id: { type: int64, key: true, generator: { sequence: { start: 1 } } }
+  - name: orders
+    per: customers
+    count: 1..4
+    format: parquet
+    partition_by: order_ts:month
+    fields:
+      customer_id: { type: int64, ref: customers.customer_id }
+      order_ts: { type: timestamp, generator: { timestamp: { start: 2024-01-01, end: 2024-06-30 } } }
+`;
+    writeFileSync(join(root, 'parts.yml'), yml);
+    const run = (args: string) => `node ${BIN} ${args} --quiet`;
+    const r = sh(
+      [
+        run('generate ./parts.yml --scale 1 --out one/'),
+        run('generate ./parts.yml --scale 1 --workers 2 --out two/'),
+        run('generate ./parts.yml --scale 1 --shards 2 --out s/'),
+        run('generate ./parts.yml --scale 1 --shard 0/2 --out m/'),
+        run('generate ./parts.yml --scale 1 --shard 1/2 --out m/'),
+        run('finish ./parts.yml --shards 2 --out m/'),
+      ].join(' && '),
+      root,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(join(root, 'one', '_manifest.json'), 'utf8')) as { tables: Record<string, { rows: number }>; files: Array<{ path: string; partition?: string; table: string }> };
+    const parts = m.files.filter((f) => f.table === 'orders');
+    expect(parts.length).toBeGreaterThanOrEqual(6);
+    for (const f of parts) expect(f.path).toMatch(new RegExp(`^orders/${f.partition}/part-\\d{4}\\.parquet$`));
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    await db.run(`SET TimeZone='UTC'`);
+    const rows = (await db.runAndReadAll(`SELECT count(*), count(*) FILTER (WHERE strftime(order_ts, '%Y-%m') <> month) FROM read_parquet('${root}/one/orders/*/*.parquet', hive_partitioning = true)`)).getRows()[0]!;
+    expect(rows.map(Number)).toEqual([m.tables.orders!.rows, 0]);
+    db.closeSync();
+    const tree = (d: string) => (JSON.parse(readFileSync(join(root, d, '_manifest.json'), 'utf8')) as { files: Array<{ path: string; sha256: string }> }).files.map((f) => `${f.path} ${f.sha256}`).sort();
+    expect(tree('two')).toEqual(tree('one'));
+    expect(tree('m')).toEqual(tree('s'));
+    expect(tree('s').some((l) => /^orders\/month=2024-0\d\/part-0000-00001-of-00002\.parquet /.test(l))).toBe(true);
+  }, 120_000);
 });

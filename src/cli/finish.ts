@@ -3,6 +3,9 @@ import { DatagenError } from '../core/errors.js';
 import { finishShards, LEDGER, MANIFEST, SUMMARY } from '../datasets/run.js';
 import { findDataset, listDatasets } from '../registry.js';
 import { DatagenCommand } from './base.js';
+import type { DatasetDefinition } from '../core/dataset.js';
+import { isScenarioFile } from '../core/paths.js';
+import { isCodeFile, loadUnitFile } from './ts-file.js';
 
 /**
  * `datagen finish <dataset> --shards n --out DIR`: the step after n shard runs (`generate
@@ -17,7 +20,7 @@ export default class Finish extends DatagenCommand {
     '$ datagen finish retail --shards 4 --out raw',
     '$ datagen finish retail --shards 64 --out /mnt/lake/raw --seed 42 --scale 100',
   ];
-  static override args = { dataset: Args.string({ description: 'the dataset the shards belong to (see datagen list)', required: true }) };
+  static override args = { dataset: Args.string({ description: 'the dataset the shards belong to: a name (see datagen list), or the YAML or TypeScript file it came from', required: true }) };
   static override flags = {
     shards: Flags.integer({ description: 'how many shards the run was cut into (the n of --shard i/n)', required: true, min: 1 }),
     out: Flags.string({ char: 'o', description: 'the folder the shards wrote into', required: true }),
@@ -29,19 +32,30 @@ export default class Finish extends DatagenCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Finish);
-    if (!listDatasets().some((d) => d.name === args.dataset)) {
-      throw new DatagenError('E_UNKNOWN_UNIT', `finish: unknown dataset '${args.dataset}' (datasets: ${listDatasets().map((d) => d.name).join(', ')})`);
-    }
+    const def = await datasetNamed(args.dataset);
     const scale = flags.scale === undefined ? undefined : Number(flags.scale);
     if (scale !== undefined && !(scale > 0)) throw new DatagenError('E_OPTION', `finish: --scale must be a number above 0, got ${JSON.stringify(flags.scale)}`);
     const started = performance.now();
-    const result = await finishShards(findDataset(args.dataset), flags.out, flags.shards, { seed: flags.seed, scale, verify: flags.verify });
+    const result = await finishShards(def, flags.out, flags.shards, { seed: flags.seed, scale, verify: flags.verify });
     if (!flags.quiet) {
       const rows = result.tables.reduce((n, t) => n + t.rows, 0).toLocaleString('en-US');
       process.stderr.write(
-        `datagen: finished ${args.dataset} in ${flags.out} from ${flags.shards} shards in ${((performance.now() - started) / 1000).toFixed(1)}s: ${result.tables.length} tables, ${rows} rows, ` +
+        `datagen: finished ${def.name} in ${flags.out} from ${flags.shards} shards in ${((performance.now() - started) / 1000).toFixed(1)}s: ${result.tables.length} tables, ${rows} rows, ` +
           `${result.files.length.toLocaleString('en-US')} files; anomalies in ${LEDGER} and ${SUMMARY}, every file in ${MANIFEST}\n`,
       );
     }
   }
+}
+
+/** A registered dataset, or the one a YAML or TypeScript file declares (as `generate` read it). */
+async function datasetNamed(arg: string): Promise<DatasetDefinition> {
+  if (isScenarioFile(arg) || isCodeFile(arg)) {
+    const def = isCodeFile(arg) ? (await loadUnitFile(arg)).def : (await import('../yaml/yaml-dataset.js')).loadYamlUnit(arg);
+    if (def.unit !== 'dataset') throw new DatagenError('E_OPTION', `finish: ${arg} declares a scenario, not a dataset: a scenario's shards are files of rows, with nothing to finish`);
+    return def as DatasetDefinition;
+  }
+  if (!listDatasets().some((d) => d.name === arg)) {
+    throw new DatagenError('E_UNKNOWN_UNIT', `finish: unknown dataset '${arg}' (datasets: ${listDatasets().map((d) => d.name).join(', ')}; or a .yml/.ts file)`);
+  }
+  return findDataset(arg);
 }

@@ -32,6 +32,11 @@ export interface PartitionSettings {
   maxRows?: number;
   maxBytes?: number;
   maxOpen?: number;
+  /**
+   * Write beside what the folder already holds, removing nothing (not an option users give: a
+   * dataset's shards share a table's folder and their file names never collide).
+   */
+  keepExisting?: boolean;
 }
 
 /** Rows per batch handed to a file's sink: fixed, so batch boundaries cannot change bytes. */
@@ -410,7 +415,7 @@ export function partitionedWrite<S extends OptionsSpec>(info: SinkInfo<S>, opts:
   info.create(fileOpts(join(out, template.render(0)))); // the sink's own option checks, now rather than at the first file
 
   return async (batches) => {
-    const stale = checkFolder(owner, out, o.overwrite ?? false, template, info.extensions);
+    const stale = o.keepExisting ? [] : checkFolder(owner, out, o.overwrite ?? false, template, info.extensions);
     const createdOut = !existsSync(out);
     let cleared = false;
     const open = new Map<string, OpenFile>(); // in order of last use: the first is the least recent

@@ -8,7 +8,7 @@ import { findDataset } from '../registry.js';
 import { typeLabel } from '../core/schema.js';
 import { shardTag } from '../core/shard.js';
 import { runOrdered } from '../scale/pool.js';
-import { describeFile, runTableTask, splitsIntoShards, type DatasetJob, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
+import { describeFile, partitionedFile, runTableTask, splitsIntoShards, type DatasetJob, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
 
 export type { ManifestFile } from './task.js';
 
@@ -170,7 +170,10 @@ function sweepTemps(out: string, tables: readonly TableDefinition[]): void {
     }
   };
   sweep(out, false);
-  for (const t of tables) sweep(t.output.kind === 'file' ? join(out, t.output.path, '..') : join(out, t.output.path), t.output.kind !== 'file');
+  for (const t of tables) {
+    const folderOutput = t.output.kind !== 'file' || partitionedFile(t.output);
+    sweep(folderOutput ? join(out, t.output.path) : join(out, t.output.path, '..'), folderOutput);
+  }
 }
 
 /** The tasks' results in task order: here one after another, or from worker threads. */
@@ -435,8 +438,8 @@ function removeShardFiles(def: DatasetDefinition, tables: readonly TableDefiniti
       continue;
     }
     const path = join(out, t.output.path);
-    const folder = t.output.kind === 'file' ? join(path, '..') : path;
-    removeTagged(folder, `-${tag}`, t.output.kind === 'partitioned');
+    const folderOutput = t.output.kind === 'partitioned' || partitionedFile(t.output);
+    removeTagged(folderOutput ? path : join(path, '..'), `-${tag}`, folderOutput);
   }
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { scenario } from '../../sources/scenario.js';
 import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition, type TableOutput } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
@@ -8,7 +8,9 @@ import { fileLedger, type Ledger } from '../anomaly/ledger.js';
 import { applyTransforms } from '../core/pipeline.js';
 import { findDataset, findSink } from '../registry.js';
 import type { Row } from '../core/schema.js';
-import { shardFileName, type Shard } from '../core/shard.js';
+import { shardFileName, shardTag, type Shard } from '../core/shard.js';
+import { normalizeOptions } from '../core/options.js';
+import { partitionedWrite } from '../codecs/partition.js';
 import type { Batch } from '../core/stage.js';
 import { defineScenario } from '../core/units.js';
 
@@ -134,6 +136,7 @@ async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>,
   const output = table.output;
   switch (output.kind) {
     case 'file': {
+      if (partitionedFile(output)) return writeHivePartitions(table, output, batches, path, shard);
       path = join(path, '..', shardFileName(table.output.path.split('/').pop()!, shard));
       let rows = 0;
       async function* counted() {
@@ -206,6 +209,35 @@ async function writePartitions(table: TableDefinition, batches: AsyncIterable<Ba
     head = rest;
   }
   return written;
+}
+
+/** A 'file' output with partitionBy: a folder of key=value/ partitions written by the sink's partitioned writer. */
+export function partitionedFile(output: TableOutput): boolean {
+  return output.kind === 'file' && Array.isArray(output.options?.partitionBy) && (output.options.partitionBy as unknown[]).length > 0;
+}
+
+/**
+ * Rows in any order into `folder/key=value/part-NNNN<ext>` (the partitioned writer keeps up to
+ * --max-open files open and continues a folder in its next file): for tables whose partition
+ * column is not the order rows are made in. A shard's files carry its tag, beside the others'.
+ */
+async function writeHivePartitions(table: TableDefinition, output: Extract<TableOutput, { kind: 'file' }>, batches: AsyncIterable<Batch>, folder: string, shard: Shard): Promise<{ rows: number; files: Written[] }> {
+  const sink = findSink(output.format);
+  const template = shardFileName(`part-{num:04}${sink.extensions[0] ?? ''}`, shard);
+  const opts = { ...normalizeOptions(sink.name, sink.options, { ...output.options, path: folder + '/', fileTemplate: template }), keepExisting: true };
+  let rows = 0;
+  async function* counted() {
+    for await (const b of batches) {
+      rows += b.rows.length;
+      yield b;
+    }
+  }
+  await partitionedWrite(sink, opts as never)(counted());
+  const tag = shard.count > 1 ? `-${shardTag(shard)}.` : undefined;
+  const files = listFiles(folder)
+    .filter((f) => !basename(f).startsWith('.') && (tag === undefined || basename(f).includes(tag)))
+    .map((f) => ({ path: f, table: table.name, partition: relative(folder, dirname(f)).split(sep).join('/') }));
+  return { rows, files };
 }
 
 export async function describeFile(out: string, f: Written): Promise<ManifestFile> {

@@ -33,6 +33,8 @@ import {
  *   sequence: { start: 1, within: orders }   1, 2, ... within each parent
  *   expression: "orders.order_ts + 3600000000"   a parent's (or referenced row's) column in an expression
  *   format: csv|jsonl|parquet, file: name    where the table goes in --out
+ *   partition_by: order_ts:day           a folder of key=value/ partitions instead of one file
+ *                                        (column, column:day|month|year, or name=column[:transform]; a list nests)
  *
  * Every row is random access: row i of a table draws from its own stream
  * `ctx.at(table, 'row').fork(i)`, so a child recomputes the parent row it needs from the
@@ -47,6 +49,7 @@ interface DatasetTableDoc extends TableDoc {
   count?: number | string;
   format?: 'csv' | 'jsonl' | 'parquet';
   file?: string;
+  partition_by?: string | string[];
 }
 interface DatasetDoc {
   name: string;
@@ -145,6 +148,15 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
       if (lo > hi) fail(['tables', j, 'count'], `count ${d.count}: the low end ${lo} is above the high end ${hi}`);
       if (hi > 100_000) fail(['tables', j, 'count'], `count ${d.count}: at most 100000 rows per parent row`);
     }
+    // partition_by names columns of this table, each maybe with a name= and a :day|month|year.
+    const partitions = d.partition_by === undefined ? [] : typeof d.partition_by === 'string' ? [d.partition_by] : d.partition_by;
+    partitions.forEach((p, k) => {
+      const at = ['tables', j, 'partition_by', ...(typeof d.partition_by === 'string' ? [] : [k])];
+      const m = /^(?:[A-Za-z_][A-Za-z0-9_]*=)?([A-Za-z_][A-Za-z0-9_]*)(?::(day|month|year))?$/.exec(p.trim());
+      if (!m) fail(at, `partition_by ${JSON.stringify(p)}: give column, column:day|month|year or name=column[:day|month|year]`);
+      const col = columnOf(t, m![1]!, at);
+      if (m![2] && !['date', 'timestamp'].includes(kindOfLabel(col.type))) fail(at, `partition_by ${p}: :${m![2]} needs a date or timestamp column, and ${m![1]} is ${col.type}`);
+    });
     for (const [name, f] of Object.entries(d.fields)) {
       const given = ['generator', 'ref', 'after'].filter((k) => f[k] !== undefined);
       if (given.length !== 1) {
@@ -323,7 +335,10 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
         };
       },
       ...(t.compiled!.stages ? { stages: t.compiled!.stages } : {}),
-      output: { kind: 'file', format, path: d.file ?? `${d.name}.${format}` },
+      output:
+        d.partition_by === undefined
+          ? { kind: 'file', format, path: d.file ?? `${d.name}.${format}` }
+          : { kind: 'file', format, path: `${d.file ?? d.name}/`, options: { partitionBy: typeof d.partition_by === 'string' ? [d.partition_by] : d.partition_by } },
     } satisfies TableDefinition;
   });
 
