@@ -63,6 +63,14 @@ describe('the new dataset template through the CLI', () => {
     expect(JSON.parse(readFileSync(join(dir, 'shop', 'orders.jsonl'), 'utf8').split('\n')[0]!)).toMatchObject({ order_id: 1 });
   });
 
+  it('generate ./shop.yml --help shows the dataset\'s own flags, not the help of generate', () => {
+    const r = sh(`node ${BIN} generate ./shop.yml --help`, dir);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Generate the shop dataset into a folder/);
+    expect(r.stdout).toMatch(/\$ datagen generate \.\/shop\.yml \[--seed <value>\] \[--scale <value>\]/);
+    for (const flag of ['--scale=<value>', '--shards=<value>', '--workers=<value>', '--tables=<value>']) expect(r.stdout).toContain(flag);
+  });
+
   it('docs/yaml-scenarios.md shows the template as written', () => {
     const shown = docSteps(readFileSync(join(import.meta.dirname, '..', 'docs', 'yaml-scenarios.md'), 'utf8')).find((s) => s.kind === 'file' && s.name === 'shop.yml');
     const written = readFileSync(join(dir, 'shop.yml'), 'utf8').replace(/\$schema=.*/, '$schema=node_modules/datagen/schemas/scenario.schema.json');
