@@ -240,7 +240,7 @@ describe('--workers 1, 2, 3: the same bytes for scenarios', () => {
 describe('--workers for a dataset', () => {
   it('retail at scale 0.003: the folders of 1, 2 and 3 workers hold the same files, byte for byte (manifest and ledger too)', async () => {
     const root = tempDir('datagen-workers-retail-');
-    const { dirs } = await byWorkers(root, ['generate', 'retail', '--scale', '0.003', '--out', 'raw']);
+    const { dirs } = await byWorkers(root, ['generate', 'retail', '--scale', '0.003', '--end', '2022-03-31', '--out', 'raw']);
     const files = expectSameTrees(dirs);
     expect(files['raw/_manifest.json']).toBeDefined();
     expect(files['raw/_ledger.jsonl']).toBeDefined();
