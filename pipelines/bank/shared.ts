@@ -1,7 +1,9 @@
-import type { DatasetContext } from '../../src/core/dataset.js';
+import type { DatasetContext, TableDefinition } from '../../src/core/dataset.js';
+import { normalizeOptions } from '../../src/core/options.js';
+import type { ScenarioDefinition } from '../../src/core/units.js';
+import { parentOf, runningCounts } from '../../src/core/nested.js';
 import { Weighted, Zipf } from '../../src/random/distributions.js';
 import type { Rng } from '../../src/random/rng.js';
-import type { Row } from '../../src/core/schema.js';
 import { civilFromDays, daysFromCivil, daysInMonth, formatDate, MICROS_PER_DAY } from '../../src/core/temporal.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import { BANDS, BAND_RATE_SHIFT, BRANCHES, PRODUCTS, RATE_STEPS, STATUSES, TENURES } from '../../scenarios/loans.js';
@@ -89,10 +91,23 @@ export function liveCustomer(ctx: Ctx, key: string): string {
   return customerKey(k);
 }
 
-/** Moves the rows of a transaction scenario away from deleted customers (see liveCustomer). */
-export function liveCustomers(ctx: Ctx, rows: Row[]): Row[] {
-  for (const row of rows) row.customer_id = liveCustomer(ctx, row.customer_id as string);
-  return rows;
+/**
+ * The plan of a table that is a transaction scenario (bank_transactions, credit_card_spend)
+ * over the horizon, its customers being the customers table's (CUST-00001..CUST-N); rows that
+ * would point at a deleted customer move to a live one (see liveCustomer).
+ */
+export function overCustomers(scenario: ScenarioDefinition): TableDefinition<BankOptions>['plan'] {
+  return (ctx) => {
+    const o = normalizeOptions(scenario.name, scenario.options, { start: formatDate(ctx.options.start), end: formatDate(ctx.options.end), customers: ctx.rows('customers') });
+    const made = scenario.plan(o, { rows: ctx.tableRows, rng: ctx.rng });
+    return {
+      rows(start, count, rng) {
+        const rows = made.rows(start, count, rng);
+        for (const row of rows) row.customer_id = liveCustomer(ctx, row.customer_id as string);
+        return rows;
+      },
+    };
+  };
 }
 
 /** A bank_transactions partition: the transaction's day in India (the scenario's days are India's). */
@@ -172,27 +187,18 @@ export const hasSchedule = (loan: LoanFacts) => loan.status === 'APPROVED' || lo
  * with firstRow[k-1] <= r < firstRow[k]. 8 bytes per loan, not a table of rows.
  */
 export function repaymentIndex(ctx: Ctx): Float64Array {
-  return ctx.shared('loans:repayments', () => {
-    const loans = ctx.rows('loans');
-    const first = new Float64Array(loans + 1);
-    for (let k = 1; k <= loans; k++) {
-      const loan = loanAt(ctx, k);
-      first[k] = first[k - 1]! + (hasSchedule(loan) ? loan.tenure : 0);
-    }
-    return first;
-  });
+  return ctx.shared('loans:repayments', () =>
+    runningCounts(ctx.rows('loans'), (p) => {
+      const loan = loanAt(ctx, p + 1);
+      return hasSchedule(loan) ? loan.tenure : 0;
+    }),
+  );
 }
 
 /** The loan holding repayment row r (0-based), and the installment's number in it (1-based). */
 export function repaymentAt(index: Float64Array, row: number): { loan: number; installment: number } {
-  let lo = 1;
-  let hi = index.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (index[mid]! > row) hi = mid;
-    else lo = mid + 1;
-  }
-  return { loan: lo, installment: row - index[lo - 1]! + 1 };
+  const p = parentOf(index, row);
+  return { loan: p + 1, installment: row - index[p]! + 1 };
 }
 
 // ------------------------------------------------------------------ repayment schedules

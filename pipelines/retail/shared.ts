@@ -1,4 +1,5 @@
 import type { DatasetContext } from '../../src/core/dataset.js';
+import { parentOf, runningCounts } from '../../src/core/nested.js';
 import { Weighted, Zipf } from '../../src/random/distributions.js';
 import { uniformAt } from '../../src/random/hash.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
@@ -183,24 +184,13 @@ export function linesOf(ctx: Ctx, orderId: number): number {
  * order k with firstLine[k-1] <= r < firstLine[k]. 8 bytes per order, not a table of rows.
  */
 export function lineIndex(ctx: Ctx): Float64Array {
-  return ctx.shared('orders:lines', () => {
-    const orders = ctx.rows('orders_header');
-    const first = new Float64Array(orders + 1);
-    for (let k = 1; k <= orders; k++) first[k] = first[k - 1]! + linesOf(ctx, k);
-    return first;
-  });
+  return ctx.shared('orders:lines', () => runningCounts(ctx.rows('orders_header'), (p) => linesOf(ctx, p + 1)));
 }
 
 /** The order holding line row r (0-based) of orders_lines, and the line's number in it (1-based). */
 export function lineAt(index: Float64Array, row: number): { orderId: number; lineNumber: number } {
-  let lo = 1;
-  let hi = index.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (index[mid]! > row) hi = mid;
-    else lo = mid + 1;
-  }
-  return { orderId: lo, lineNumber: row - index[lo - 1]! + 1 };
+  const p = parentOf(index, row);
+  return { orderId: p + 1, lineNumber: row - index[p]! + 1 };
 }
 
 export function utcDay(micros: number): number {

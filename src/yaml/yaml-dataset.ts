@@ -1,4 +1,5 @@
 import { defineDataset, type DatasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
+import { parentOf, runningCounts } from '../core/nested.js';
 import { MICROS_PER_DAY } from '../core/temporal.js';
 import type { Row } from '../core/schema.js';
 import type { ScenarioDefinition } from '../core/units.js';
@@ -285,7 +286,7 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
   function rowAt(t: Table, ctx: DatasetContext, index: number): Row {
     if (t.doc.per !== undefined) {
       const prefix = prefixOf(t, ctx);
-      const parent = parentAt(prefix, index);
+      const parent = parentOf(prefix, index);
       t.cursor.parent = parent;
       t.cursor.within = index - prefix[parent]!;
     }
@@ -303,9 +304,7 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
       }
       const [lo, hi] = typeof t.doc.count === 'number' ? [t.doc.count, t.doc.count] : (t.doc.count!.split('..').map(Number) as [number, number]);
       const counts = ctx.at(t.doc.name, 'count');
-      const prefix = new Float64Array(n + 1);
-      for (let k = 0; k < n; k++) prefix[k + 1] = prefix[k]! + (lo === hi ? lo : counts.fork(k).int(lo, hi));
-      return prefix;
+      return runningCounts(n, (p) => (lo === hi ? lo : counts.fork(p).int(lo, hi)));
     });
   }
 
@@ -350,18 +349,6 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
     options: {},
     tables: definitions,
   });
-}
-
-/** The parent holding child row `row`: the last k with prefix[k] <= row (parents with no rows skipped). */
-function parentAt(prefix: Float64Array, row: number): number {
-  let lo = 0;
-  let hi = prefix.length - 2;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (prefix[mid]! <= row) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
 }
 
 /** (a * b) mod n without losing digits past 2^53 (a, n below 2^37). */
