@@ -1,9 +1,7 @@
 import type { TableDefinition } from '../../src/core/dataset.js';
-import { normalizeOptions } from '../../src/core/options.js';
-import { formatDate } from '../../src/core/temporal.js';
 import { corruptFk } from '../../transforms/corrupt-fk.js';
 import { bankTransactions as scenario } from '../../scenarios/bank_transactions.js';
-import { FK, istDay, liveCustomers, type BankOptions } from './shared.js';
+import { FK, istDay, overCustomers, type BankOptions } from './shared.js';
 
 /**
  * bank_transactions: the bank_transactions scenario over the horizon, its customers being the
@@ -20,15 +18,7 @@ export const bankTransactions: TableDefinition<BankOptions> = {
   rows: 4_000_000,
   minRows: 500,
   references: { customer_id: 'customers.customer_id' },
-  plan: (ctx) => {
-    const o = normalizeOptions(scenario.name, scenario.options, {
-      start: formatDate(ctx.options.start),
-      end: formatDate(ctx.options.end),
-      customers: ctx.rows('customers'),
-    });
-    const made = scenario.plan(o, { rows: ctx.tableRows, rng: ctx.rng });
-    return { rows: (start, count, rng) => liveCustomers(ctx, made.rows(start, count, rng)) };
-  },
+  plan: overCustomers(scenario),
   stages: (ctx) => [corruptFk(FK.transactionsCustomer(ctx))],
   output: {
     kind: 'partitioned',

@@ -1,9 +1,7 @@
 import type { TableDefinition } from '../../src/core/dataset.js';
-import { normalizeOptions } from '../../src/core/options.js';
-import { formatDate } from '../../src/core/temporal.js';
 import { corruptFk } from '../../transforms/corrupt-fk.js';
 import { creditCardSpend as scenario } from '../../scenarios/credit_card_spend.js';
-import { FK, liveCustomers, type BankOptions } from './shared.js';
+import { FK, overCustomers, type BankOptions } from './shared.js';
 
 /**
  * credit_card_spend: the credit_card_spend scenario over the horizon, its card holders being
@@ -19,15 +17,7 @@ export const creditCardSpend: TableDefinition<BankOptions> = {
   rows: 2_000_000,
   minRows: 300,
   references: { customer_id: 'customers.customer_id' },
-  plan: (ctx) => {
-    const o = normalizeOptions(scenario.name, scenario.options, {
-      start: formatDate(ctx.options.start),
-      end: formatDate(ctx.options.end),
-      customers: ctx.rows('customers'),
-    });
-    const made = scenario.plan(o, { rows: ctx.tableRows, rng: ctx.rng });
-    return { rows: (start, count, rng) => liveCustomers(ctx, made.rows(start, count, rng)) };
-  },
+  plan: overCustomers(scenario),
   stages: (ctx) => [corruptFk(FK.cardsCustomer(ctx))],
   output: { kind: 'file', format: 'parquet', path: 'credit_card_spend.parquet' },
 };
