@@ -32,6 +32,17 @@ export const LOANS_MISSING = {
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
+/** The columns after the keys and the time, shared with the bank dataset's loans table. */
+export const LOAN_DETAIL_FIELDS = {
+  amount: { type: types.int32(), nullable: true, description: '5,000 to 10,000 in steps of 1,000' },
+  interest_rate: { type: types.decimal(4, 1), nullable: true, description: '11.0 to 14.0 in steps of 0.5; higher for weaker credit' },
+  tenure_months: { type: types.int32(), nullable: true, description: 'one of 12, 24, 36, 48, 60' },
+  status: { type: types.string(), nullable: true, description: 'application status, about 30/30/20/20%', values: STATUSES },
+  product_type: { type: types.string(), nullable: true, description: 'loan product', values: PRODUCTS },
+  branch: { type: types.string(), nullable: true, description: 'branch that took the application', values: BRANCHES },
+  credit_score_band: { type: types.string(), nullable: true, description: 'credit band of the applicant', values: BANDS },
+};
+
 export const loans = defineScenario({
   name: 'loans',
   aliases: ['loan_applications'],
@@ -49,13 +60,7 @@ export const loans = defineScenario({
     loan_id: { type: types.string(), description: 'LN + sequence number, at least 4 digits (LN0001)', key: true },
     customer_id: { type: types.string(), description: 'CUST + customer number, at least 4 digits; customers repeat' },
     created_at: { type: types.timestamp(), nullable: true, description: 'application time (UTC), increasing with loan_id before jitter' },
-    amount: { type: types.int32(), nullable: true, description: '5,000 to 10,000 in steps of 1,000' },
-    interest_rate: { type: types.decimal(4, 1), nullable: true, description: '11.0 to 14.0 in steps of 0.5; higher for weaker credit' },
-    tenure_months: { type: types.int32(), nullable: true, description: 'one of 12, 24, 36, 48, 60' },
-    status: { type: types.string(), nullable: true, description: 'application status, about 30/30/20/20%', values: STATUSES },
-    product_type: { type: types.string(), nullable: true, description: 'loan product', values: PRODUCTS },
-    branch: { type: types.string(), nullable: true, description: 'branch that took the application', values: BRANCHES },
-    credit_score_band: { type: types.string(), nullable: true, description: 'credit band of the applicant', values: BANDS },
+    ...LOAN_DETAIL_FIELDS,
   }),
   rules: [
     'loan_id is LN + the 1-based row number padded to 4 digits: unique and in row order',

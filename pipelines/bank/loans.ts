@@ -2,7 +2,7 @@ import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { corruptFk } from '../../transforms/corrupt-fk.js';
 import { missing } from '../../transforms/missing.js';
-import { BANDS, BRANCHES, LOANS_MISSING, PRODUCTS, STATUSES } from '../../scenarios/loans.js';
+import { LOAN_DETAIL_FIELDS, LOANS_MISSING } from '../../scenarios/loans.js';
 import { FK, loanAt, type BankOptions } from './shared.js';
 
 /** loans: one row per loan application, LN0001.. in creation order, each of an existing customer. */
@@ -12,13 +12,7 @@ export const loans: TableDefinition<BankOptions> = {
     loan_id: { type: types.string(), description: 'LN + loan number, at least 4 digits (LN0001), in creation order', key: true },
     customer_id: { type: types.string(), description: 'the applicant (customers.customer_id, CUST-00001..); customers apply more than once (power law)' },
     created_at: { type: types.timestamp(), nullable: true, description: 'application time (UTC) in [start, end + 1 day), rising with loan_id before jitter' },
-    amount: { type: types.int32(), nullable: true, description: '5,000 to 10,000 in steps of 1,000' },
-    interest_rate: { type: types.decimal(4, 1), nullable: true, description: '11.0 to 14.0 in steps of 0.5; higher for weaker credit' },
-    tenure_months: { type: types.int32(), nullable: true, description: 'one of 12, 24, 36, 48, 60' },
-    status: { type: types.string(), nullable: true, description: 'application status, about 30/30/20/20%', values: STATUSES },
-    product_type: { type: types.string(), nullable: true, description: 'loan product', values: PRODUCTS },
-    branch: { type: types.string(), nullable: true, description: 'branch that took the application', values: BRANCHES },
-    credit_score_band: { type: types.string(), nullable: true, description: 'credit band of the applicant', values: BANDS },
+    ...LOAN_DETAIL_FIELDS,
   }),
   rules: [
     'loan_id is LN + the row number padded to 4 digits: unique and in row order',
