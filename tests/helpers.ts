@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { expect } from 'vitest';
 import { collect } from '../src/core/pipeline.js';
 import { toJsonValue } from '../src/codecs/codec.js';
@@ -10,7 +10,7 @@ import type { LedgerEntry } from '../src/anomaly/ledger.js';
 import { fieldValues, kindOf, type Row } from '../src/core/schema.js';
 import type { Batch, Source } from '../src/core/stage.js';
 import type { ScenarioDefinition } from '../src/core/units.js';
-import { scenario, type ScenarioOptions } from '../sources/scenario.js';
+import { scenario, scenarioSource, type ScenarioOptions } from '../sources/scenario.js';
 
 export const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -48,7 +48,7 @@ export function withinSamplingError(count: number, trials: number, p: number, z 
 // ---- Shared by the scenario tests (bank_transactions, credit_card_spend, customer_360) ----
 
 /** All rows of a scenario run. */
-export const scenarioRows = (def: ScenarioDefinition, options: ScenarioOptions): Promise<Row[]> => collect(scenario(def, options));
+export const scenarioRows = (def: ScenarioDefinition, options: ScenarioOptions): Promise<Row[]> => collect(scenarioSource(def, options));
 
 /** `rows: n` gives exactly n rows, for counts around the chunk size. */
 export async function expectExactRowCounts(def: ScenarioDefinition, counts: readonly number[] = [0, 1, 8193, 50_000]): Promise<void> {
@@ -83,7 +83,7 @@ export function expectClosedSets(def: ScenarioDefinition, rows: Row[]): void {
 
 /** An end date before the start date is an option error. */
 export function expectRejectsEndBeforeStart(def: ScenarioDefinition): void {
-  expect(() => scenario(def, { start: '2024-02-01', end: '2024-01-01' })).toThrowError(expect.objectContaining({ code: 'E_OPTION' }));
+  expect(() => scenarioSource(def, { start: '2024-02-01', end: '2024-01-01' })).toThrowError(expect.objectContaining({ code: 'E_OPTION' }));
 }
 
 /** India time (UTC+05:30) in microseconds, for scenarios whose days and hours are India's. */
@@ -143,3 +143,14 @@ export function cellDiff(schema: Batch['schema'], before: Row[], after: Row[]) {
 
 /** A ledger entry in the shape cellDiff returns. */
 export const asDiff = (e: LedgerEntry) => ({ row: e.row, column: e.column, before: e.before, after: e.after });
+
+/** sha256 of every file under `dir`, by its path relative to `dir` (to compare two output folders). */
+export function tree(dir: string, base = dir): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) Object.assign(out, tree(p, base));
+    else out[relative(base, p).split(sep).join('/')] = sha256(readFileSync(p));
+  }
+  return out;
+}

@@ -13,7 +13,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlin
 import { join, relative, sep } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, cliEnv, sha256, tempDir } from './helpers.js';
+import { BIN, cliEnv, sha256, tempDir, tree } from './helpers.js';
 
 interface Ran {
   status: number | null;
@@ -50,16 +50,6 @@ function expectOneLine(r: Ran, code: string, ...parts: string[]): void {
   expect(r.stdout).toBe('');
 }
 
-/** sha256 of every file under `dir`, by its path relative to `dir`. */
-function tree(dir: string, base = dir): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) Object.assign(out, tree(p, base));
-    else out[relative(base, p).split(sep).join('/')] = sha256(readFileSync(p));
-  }
-  return out;
-}
 
 /** Every file path under `dir` (names only, sorted). */
 function listing(dir: string, base = dir): string[] {

@@ -10,10 +10,10 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { BIN, cliEnv, sha256, tempDir } from './helpers.js';
+import { BIN, cliEnv, sha256, tempDir, tree } from './helpers.js';
 
 interface Ran {
   status: number | null;
@@ -60,16 +60,6 @@ async function ok(args: string[], cwd: string): Promise<Ran> {
   return r;
 }
 
-/** sha256 of every file under `dir`, by its path relative to `dir`. */
-function tree(dir: string, base = dir): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) Object.assign(out, tree(p, base));
-    else out[relative(base, p).split(sep).join('/')] = sha256(readFileSync(p));
-  }
-  return out;
-}
 
 /** A user mistake: non-zero exit, one line `datagen: ... [CODE]` naming the parts, no stack trace, nothing on stdout. */
 function expectOneLine(r: Ran, code: string, ...parts: string[]): void {
