@@ -2,6 +2,7 @@ import {
   Bool, DataType, DateDay, Decimal, Field, Float64, Int32, Int64, Schema, TimeSecond, Timestamp, TimeUnit, Type, Utf8,
 } from 'apache-arrow';
 import { DatagenError } from './errors.js';
+import { parseDate, parseTime, parseTimestamp } from './temporal.js';
 
 /**
  * Schemas are declared once, as Arrow types with field metadata; CSV headers, JSON shapes,
@@ -40,6 +41,30 @@ export interface FieldSpec {
   key?: boolean;
   /** The closed set of values, for docs and validation. */
   values?: readonly string[];
+  /**
+   * A regular expression the whole text of every value matches (no ^...$). Written so it means
+   * the same in JavaScript and DuckDB's RE2: classes, quantifiers, alternation; no lookarounds.
+   */
+  pattern?: string;
+  /**
+   * Inclusive bounds that hold for any options: numbers for int/float/decimal columns,
+   * 'YYYY-MM-DD' for dates, an ISO instant ('2020-01-01T00:00:00Z') for timestamps, 'HH:MM:SS' for times.
+   */
+  min?: number | string;
+  max?: number | string;
+  /** Another column of the same row whose value is <= this one (a time order: delivered_at after shipped_at). */
+  after?: string;
+}
+
+/** The rules a field declares, for `datagen check`, `describe` and tests. */
+export interface FieldRules {
+  values?: string[];
+  pattern?: string;
+  min?: number | string;
+  max?: number | string;
+  after?: string;
+  key: boolean;
+  nullable: boolean;
 }
 
 /** Build a table schema. Field order is the column order of every output. */
@@ -48,9 +73,90 @@ export function defineTable(name: string, description: string, fields: Record<st
     const meta = new Map<string, string>([['description', spec.description]]);
     if (spec.key) meta.set('key', 'true');
     if (spec.values) meta.set('values', JSON.stringify(spec.values));
+    checkRules(name, fieldName, spec, fields);
+    if (spec.pattern !== undefined) meta.set('pattern', spec.pattern);
+    // Bounds as JSON text (a number, or a quoted date/instant), so a reader gets their kind back.
+    if (spec.min !== undefined) meta.set('min', JSON.stringify(spec.min));
+    if (spec.max !== undefined) meta.set('max', JSON.stringify(spec.max));
+    if (spec.after !== undefined) meta.set('after', spec.after);
     return new Field(fieldName, spec.type, spec.nullable ?? false, meta);
   });
   return new Schema(list, new Map([['table', name], ['description', description]]));
+}
+
+/** Which columns may be ordered against each other ('after'): numbers with numbers, instants with instants, times with times. */
+function orderFamily(kind: Kind): 'number' | 'instant' | 'time' | undefined {
+  if (kind === 'int' || kind === 'float' || kind === 'decimal') return 'number';
+  if (kind === 'date' || kind === 'timestamp') return 'instant';
+  return kind === 'time' ? 'time' : undefined;
+}
+
+/** A bound as a comparable number in the column's in-memory unit (see Kind), or undefined when it is not one of that kind. */
+export function boundValue(kind: Kind, bound: number | string): number | undefined {
+  switch (kind) {
+    case 'int':
+    case 'float':
+    case 'decimal':
+      return typeof bound === 'number' && Number.isFinite(bound) ? bound : undefined;
+    case 'date':
+      return typeof bound === 'string' ? parseDate(bound) : undefined;
+    case 'time':
+      return typeof bound === 'string' ? parseTime(bound) : undefined;
+    case 'timestamp':
+      return typeof bound === 'string' && /(Z|[+-]\d{2}:?\d{2})$/.test(bound) ? parseTimestamp(bound) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A declaration that cannot hold is a programming mistake in the unit: a plain Error. */
+function checkRules(table: string, name: string, spec: FieldSpec, fields: Record<string, FieldSpec>): void {
+  const where = `${table}.${name}`;
+  if (spec.pattern !== undefined) {
+    try {
+      new RegExp(`^(?:${spec.pattern})$`);
+    } catch (err) {
+      throw new Error(`${where}: pattern ${JSON.stringify(spec.pattern)} does not compile: ${(err as Error).message}`);
+    }
+    if (/\(\?[=!<]|\\[1-9]/.test(spec.pattern)) throw new Error(`${where}: pattern ${JSON.stringify(spec.pattern)} uses a lookaround or backreference (DuckDB's RE2 has neither)`);
+  }
+  const kind = kindOf(spec.type);
+  const bounds: number[] = [];
+  for (const side of ['min', 'max'] as const) {
+    const b = spec[side];
+    if (b === undefined) continue;
+    const v = boundValue(kind, b);
+    if (v === undefined) {
+      throw new Error(`${where}: ${side} ${JSON.stringify(b)} is not a bound for a ${typeLabel(spec.type)} column (numbers; dates YYYY-MM-DD; instants 2020-01-01T00:00:00Z; times HH:MM:SS)`);
+    }
+    bounds.push(v);
+  }
+  if (spec.min !== undefined && spec.max !== undefined && bounds[0]! > bounds[1]!) throw new Error(`${where}: min ${JSON.stringify(spec.min)} is above max ${JSON.stringify(spec.max)}`);
+  if (spec.after !== undefined) {
+    const other = Object.hasOwn(fields, spec.after) ? fields[spec.after] : undefined;
+    if (!other || spec.after === name) throw new Error(`${where}: after names ${JSON.stringify(spec.after)}, which is not another column of ${table}`);
+    const mine = orderFamily(kind);
+    if (!mine || mine !== orderFamily(kindOf(other.type))) {
+      throw new Error(`${where}: after ${spec.after}: a ${typeLabel(spec.type)} column cannot be ordered after a ${typeLabel(other.type)} column`);
+    }
+  }
+}
+
+/** The rules a field declares (its metadata read back). */
+export function fieldRules(field: Field): FieldRules {
+  const m = field.metadata;
+  const rules: FieldRules = { key: m.get('key') === 'true', nullable: field.nullable };
+  const values = fieldValues(field);
+  if (values) rules.values = values;
+  const pattern = m.get('pattern');
+  if (pattern !== undefined) rules.pattern = pattern;
+  for (const side of ['min', 'max'] as const) {
+    const text = m.get(side);
+    if (text !== undefined) rules[side] = JSON.parse(text) as number | string;
+  }
+  const after = m.get('after');
+  if (after !== undefined) rules.after = after;
+  return rules;
 }
 
 /**
