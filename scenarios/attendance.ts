@@ -37,12 +37,12 @@ export const attendance = defineScenario({
     'datagen generate attendance --rows 50000 --employees 200 --winter-months 6,7,8 --out au_attendance.csv',
   ],
   schema: defineTable('attendance', 'Daily attendance events per employee', {
-    employee_id: { type: types.int32(), description: 'employee number, 1..employees', key: true },
+    employee_id: { type: types.int32(), min: 1, description: 'employee number, 1..employees', key: true },
     department: { type: types.string(), description: "the employee's department (fixed per employee)", values: DEPARTMENTS },
     date: { type: types.date(), description: 'calendar day of the record', key: true },
     status: { type: types.string(), description: 'attendance status of the day', values: STATUSES },
-    check_in: { type: types.time(), nullable: true, description: 'arrival time; null when ABSENT' },
-    check_out: { type: types.time(), nullable: true, description: 'departure time; null when ABSENT' },
+    check_in: { type: types.time(), min: '08:30:00', max: '11:30:00', nullable: true, description: 'arrival time; null when ABSENT' },
+    check_out: { type: types.time(), min: '17:15:00', max: '19:30:00', after: 'check_in', nullable: true, description: 'departure time; null when ABSENT' },
   }),
   rules: [
     'dates lie in [start, end]; rows are ordered by date, then employee_id; (employee_id, date) is unique',

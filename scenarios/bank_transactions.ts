@@ -1,7 +1,7 @@
 import { checkDateRange, rateOption } from '../src/core/options.js';
 import { normal, Weighted } from '../src/random/distributions.js';
 import { uuid4 } from '../src/random/uuid.js';
-import { defineTable, types, type Row } from '../src/core/schema.js';
+import { defineTable, types, UUID4_PATTERN, type Row } from '../src/core/schema.js';
 import { defineScenario } from '../src/core/units.js';
 import { rowMaker } from '../sources/domain.js';
 import { IST_MICROS, airlines, cityPicker, countryFaker, customerCount, customerPopulation, hourShare, hourlyTimeline, merchantNames, once, popularity } from '../sources/transactions.js';
@@ -66,10 +66,10 @@ export const bankTransactions = defineScenario({
     'datagen pipe bank_transactions --rows 1000 --start 2025-01-01 --end 2025-01-31 | datagen csv > january.csv',
   ],
   schema: defineTable('bank_transactions', 'Retail bank account transactions', {
-    transaction_id: { type: types.string(), description: 'random UUID (version 4)', key: true },
-    customer_id: { type: types.string(), description: 'CUST- + customer number, at least 5 digits; customers repeat (power law)' },
+    transaction_id: { type: types.string(), pattern: UUID4_PATTERN, description: 'random UUID (version 4)', key: true },
+    customer_id: { type: types.string(), pattern: 'CUST-\\d{5,}', description: 'CUST- + customer number, at least 5 digits; customers repeat (power law)' },
     timestamp: { type: types.timestamp(), description: 'time of the transaction (UTC; days and hours follow India time, UTC+05:30); rows are in timestamp order' },
-    amount: { type: types.decimal(12, 2), description: 'amount in INR, log-normal by category, 1.00 to 500000.00; ATM cash in multiples of 100' },
+    amount: { type: types.decimal(12, 2), min: 1, max: 500000, description: 'amount in INR, log-normal by category, 1.00 to 500000.00; ATM cash in multiples of 100' },
     transaction_type: { type: types.string(), description: 'debit (money out) or credit (refund, cashback, cash deposit)', values: ['debit', 'credit'] },
     merchant: { type: types.string(), nullable: true, description: 'merchant name; null for ATM rows' },
     merchant_category: { type: types.string(), nullable: true, description: 'merchant category; null for ATM rows', values: CATEGORIES },

@@ -16,8 +16,8 @@ export const ecommerceEvents = defineScenario({
     'datagen generate ecommerce_events --start 2024-11-01 --end 2024-11-30 --cart-share 0.25 --purchase-share 0.05 --out november.csv',
   ],
   schema: defineTable('ecommerce_events', 'Events of user sessions on a shop', {
-    user_id: { type: types.int32(), description: 'user number, 1..; rows are grouped by user', key: true },
-    session_id: { type: types.int64(), description: 'session number across the table, 1..; sessions of a user are contiguous' },
+    user_id: { type: types.int32(), min: 1, description: 'user number, 1..; rows are grouped by user', key: true },
+    session_id: { type: types.int64(), min: 1, description: 'session number across the table, 1..; sessions of a user are contiguous' },
     event_time: { type: types.timestamp(), description: 'event time (UTC), in [start, end]', key: true },
     event_type: { type: types.string(), description: 'funnel step', values: FUNNEL_EVENT_TYPES },
   }),

@@ -17,9 +17,9 @@ export const experiments = defineScenario({
     'datagen generate experiments --steps 24 --curve exponential --half-step 6 --control-share 0.5 --out time_course.csv',
   ],
   schema: defineTable('experiments', 'Repeated measurements per experiment', {
-    experiment_id: { type: types.string(), description: 'EXP-00001..; rows of one experiment are contiguous', key: true },
+    experiment_id: { type: types.string(), pattern: 'EXP-\\d{5,}', description: 'EXP-00001..; rows of one experiment are contiguous', key: true },
     group: { type: types.string(), description: 'control (no effect) or treated', values: ['control', 'treated'] },
-    step: { type: types.int32(), description: 'dose or time step, 0..steps-1; step 0 is the baseline', key: true },
+    step: { type: types.int32(), min: 0, description: 'dose or time step, 0..steps-1; step 0 is the baseline', key: true },
     value: { type: types.float64(), description: 'measured value, rounded to 4 decimals' },
   }),
   rules: [

@@ -18,7 +18,7 @@ export const iotSensors = defineScenario({
     'datagen generate iot_sensors --devices 50 --cadence 60 --start 2024-06-01 --daily-amplitude 5 --noise-sd 0.2 --out sensors_june.csv',
   ],
   schema: defineTable('iot_sensors', 'Temperature readings (°C) of devices on a fixed cadence', {
-    device_id: { type: types.string(), description: 'device name, DEV-0001..', key: true },
+    device_id: { type: types.string(), pattern: 'DEV-\\d{4,}', description: 'device name, DEV-0001..', key: true },
     timestamp: { type: types.timestamp(), description: 'reading time (UTC): start + step x cadence, exactly', key: true },
     value: { type: types.float64(), description: 'reading, rounded to 3 decimals' },
   }),

@@ -34,9 +34,9 @@ const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
 /** The columns after the keys and the time, shared with the bank dataset's loans table. */
 export const LOAN_DETAIL_FIELDS = {
-  amount: { type: types.int32(), nullable: true, description: '5,000 to 10,000 in steps of 1,000' },
-  interest_rate: { type: types.decimal(4, 1), nullable: true, description: '11.0 to 14.0 in steps of 0.5; higher for weaker credit' },
-  tenure_months: { type: types.int32(), nullable: true, description: 'one of 12, 24, 36, 48, 60' },
+  amount: { type: types.int32(), nullable: true, min: 5000, max: 10000, description: '5,000 to 10,000 in steps of 1,000' },
+  interest_rate: { type: types.decimal(4, 1), nullable: true, min: 11, max: 14, description: '11.0 to 14.0 in steps of 0.5; higher for weaker credit' },
+  tenure_months: { type: types.int32(), nullable: true, min: 12, max: 60, description: 'one of 12, 24, 36, 48, 60' },
   status: { type: types.string(), nullable: true, description: 'application status, about 30/30/20/20%', values: STATUSES },
   product_type: { type: types.string(), nullable: true, description: 'loan product', values: PRODUCTS },
   branch: { type: types.string(), nullable: true, description: 'branch that took the application', values: BRANCHES },
@@ -57,8 +57,8 @@ export const loans = defineScenario({
     'datagen pipe loans --rows 1000 --ledger loans_missing.jsonl | datagen csv > loans.csv',
   ],
   schema: defineTable('loans', 'Loan applications', {
-    loan_id: { type: types.string(), description: 'LN + sequence number, at least 4 digits (LN0001)', key: true },
-    customer_id: { type: types.string(), description: 'CUST + customer number, at least 4 digits; customers repeat' },
+    loan_id: { type: types.string(), description: 'LN + sequence number, at least 4 digits (LN0001)', key: true, pattern: 'LN\\d{4,}' },
+    customer_id: { type: types.string(), description: 'CUST + customer number, at least 4 digits; customers repeat', pattern: 'CUST\\d{4,}' },
     created_at: { type: types.timestamp(), nullable: true, description: 'application time (UTC), increasing with loan_id before jitter' },
     ...LOAN_DETAIL_FIELDS,
   }),

@@ -17,9 +17,9 @@ export const sales = defineScenario({
     'datagen generate sales --start 2023-01-01 --end 2024-12-31 --growth 0.2 --amount-median 25 --out sales_2y.csv',
   ],
   schema: defineTable('sales', 'Orders with their day and amount', {
-    order_id: { type: types.string(), description: 'SO-00000001.., in date order', key: true },
+    order_id: { type: types.string(), pattern: 'SO-\\d{8,}', description: 'SO-00000001.., in date order', key: true },
     order_date: { type: types.date(), description: 'order day, in [start, end]' },
-    amount: { type: types.decimal(12, 2), description: 'order total, log-normal, rounded to cents' },
+    amount: { type: types.decimal(12, 2), min: 0.01, description: 'order total, log-normal, rounded to cents' },
   }),
   rules: [
     'order_id is SO + the 1-based row number (8 digits): unique, in row order; rows are ordered by order_date',

@@ -56,6 +56,9 @@ export interface FieldSpec {
   after?: string;
 }
 
+/** A version-4 UUID as uuid4() prints it (lowercase hex, variant 10xx): a FieldSpec pattern. */
+export const UUID4_PATTERN = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+
 /** The rules a field declares, for `datagen check`, `describe` and tests. */
 export interface FieldRules {
   values?: string[];
