@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_CAPACITY' // the options cannot produce the requested number of rows
   | 'E_SCENARIO_FILE' // a YAML scenario file is malformed (names file, line and problem)
   | 'E_INPUT' // malformed input rows (names the line)
+  | 'E_SCHEMA' // `check`: no schema to check against, an unknown --schema, or data whose columns do not match it
   | 'E_NO_INPUT' // a command that reads rows from stdin was run without piped input
   | 'E_OUTPUT' // the output cannot be written
   | 'E_WORKER' // a worker thread of --workers stopped before its work was done
