@@ -9,8 +9,8 @@ import { FK, loanAt, type BankOptions } from './shared.js';
 export const loans: TableDefinition<BankOptions> = {
   name: 'loans',
   schema: defineTable('loans', 'Loan applications of the bank customers', {
-    loan_id: { type: types.string(), description: 'LN + loan number, at least 4 digits (LN0001), in creation order', key: true },
-    customer_id: { type: types.string(), description: 'the applicant (customers.customer_id, CUST-00001..); customers apply more than once (power law)' },
+    loan_id: { type: types.string(), pattern: 'LN\\d{4,}', description: 'LN + loan number, at least 4 digits (LN0001), in creation order', key: true },
+    customer_id: { type: types.string(), pattern: 'CUST-\\d{5,}', description: 'the applicant (customers.customer_id, CUST-00001..); customers apply more than once (power law)' },
     created_at: { type: types.timestamp(), nullable: true, description: 'application time (UTC) in [start, end + 1 day), rising with loan_id before jitter' },
     ...LOAN_DETAIL_FIELDS,
   }),

@@ -152,7 +152,8 @@ function loadNames() {
 const AREA: Record<State['code'], string> = { NSW: '2', ACT: '2', VIC: '3', TAS: '3', QLD: '7', WA: '8', SA: '8', NT: '8' };
 
 /** Every phone number phoneIn writes matches this (national, spaced, or +61 international forms). */
-export const AU_PHONE = /^(04\d{2} \d{3} \d{3}|04\d{8}|\+61 4\d{2} \d{3} \d{3}|\(0[2378]\) \d{4} \d{4}|0[2378] \d{4} \d{4}|\+61 [2378] \d{4} \d{4})$/;
+export const AU_PHONE_PATTERN = '04\\d{2} \\d{3} \\d{3}|04\\d{8}|\\+61 4\\d{2} \\d{3} \\d{3}|\\(0[2378]\\) \\d{4} \\d{4}|0[2378] \\d{4} \\d{4}|\\+61 [2378] \\d{4} \\d{4}';
+export const AU_PHONE = new RegExp(`^(?:${AU_PHONE_PATTERN})$`);
 
 const digits = (rng: Rng, n: number) => {
   let s = '';

@@ -6,8 +6,8 @@ import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import { duplicate } from '../../transforms/duplicate.js';
 import { malform } from '../../transforms/malform.js';
 import { missing } from '../../transforms/missing.js';
-import { auNames, near, phoneIn, townIn } from './au.js';
-import { codeOf, FK, STATES, type Ctx, type RetailOptions } from './shared.js';
+import { AU_PHONE_PATTERN, auNames, near, phoneIn, townIn } from './au.js';
+import { AU_LAT, AU_LON, codeOf, FK, STATES, type Ctx, type RetailOptions } from './shared.js';
 
 const stateChoice = new Weighted(STATES, STATES.map((s) => s.weight));
 const MAIL_DOMAINS = new Weighted(
@@ -16,6 +16,8 @@ const MAIL_DOMAINS = new Weighted(
 );
 /** Between first name and surname, by style: first.last, first_last, initial+last, firstlast. */
 const MAIL_SEPARATORS = ['.', '_', '', ''];
+/** Every email the plan writes: the name parts (letters), a separator, a number 1-99 or none, a domain above. */
+const EMAIL_PATTERN = `[a-z]+[._]?[a-z]+([1-9][0-9]?)?@(${MAIL_DOMAINS.items.map((d) => d.replace(/\./g, '\\.')).join('|')})`;
 const STREET_TYPES = new Weighted(
   ['Street', 'Road', 'Avenue', 'Drive', 'Parade', 'Crescent', 'Place', 'Court', 'Lane', 'Way', 'Close', 'Terrace', 'Circuit', 'Grove', 'Highway', 'Esplanade'],
   [30, 18, 10, 8, 4, 5, 5, 5, 3, 3, 3, 2, 2, 1, 0.5, 0.5],
@@ -33,22 +35,22 @@ export function customerNaturalKey(ctx: Ctx, customerId: number): string {
 export const customers: TableDefinition<RetailOptions> = {
   name: 'customers',
   schema: defineTable('customers', 'Customers: who they are, where they live, when they joined', {
-    customer_id: { type: types.int64(), description: 'customer key (1..N)', key: true },
-    natural_key: { type: types.string(), description: 'CUST- and 8 characters A-Z0-9, a scramble of customer_id (unique by construction)' },
+    customer_id: { type: types.int64(), min: 1, description: 'customer key (1..N)', key: true },
+    natural_key: { type: types.string(), pattern: 'CUST-[A-Z0-9]{8}', description: 'CUST- and 8 characters A-Z0-9, a scramble of customer_id (unique by construction)' },
     first_name: { type: types.string(), description: 'first name (faker en_AU)' },
     last_name: { type: types.string(), description: 'surname (faker en_AU)' },
-    email: { type: types.string(), description: 'personal email made from the name (first.last, first_last, initial+last or firstlast, sometimes a number) at a common Australian provider' },
-    phone: { type: types.string(), description: 'mobile (04xx xxx xxx, 04xxxxxxxx, +61 4xx xxx xxx) or landline of the state area code ((0N) xxxx xxxx, 0N xxxx xxxx, +61 N xxxx xxxx)' },
+    email: { type: types.string(), pattern: EMAIL_PATTERN, description: 'personal email made from the name (first.last, first_last, initial+last or firstlast, sometimes a number) at a common Australian provider' },
+    phone: { type: types.string(), pattern: AU_PHONE_PATTERN, description: 'mobile (04xx xxx xxx, 04xxxxxxxx, +61 4xx xxx xxx) or landline of the state area code ((0N) xxxx xxxx, 0N xxxx xxxx, +61 N xxxx xxxx)' },
     address_line1: { type: types.string(), description: 'street number, street name and type' },
     address_line2: { type: types.string(), description: 'unit, apartment, level or suite; null for most customers (houses)', nullable: true },
     city: { type: types.string(), description: 'town or suburb' },
     state_region: { type: types.string(), description: 'state or territory code', values: STATES.map((s) => s.code) },
-    postcode: { type: types.string(), description: "the town's 4-digit postcode (within the state's Australia Post ranges)" },
+    postcode: { type: types.string(), pattern: '\\d{4}', description: "the town's 4-digit postcode (within the state's Australia Post ranges)" },
     country_code: { type: types.string(), description: 'ISO 3166 country code (AU)', values: ['AU'] },
-    latitude: { type: types.float64(), description: 'home latitude: a few km around the town, inside the state' },
-    longitude: { type: types.float64(), description: 'home longitude: a few km around the town, inside the state' },
+    latitude: { type: types.float64(), min: AU_LAT[0], max: AU_LAT[1], description: 'home latitude: a few km around the town, inside the state' },
+    longitude: { type: types.float64(), min: AU_LON[0], max: AU_LON[1], description: 'home longitude: a few km around the town, inside the state' },
     birth_date: { type: types.date(), description: 'date of birth; 18 or older when joining' },
-    join_ts: { type: types.timestamp(), description: 'when the customer signed up: in the ten years before the horizon (so before every order)' },
+    join_ts: { type: types.timestamp(), after: 'birth_date', description: 'when the customer signed up: in the ten years before the horizon (so before every order)' },
     is_vip: { type: types.bool(), description: 'in the VIP programme (about 4%)' },
     gdpr_consent: { type: types.bool(), description: 'consented to marketing (about 78%)' },
   }),

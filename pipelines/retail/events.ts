@@ -4,7 +4,7 @@ import { Weighted } from '../../src/random/distributions.js';
 import { uniformAt } from '../../src/random/hash.js';
 import type { Rng } from '../../src/random/rng.js';
 import { uuid4 } from '../../src/random/uuid.js';
-import { defineTable, types, type Row } from '../../src/core/schema.js';
+import { defineTable, types, UUID4_PATTERN, type Row } from '../../src/core/schema.js';
 import type { Transform } from '../../src/core/stage.js';
 import { formatTimestamp, MICROS_PER_DAY } from '../../src/core/temporal.js';
 import { malform } from '../../transforms/malform.js';
@@ -14,6 +14,10 @@ import { CATEGORIES, dayWeight, partitionDay, popular, popularKey, productAt, ty
 const ROWS_AT_SCALE_1 = 2_000_000;
 export const ENVELOPE = ['event_id', 'event_ts', 'event_type', 'user_id', 'session_id'] as const;
 export const EVENT_TYPES = ['page_view', 'search', 'product_view', 'add_to_cart', 'remove_from_cart', 'checkout'] as const;
+/** Every line the plan writes: the envelope in its order, then a payload object (a dropped field or a cut line does not match). */
+const EVENT_PATTERN =
+  `\\{"event_id":"${UUID4_PATTERN}","event_ts":"\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{6}Z","event_type":"(${EVENT_TYPES.join('|')})",` +
+  `"user_id":\\d+,"session_id":"${UUID4_PATTERN}","payload":\\{.*\\}\\}`;
 /** Mean events per session (2 + a geometric tail, capped at 30), for the session count. */
 const MEAN_EVENTS = 8;
 
@@ -257,7 +261,7 @@ const EVENT_DAY = Symbol('events.event_day');
 export const events: TableDefinition<RetailOptions> = {
   name: 'events',
   schema: defineTable('events', 'Web and app clickstream: one JSON object per line (envelope + payload by event_type)', {
-    json: { type: types.string(), description: 'the event as one JSON object: event_id, event_ts, event_type, user_id, session_id, payload' },
+    json: { type: types.string(), pattern: EVENT_PATTERN, description: 'the event as one JSON object: event_id, event_ts, event_type, user_id, session_id, payload' },
   }),
   rules: [
     'each line is one JSON object {event_id (uuid), event_ts (ISO-8601 UTC, microseconds), event_type, user_id, session_id (uuid), payload}, except the ledgered anomalies',

@@ -52,7 +52,7 @@ export const exchangeRatesTable: TableDefinition<RetailOptions> = {
   schema: defineTable('exchange_rates', 'Daily exchange rates: AUD per one unit of each currency used in the dataset', {
     date: { type: types.date(), description: 'the day (every day of the horizon, weekends included)', key: true },
     currency: { type: types.string(), description: 'ISO 4217 code', key: true, values: CURRENCIES },
-    rate_to_aud: { type: types.decimal(18, 8), description: 'AUD per one unit of the currency (AUD itself: 1)' },
+    rate_to_aud: { type: types.decimal(18, 8), min: 0, description: 'AUD per one unit of the currency (AUD itself: 1)' },
   }),
   rules: [
     `one row per day of the horizon per currency (${CURRENCIES.join(', ')}), ordered by date then currency, no gaps`,

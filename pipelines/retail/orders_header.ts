@@ -10,16 +10,16 @@ const COUPONS = ['WELCOME10', 'SPRING15', 'EOFY20', 'VIP25', 'FREESHIP', 'BLACKF
 export const ordersHeader: TableDefinition<RetailOptions> = {
   name: 'orders_header',
   schema: defineTable('orders_header', 'Sales orders: who bought, where, when and how they paid', {
-    order_id: { type: types.int64(), description: 'order key (1..N, rising with time)', key: true },
+    order_id: { type: types.int64(), min: 1, description: 'order key (1..N, rising with time)', key: true },
     order_ts: { type: types.timestamp(), description: 'when the order was placed (UTC instant)' },
     order_dt_local: { type: types.date(), description: "the order's date in its store's time zone" },
-    customer_id: { type: types.int64(), description: 'the customer (customers.customer_id; power-law popular)' },
-    store_id: { type: types.int64(), description: 'the store (stores.store_id)' },
+    customer_id: { type: types.int64(), min: 1, description: 'the customer (customers.customer_id; power-law popular)' },
+    store_id: { type: types.int64(), min: 1, description: 'the store (stores.store_id)' },
     channel: { type: types.string(), description: "web, app (web stores) or pos (physical stores)", values: ['web', 'app', 'pos'] },
     payment_method: { type: types.string(), description: 'how the order was paid', values: PAYMENTS.items },
-    coupon_code: { type: types.string(), description: 'coupon used, null for most orders', nullable: true },
-    shipping_fee: { type: types.decimal(12, 2), description: 'shipping charged (0 for pos)' },
-    currency: { type: types.string(), description: 'currency of the amounts (AUD)' },
+    coupon_code: { type: types.string(), values: COUPONS, description: 'coupon used, null for most orders', nullable: true },
+    shipping_fee: { type: types.decimal(12, 2), min: 0, max: 19.95, description: 'shipping charged (0 for pos)' },
+    currency: { type: types.string(), values: ['AUD'], description: 'currency of the amounts (AUD)' },
   }),
   rules: [
     'order_id is 1..N without gaps; order_ts rises with order_id day by day (weekends, late November and December busier)',

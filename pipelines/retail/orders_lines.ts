@@ -11,13 +11,13 @@ const ORDER_DAY = Symbol('orders_lines.order_day');
 export const ordersLines: TableDefinition<RetailOptions> = {
   name: 'orders_lines',
   schema: defineTable('orders_lines', 'Order lines: what each order bought, at what price', {
-    order_id: { type: types.int64(), description: 'the order (orders_header.order_id)', key: true },
-    line_number: { type: types.int32(), description: 'line within the order, 1..lines', key: true },
-    product_id: { type: types.int64(), description: 'the product (products.product_id; power-law popular)' },
-    qty: { type: types.int32(), description: 'units bought (1 mostly, up to 6)' },
-    unit_price: { type: types.decimal(12, 4), description: "the product's current price at the time of the order, in AUD" },
-    line_discount_pct: { type: types.decimal(5, 4), description: 'discount on the line, 0..0.5 (0.1 = 10%)' },
-    tax_pct: { type: types.decimal(5, 4), description: 'GST rate (0.1000; 0 for GST-free grocery)' },
+    order_id: { type: types.int64(), min: 1, description: 'the order (orders_header.order_id)', key: true },
+    line_number: { type: types.int32(), min: 1, max: 8, description: 'line within the order, 1..lines', key: true },
+    product_id: { type: types.int64(), min: 1, description: 'the product (products.product_id; power-law popular)' },
+    qty: { type: types.int32(), min: 1, max: 6, description: 'units bought (1 mostly, up to 6)' },
+    unit_price: { type: types.decimal(12, 4), min: 1, description: "the product's current price at the time of the order, in AUD" },
+    line_discount_pct: { type: types.decimal(5, 4), min: 0, max: 0.5, description: 'discount on the line, 0..0.5 (0.1 = 10%)' },
+    tax_pct: { type: types.decimal(5, 4), min: 0, max: 0.1, description: 'GST rate (0.1000; 0 for GST-free grocery)' },
   }),
   rules: [
     '(order_id, line_number) is unique; every order of orders_header has 1..8 lines numbered 1..n',

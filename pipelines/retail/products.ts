@@ -52,16 +52,16 @@ export function productSku(ctx: Ctx, productId: number): string {
 export const products: TableDefinition<RetailOptions> = {
   name: 'products',
   schema: defineTable('products', 'Products: the catalogue with current prices', {
-    product_id: { type: types.int64(), description: 'product key (1..N)', key: true },
-    sku: { type: types.string(), description: 'SKU- and 6 characters A-Z0-9, a scramble of product_id (unique by construction)' },
+    product_id: { type: types.int64(), min: 1, description: 'product key (1..N)', key: true },
+    sku: { type: types.string(), pattern: 'SKU-[A-Z0-9]{6}', description: 'SKU- and 6 characters A-Z0-9, a scramble of product_id (unique by construction)' },
     name: { type: types.string(), description: 'brand, sometimes a range adjective, and what it is (from the subcategory)' },
     category: { type: types.string(), description: 'top-level category', values: Object.keys(CATEGORIES) },
-    subcategory: { type: types.string(), description: 'subcategory within the category' },
-    current_price: { type: types.decimal(12, 4), description: 'current price in AUD (the unit_price of its order lines)' },
+    subcategory: { type: types.string(), values: [...new Set(Object.values(CATEGORIES).flat())], description: 'subcategory within the category' },
+    current_price: { type: types.decimal(12, 4), min: 1, description: 'current price in AUD (the unit_price of its order lines)' },
     currency: { type: types.string(), description: 'currency of current_price (AUD)', values: ['AUD'] },
     is_discontinued: { type: types.bool(), description: 'no longer sold (about 8%)' },
     introduced_dt: { type: types.date(), description: 'day the product was introduced: before the horizon' },
-    discontinued_dt: { type: types.date(), description: 'day it was discontinued, within the horizon; null unless is_discontinued', nullable: true },
+    discontinued_dt: { type: types.date(), after: 'introduced_dt', description: 'day it was discontinued, within the horizon; null unless is_discontinued', nullable: true },
   }),
   rules: [
     'product_id is 1..N without gaps; sku matches SKU-[A-Z0-9]{6} and is unique',

@@ -138,11 +138,11 @@ export const sensors: TableDefinition<RetailOptions> = {
   name: 'sensors',
   schema: defineTable('sensors', 'Shelf sensors in stores: temperature, humidity and battery, hourly', {
     sensor_ts: { type: types.timestamp(), description: 'when the reading was taken (UTC instant)', key: true },
-    store_id: { type: types.int64(), description: 'the store (stores.store_id; open pos stores only)', key: true },
-    shelf_id: { type: types.string(), description: 'shelf within the store: AMB-nn (ambient) or CHL-nn (chilled), nn = 01..08', key: true },
-    temperature_c: { type: types.decimal(5, 2), description: 'air temperature at the shelf, degrees Celsius' },
-    humidity_pct: { type: types.decimal(5, 2), description: 'relative humidity at the shelf, percent' },
-    battery_mv: { type: types.int32(), description: "the sensor's battery voltage, millivolts" },
+    store_id: { type: types.int64(), min: 1, description: 'the store (stores.store_id; open pos stores only)', key: true },
+    shelf_id: { type: types.string(), pattern: '(AMB|CHL)-0[1-8]', description: 'shelf within the store: AMB-nn (ambient) or CHL-nn (chilled), nn = 01..08', key: true },
+    temperature_c: { type: types.decimal(5, 2), min: TEMPERATURE_RANGE[0], max: TEMPERATURE_RANGE[1], description: 'air temperature at the shelf, degrees Celsius' },
+    humidity_pct: { type: types.decimal(5, 2), min: HUMIDITY_RANGE[0], max: HUMIDITY_RANGE[1], description: 'relative humidity at the shelf, percent' },
+    battery_mv: { type: types.int32(), min: BATTERY_EMPTY_MV, max: 3650, description: "the sensor's battery voltage, millivolts" },
   }),
   rules: [
     'sensors are installed in the open pos stores (no web stores, no store that closes), taken in store_id order until the row target is met: about 38 stores at scale 1, one store at scale 0.01',

@@ -43,6 +43,9 @@ export const STATES = [
   { code: 'NT', name: 'Northern Territory', offset: 570, weight: 0.5, lat: [-26, -11], lon: [129, 138] },
 ] as const;
 export type State = (typeof STATES)[number];
+/** Australia's bounding box: every state's box lies inside it (a FieldSpec bound for coordinates). */
+export const AU_LAT = [Math.min(...STATES.map((s) => s.lat[0])), Math.max(...STATES.map((s) => s.lat[1]))] as const;
+export const AU_LON = [Math.min(...STATES.map((s) => s.lon[0])), Math.max(...STATES.map((s) => s.lon[1]))] as const;
 const stateChoice = new Weighted(STATES, STATES.map((s) => s.weight));
 
 export interface StoreFacts {

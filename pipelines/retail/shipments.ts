@@ -6,12 +6,12 @@ import { CARRIERS, shipmentAt, type RetailOptions } from './shared.js';
 export const shipments: TableDefinition<RetailOptions> = {
   name: 'shipments',
   schema: defineTable('shipments', 'Shipments of orders: carrier, when shipped and delivered, cost', {
-    shipment_id: { type: types.int64(), description: 'shipment key (1..N)', key: true },
-    order_id: { type: types.int64(), description: 'the order shipped (orders_header.order_id)' },
+    shipment_id: { type: types.int64(), min: 1, description: 'shipment key (1..N)', key: true },
+    order_id: { type: types.int64(), min: 1, description: 'the order shipped (orders_header.order_id)' },
     carrier: { type: types.string(), description: 'carrier', values: CARRIERS.map((c) => c.name) },
     shipped_at: { type: types.timestamp(), description: 'when it left the warehouse, 2-72 h after the order' },
-    delivered_at: { type: types.timestamp(), description: 'when it arrived; null while in transit', nullable: true },
-    ship_cost: { type: types.decimal(12, 2), description: 'what shipping cost the retailer, AUD' },
+    delivered_at: { type: types.timestamp(), after: 'shipped_at', description: 'when it arrived; null while in transit', nullable: true },
+    ship_cost: { type: types.decimal(12, 2), min: 5.6, max: 25.2, description: 'what shipping cost the retailer, AUD' },
   }),
   rules: [
     'one shipment per order: shipment_id k ships order_id k (every order of orders_header has exactly one)',

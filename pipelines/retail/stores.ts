@@ -3,7 +3,7 @@ import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { duplicate } from '../../transforms/duplicate.js';
 import { outliers } from '../../transforms/outliers.js';
 import { capitalOf, near, townIn } from './au.js';
-import { STATES, storeAt, type Ctx, type RetailOptions } from './shared.js';
+import { AU_LAT, AU_LON, STATES, storeAt, type Ctx, type RetailOptions } from './shared.js';
 
 const SUFFIXES = ['Central', 'Plaza', 'Village', 'Square', 'Mall', 'Station', 'Junction', 'Marketplace'];
 
@@ -17,16 +17,16 @@ export function storeCode(ctx: Ctx, storeId: number): string {
 export const stores: TableDefinition<RetailOptions> = {
   name: 'stores',
   schema: defineTable('stores', 'Stores: physical shops and web stores, where they are, when they opened and closed', {
-    store_id: { type: types.int64(), description: 'store key (1..N)', key: true },
-    store_code: { type: types.string(), description: 'natural key: state code (WEB for web stores), a dash and store_id zero-padded to 4 digits' },
+    store_id: { type: types.int64(), min: 1, description: 'store key (1..N)', key: true },
+    store_code: { type: types.string(), pattern: `(WEB|${STATES.map((s) => s.code).join('|')})-\\d{4,}`, description: 'natural key: state code (WEB for web stores), a dash and store_id zero-padded to 4 digits' },
     name: { type: types.string(), description: "town and a centre name for pos stores; 'Online <state>' for web stores" },
     channel: { type: types.string(), description: 'web or pos (about 10% web)', values: ['web', 'pos'] },
-    region: { type: types.string(), description: "'<capital> Metro' or 'Regional <state>' for pos stores, 'Online' for web stores" },
+    region: { type: types.string(), values: ['Online', ...STATES.map((s) => `${capitalOf(s).name} Metro`), ...STATES.map((s) => `Regional ${s.code}`)], description: "'<capital> Metro' or 'Regional <state>' for pos stores, 'Online' for web stores" },
     state: { type: types.string(), description: "state or territory code (a web store's is its warehouse's; orders take its time zone)", values: STATES.map((s) => s.code) },
-    latitude: { type: types.float64(), description: "latitude of the store (a web store's warehouse, in the state capital)" },
-    longitude: { type: types.float64(), description: 'longitude of the store' },
+    latitude: { type: types.float64(), min: AU_LAT[0], max: AU_LAT[1], description: "latitude of the store (a web store's warehouse, in the state capital)" },
+    longitude: { type: types.float64(), min: AU_LON[0], max: AU_LON[1], description: 'longitude of the store' },
     open_dt: { type: types.date(), description: 'day the store opened (up to 15 years before the horizon)' },
-    close_dt: { type: types.date(), description: 'day it closed, within the horizon (about 4%); null while open', nullable: true },
+    close_dt: { type: types.date(), after: 'open_dt', description: 'day it closed, within the horizon (about 4%); null while open', nullable: true },
   }),
   rules: [
     'store_id is 1..N without gaps; store_code is unique and ends in store_id',

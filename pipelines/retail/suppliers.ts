@@ -24,11 +24,11 @@ const TRADES = ['Packaging', 'Wholesale', 'Imports', 'Manufacturing', 'Distribut
 export const suppliers: TableDefinition<RetailOptions> = {
   name: 'suppliers',
   schema: defineTable('suppliers', 'Suppliers: who the retailer buys from, and how long they take', {
-    supplier_id: { type: types.int64(), description: 'supplier key (1..N)', key: true },
-    supplier_code: { type: types.string(), description: 'natural key: SUP- and supplier_id zero-padded to 5 digits' },
+    supplier_id: { type: types.int64(), min: 1, description: 'supplier key (1..N)', key: true },
+    supplier_code: { type: types.string(), pattern: 'SUP-\\d{5,}', description: 'natural key: SUP- and supplier_id zero-padded to 5 digits' },
     name: { type: types.string(), description: 'company name: a surname (faker en_AU), a trade and a legal form of its country' },
     country_code: { type: types.string(), description: 'ISO 3166 country of the supplier (about 45% AU)', values: COUNTRIES.map((c) => c.code) },
-    lead_time_days: { type: types.int32(), description: 'days from purchase order to delivery: 2-15 from AU/NZ, 14-60 from overseas' },
+    lead_time_days: { type: types.int32(), min: 2, max: 60, description: 'days from purchase order to delivery: 2-15 from AU/NZ, 14-60 from overseas' },
     preferred: { type: types.bool(), description: 'a preferred supplier (about 25%)' },
   }),
   rules: ['supplier_id is 1..N without gaps; supplier_code is SUP-<5+ digits of supplier_id>, unique', "lead_time_days lies in its country's range (AU 2-10, NZ 5-15, overseas 14-60)"],
