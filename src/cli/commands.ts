@@ -1,6 +1,7 @@
 import type { Command } from '@oclif/core';
 import { listDatasets, listScenarios, listSinks, listTransforms } from '../registry.js';
 import { generateDatasetCommand } from './dataset-commands.js';
+import Check from './check.js';
 import DeltaDelete from './delta-delete.js';
 import Describe from './describe.js';
 import LedgerSummary from './ledger-summary.js';
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, Command.Class> = {
   'new:dataset': NewDataset,
   'ledger:summary': LedgerSummary,
   finish: Finish,
+  check: Check,
 };
 for (const def of listScenarios()) {
   COMMANDS[`generate:${def.name}`] = generateCommand(def);
