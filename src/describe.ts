@@ -4,7 +4,7 @@ import { kebab, type OptionsSpec } from './core/options.js';
 import { datasetContext, tableRows, type DatasetContext, type DatasetDefinition, type TableDefinition } from './core/dataset.js';
 import { datasetRunOptions, DEFAULT_OUT } from './datasets/api.js';
 import { findDataset, findScenario, findSink, findTransform, listScenarios } from './registry.js';
-import { fieldDescription, fieldValues, typeLabel } from './core/schema.js';
+import { fieldDescription, fieldRules, typeLabel } from './core/schema.js';
 import type { Schema } from 'apache-arrow';
 import type { ScenarioDefinition } from './core/units.js';
 
@@ -17,7 +17,19 @@ export interface Described {
   name: string;
   summary: string;
   description?: string;
-  fields?: Array<{ name: string; type: string; nullable: boolean; key: boolean; description: string; values?: string[] }>;
+  fields?: Array<{
+    name: string;
+    type: string;
+    nullable: boolean;
+    key: boolean;
+    description: string;
+    values?: string[];
+    /** The rules `datagen check` tests besides type, nullability, key and values (see FieldSpec). */
+    pattern?: string;
+    min?: number | string;
+    max?: number | string;
+    after?: string;
+  }>;
   rules?: string[];
   /** Default anomaly stages (scenarios), as `name {options}`. */
   stages?: string[];
@@ -111,7 +123,8 @@ export function renderDescription(d: Described): string {
     for (const f of d.fields) {
       const flags = [f.key ? 'key' : '', f.nullable ? 'nullable' : ''].filter(Boolean).join(', ');
       const values = f.values ? ` {${f.values.join(', ')}}` : '';
-      lines.push(`  ${f.name.padEnd(w)}${f.type.padEnd(tw)}${f.description}${values}${flags ? ` [${flags}]` : ''}`);
+      const rules = ruleWords(f);
+      lines.push(`  ${f.name.padEnd(w)}${f.type.padEnd(tw)}${f.description}${values}${rules ? ` (${rules})` : ''}${flags ? ` [${flags}]` : ''}`);
     }
   }
   if (d.rules) lines.push('', 'rules:', ...d.rules.map((r) => `  - ${r}`));
@@ -150,7 +163,8 @@ export function renderScenarioDocs(): string {
     out.push('| field | type | nullable | key | description |', '|---|---|---|---|---|');
     for (const f of d.fields ?? []) {
       const values = f.values ? ` (${f.values.join(', ')})` : '';
-      out.push(`| ${f.name} | ${f.type} | ${f.nullable ? 'yes' : ''} | ${f.key ? 'yes' : ''} | ${esc(f.description + values)} |`);
+      const rules = ruleWords(f, (t) => `\`${t}\``);
+      out.push(`| ${f.name} | ${f.type} | ${f.nullable ? 'yes' : ''} | ${f.key ? 'yes' : ''} | ${esc(f.description + values + (rules ? `; ${rules}` : ''))} |`);
     }
     out.push('', 'Rules:', '', ...(d.rules ?? []).map((r) => `- ${esc(r)}`), '');
     const own = d.options.filter((o) => !['--rows', '--seed', '--batch-size', '--shard'].includes(o.flag));
@@ -208,14 +222,32 @@ export function describeDataset(def: DatasetDefinition): Described {
 }
 
 function describeFields(schema: Schema): DescribedField[] {
-  return schema.fields.map((f) => ({
-    name: f.name,
-    type: typeLabel(f.type),
-    nullable: f.nullable,
-    key: f.metadata.get('key') === 'true',
-    description: fieldDescription(f),
-    values: fieldValues(f),
-  }));
+  return schema.fields.map((f) => {
+    const { values, pattern, min, max, after, key } = fieldRules(f);
+    return {
+      name: f.name,
+      type: typeLabel(f.type),
+      nullable: f.nullable,
+      key,
+      description: fieldDescription(f),
+      values,
+      ...(pattern !== undefined ? { pattern } : {}),
+      ...(min !== undefined ? { min } : {}),
+      ...(max !== undefined ? { max } : {}),
+      ...(after !== undefined ? { after } : {}),
+    };
+  });
+}
+
+/** A field's pattern, range and order in words ("matches `LN\\d{4,}`; 5000 to 10000; after shipped_at"); '' when it has none. */
+export function ruleWords(f: DescribedField, code: (text: string) => string = (t) => t): string {
+  const parts: string[] = [];
+  if (f.pattern !== undefined) parts.push(`matches ${code(f.pattern)}`);
+  if (f.min !== undefined && f.max !== undefined) parts.push(`${f.min} to ${f.max}`);
+  else if (f.min !== undefined) parts.push(`>= ${f.min}`);
+  else if (f.max !== undefined) parts.push(`<= ${f.max}`);
+  if (f.after !== undefined) parts.push(`not before ${f.after}`);
+  return parts.join('; ');
 }
 
 function attempt<T>(f: () => T): T | undefined {
@@ -280,7 +312,13 @@ function renderTables(tables: DescribedTable[]): string[] {
     const refs = Object.entries(t.references);
     if (refs.length) lines.push(`    refers    ${refs.map(([c, to]) => `${c} -> ${to}`).join(', ')}`);
     const w = Math.max(...t.fields.map((f) => f.name.length)) + 2;
-    lines.push('    fields', ...t.fields.map((f) => `      ${f.name.padEnd(w)}${f.type}${f.nullable ? ' (nullable)' : ''}`));
+    lines.push(
+      '    fields',
+      ...t.fields.map((f) => {
+        const rules = [f.values ? `in {${f.values.join(', ')}}` : '', ruleWords(f)].filter(Boolean).join('; ');
+        return `      ${f.name.padEnd(w)}${f.type}${f.nullable ? ' (nullable)' : ''}${rules ? `  ${rules}` : ''}`;
+      }),
+    );
     if (t.stages.length) lines.push('    anomalies (--clean skips them)', ...t.stages.map((s) => `      - ${stageText(s)}`));
   }
   return lines;
@@ -340,7 +378,8 @@ export function renderDatasetDocs(nameOrDefinition: string | DatasetDefinition):
     for (const f of t.fields) {
       const values = f.values ? ` (${f.values.join(', ')})` : '';
       const ref = t.references[f.name] ? ` → ${t.references[f.name]}` : '';
-      out.push(`| ${f.name} | ${f.type} | ${f.nullable ? 'yes' : ''} | ${f.key ? 'yes' : ''} | ${esc(f.description + values + ref)} |`);
+      const rules = ruleWords(f, (t) => `\`${t}\``);
+      out.push(`| ${f.name} | ${f.type} | ${f.nullable ? 'yes' : ''} | ${f.key ? 'yes' : ''} | ${esc(f.description + values + (rules ? `; ${rules}` : '') + ref)} |`);
     }
     out.push('', 'Rules:', '', ...t.rules.map((r) => `- ${esc(r)}`), '');
   }

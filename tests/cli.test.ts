@@ -128,10 +128,11 @@ describe('CLI files and help', () => {
     expect(list.stdout).toMatch(/^ {2}noise /m);
     expect(list.stdout).toMatch(/^ {2}jsonl .*\(also: ndjson\)/m);
     const describe = sh(`${datagen} describe attendance`);
-    expect(describe.stdout).toMatch(/check_in +time +arrival time; null when ABSENT \[nullable\]/);
+    expect(describe.stdout).toMatch(/check_in +time +arrival time; null when ABSENT \(08:30:00 to 11:30:00\) \[nullable\]/);
     expect(describe.stdout).toMatch(/--weekend-rate/);
     const json = JSON.parse(sh(`${datagen} describe attendance --json`).stdout);
     expect(json.fields.map((f: { name: string }) => f.name)).toEqual(['employee_id', 'department', 'date', 'status', 'check_in', 'check_out']);
+    expect(json.fields.at(-1)).toMatchObject({ name: 'check_out', min: '17:15:00', max: '19:30:00', after: 'check_in' });
     expect(sh(`${datagen} describe nothing`).code).toBe(1);
   });
 
