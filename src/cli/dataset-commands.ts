@@ -1,7 +1,9 @@
 import { Flags, type Command } from '@oclif/core';
 import { dataset, datasetRunOptions, DEFAULT_OUT, runDatasetValue } from '../datasets/api.js';
 import type { DatasetDefinition } from '../core/dataset.js';
-import { MANIFEST, SUMMARY } from '../datasets/run.js';
+import { join } from 'node:path';
+import { LEDGER, MANIFEST, SUMMARY } from '../datasets/run.js';
+import { bytes, count, ledgerFileEntries, Progress, progressFlags, type ProgressLine } from './progress.js';
 import { DatagenCommand } from './base.js';
 import { DatagenError } from '../core/errors.js';
 import { parseShard } from '../core/shard.js';
@@ -27,7 +29,7 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
       ...flagsFor(def.options),
       out: Flags.string({ char: 'o', description: `folder to write the tables, ledger and manifest into [default: ${DEFAULT_OUT}]` }),
       overwrite: Flags.boolean({ description: "replace an earlier run's files in --out (only what this dataset writes there)" }),
-      quiet: Flags.boolean({ char: 'q', description: 'print no progress or summary on stderr' }),
+      ...progressFlags,
       workers: Flags.string({ description: 'worker threads generating tables side by side (a number, or auto = one per core); the files are the same for any count', default: '1' }),
       shards: Flags.integer({ description: 'cut every table into this many shards, all written here (the file layout of --shard i/n plus finish)', min: 1 }),
       shard: Flags.string({
@@ -40,12 +42,12 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
       const value = dataset(def, { ...optionsFromFlags(def.name, datasetRunOptions, flags), ...optionsFromFlags(def.name, def.options, flags) });
       const out = (flags.out as string | undefined) ?? DEFAULT_OUT;
       const quiet = Boolean(flags.quiet);
-      const say = (line: string) => {
-        if (!quiet) process.stderr.write(`datagen: ${line}\n`);
-      };
-      const n = (x: number) => x.toLocaleString('en-US');
+      // A line per table while it runs (drawn on a terminal), then its summary line.
+      const p = new Progress({ quiet, progress: Boolean(flags.progress), draw: true });
+      const say = (line: string) => p.say(line);
+      const n = count;
       const started = performance.now();
-      let tableStarted = started;
+      const running = new Map<string, ProgressLine>();
       const workers = parseWorkers(`generate ${def.name}`, flags.workers);
       const shard = flags.shard === undefined ? undefined : parseShard(`generate ${def.name}`, flags.shard as string);
       if (shard && flags.shards !== undefined && flags.shards !== shard.count) {
@@ -53,27 +55,44 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
       }
       const shards = shard?.count ?? (flags.shards as number | undefined);
       const of = (e: { shard?: number }) => (shards && shards > 1 && e.shard !== undefined ? ` (shard ${e.shard}/${shards})` : '');
-      const result = await runDatasetValue(value, {
-        out,
-        overwrite: Boolean(flags.overwrite),
-        workers,
-        ...(file ? { file } : {}),
-        ...(shards !== undefined ? { shards } : {}),
-        ...(shard && shard.count > 1 ? { shard: shard.index } : {}),
-        onTable(e) {
-          if (e.phase === 'start') tableStarted = performance.now();
-          else say(`${def.name}: ${e.table}${of(e)}: ${n(e.rows ?? 0)} rows, ${n(e.files ?? 0)} file${e.files === 1 ? '' : 's'} (${(e.seconds ?? (performance.now() - tableStarted) / 1000).toFixed(1)}s)`);
-        },
-      });
+      let result: Awaited<ReturnType<typeof runDatasetValue>>;
+      try {
+        result = await runDatasetValue(value, {
+          out,
+          overwrite: Boolean(flags.overwrite),
+          workers,
+          ...(file ? { file } : {}),
+          ...(shards !== undefined ? { shards } : {}),
+          ...(shard && shard.count > 1 ? { shard: shard.index } : {}),
+          onTable(e) {
+            const id = `${e.table}${of(e)}`;
+            if (e.phase === 'start') {
+              running.set(id, p.start(`${def.name}: ${id}`, undefined, false));
+              return;
+            }
+            const line = running.get(id);
+            running.delete(id);
+            if (line) p.end(line);
+            const seconds = e.seconds ?? (line ? (performance.now() - line.started) / 1000 : 0);
+            say(`${def.name}: ${id}: ${n(e.rows ?? 0)} rows, ${n(e.files ?? 0)} file${e.files === 1 ? '' : 's'} (${seconds.toFixed(1)}s)`);
+          },
+        });
+      } catch (err) {
+        p.stop();
+        throw err;
+      }
       if (shard && shard.count > 1) {
-        say(`wrote shard ${shard.index}/${shard.count} of ${def.name} to ${out} in ${((performance.now() - started) / 1000).toFixed(1)}s; when every shard is done: datagen finish ${def.name} --shards ${shard.count} --out ${out}`);
+        p.stop(`wrote shard ${shard.index}/${shard.count} of ${def.name} to ${out} in ${((performance.now() - started) / 1000).toFixed(1)}s; when every shard is done: datagen finish ${def.name} --shards ${shard.count} --out ${out}`);
         return;
       }
       const rows = result.tables.reduce((s, t) => s + t.rows, 0);
       const seconds = (performance.now() - started) / 1000;
-      say(
+      // Bytes of the tables' files (from the manifest); anomalies: the entries of the run's ledger.
+      const data = result.files.filter((f) => !f.table.startsWith('_')).reduce((s, f) => s + f.bytes, 0);
+      const injected = quiet ? 0 : ledgerFileEntries(join(out, LEDGER));
+      p.stop(
         `wrote ${def.name} to ${out} in ${seconds.toFixed(1)}s: ${result.tables.length} table${result.tables.length === 1 ? '' : 's'}, ${n(rows)} rows, ${n(result.files.length)} files; ` +
-          `anomalies in ${SUMMARY}, every file in ${MANIFEST}`,
+          `${bytes(data)}, ${n(injected)} anomalies in ${SUMMARY}, every file in ${MANIFEST}`,
       );
     }
   };

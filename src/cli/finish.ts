@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { DatagenError } from '../core/errors.js';
 import { finishShards, LEDGER, MANIFEST, SUMMARY } from '../datasets/run.js';
 import { findDataset, listDatasets } from '../registry.js';
 import { DatagenCommand } from './base.js';
+import { bytes, count, ledgerFileEntries, Progress, progressFlags } from './progress.js';
 import type { DatasetDefinition } from '../core/dataset.js';
 import { isScenarioFile } from '../core/paths.js';
 import { isCodeFile, loadUnitFile } from './ts-file.js';
@@ -27,7 +29,7 @@ export default class Finish extends DatagenCommand {
     seed: Flags.integer({ description: 'check the shards were generated with this seed' }),
     scale: Flags.string({ description: 'check the shards were generated at this scale' }),
     verify: Flags.boolean({ description: "also read every file back and check its sha256 against the shard's record (default: sizes only)" }),
-    quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
+    ...progressFlags,
   };
 
   async run(): Promise<void> {
@@ -36,14 +38,24 @@ export default class Finish extends DatagenCommand {
     const scale = flags.scale === undefined ? undefined : Number(flags.scale);
     if (scale !== undefined && !(scale > 0)) throw new DatagenError('E_OPTION', `finish: --scale must be a number above 0, got ${JSON.stringify(flags.scale)}`);
     const started = performance.now();
-    const result = await finishShards(def, flags.out, flags.shards, { seed: flags.seed, scale, verify: flags.verify });
-    if (!flags.quiet) {
-      const rows = result.tables.reduce((n, t) => n + t.rows, 0).toLocaleString('en-US');
-      process.stderr.write(
-        `datagen: finished ${def.name} in ${flags.out} from ${flags.shards} shards in ${((performance.now() - started) / 1000).toFixed(1)}s: ${result.tables.length} tables, ${rows} rows, ` +
-          `${result.files.length.toLocaleString('en-US')} files; anomalies in ${LEDGER} and ${SUMMARY}, every file in ${MANIFEST}\n`,
-      );
+    // One line while the shards are checked and joined (the time only: no rows move here).
+    const p = new Progress({ quiet: flags.quiet, progress: flags.progress, draw: true });
+    p.start(`finish ${def.name}`, undefined, false);
+    let result: Awaited<ReturnType<typeof finishShards>>;
+    try {
+      result = await finishShards(def, flags.out, flags.shards, { seed: flags.seed, scale, verify: flags.verify });
+    } catch (err) {
+      p.stop();
+      throw err;
     }
+    if (flags.quiet) return p.stop();
+    const rows = result.tables.reduce((n, t) => n + t.rows, 0);
+    // Bytes of the tables' files (from the manifest); anomalies: the entries of the ledger just written.
+    const data = result.files.filter((f) => !f.table.startsWith('_')).reduce((s, f) => s + f.bytes, 0);
+    p.stop(
+      `finished ${def.name} in ${flags.out} from ${flags.shards} shards in ${((performance.now() - started) / 1000).toFixed(1)}s: ${result.tables.length} tables, ${count(rows)} rows, ` +
+        `${count(result.files.length)} files; ${bytes(data)}, ${count(ledgerFileEntries(join(flags.out, LEDGER)))} anomalies in ${LEDGER} and ${SUMMARY}, every file in ${MANIFEST}`,
+    );
   }
 }
 

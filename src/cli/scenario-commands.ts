@@ -5,6 +5,11 @@ import { engineOptions, scenarioSource } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
+import { fileLedger, nullLedger } from '../anomaly/ledger.js';
+import { outputBytes } from '../codecs/output.js';
+import { normalizeOptions } from '../core/options.js';
+import { parseShard, shardRows } from '../core/shard.js';
+import { anomalies, bytes, count, countedSink, countingLedger, ledgerFileEntries, Progress, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
 import { announcing } from '../core/stdio-link.js';
 import { newRunId } from './input.js';
 import { DatagenError } from '../core/errors.js';
@@ -69,7 +74,7 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
           'format from --format (default csv). - writes to stdout, format from --format (default csv)',
       }),
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
-      quiet: Flags.boolean({ char: 'q', description: 'print no summary on stderr' }),
+      ...progressFlags,
       overwrite: Flags.boolean({ description: 'replace the output file if it exists (a folder: its partitioned output)' }),
       ...flagsFor(partitionOptions),
       ...stageFlags(def),
@@ -81,15 +86,38 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
       const workers = parseWorkers(`generate ${def.name}`, flags.workers);
       const source = sourceFrom(def, flags);
       const options = { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) };
+      const quiet = Boolean(flags.quiet);
+      const stages = stagesFrom(def, flags);
+      let progress: Progress | undefined;
       // With --workers, the same sink is made in each worker from its name and options.
       const write = async (sinkFactory: ReturnType<typeof findSink>, sinkOptions: Record<string, unknown>, folder: boolean) => {
-        const sink = sinkFactory(sinkOptions as never);
-        const ledger = { ledger: flags.ledger as string | undefined, overwrite: Boolean(flags.overwrite) };
-        if (workers <= 1) return run(source, ...stagesFrom(def, flags), sink, ledger);
-        const result = await runScenarioParallel({ origin, def, options, stages: stagesFrom(def, flags), sink, sinkSpec: { name: sinkFactory.name, options: sinkOptions }, folder, workers, ...ledger });
-        if (result.note && !flags.quiet) process.stderr.write(`datagen: ${result.note}\n`);
-        return result;
+        // NDJSON or Arrow IPC into a pipe goes on to another datagen command, which draws instead.
+        const feeds = sinkOptions.path === undefined && stdoutIsPipe() && (sinkFactory.name === 'jsonl' || sinkFactory.name === 'arrow');
+        const p = (progress = new Progress({ quiet, progress: Boolean(flags.progress), draw: !feeds }));
+        p.start(`generate ${def.name}`, plannedRows(def, flags));
+        const before = outputBytes();
+        const sink = countedSink(sinkFactory(sinkOptions as never), p);
+        const ledgerPath = flags.ledger as string | undefined;
+        const overwrite = Boolean(flags.overwrite);
+        try {
+          if (workers <= 1) {
+            // Anomalies are counted as they are recorded (only when the summary is printed).
+            const ledger = stages.length > 0 && !quiet ? countingLedger(ledgerPath ? fileLedger(ledgerPath, { overwrite }) : nullLedger) : undefined;
+            const result = await run(source, ...stages, sink, { ledger: ledger ?? ledgerPath, overwrite });
+            return { ...result, bytes: outputBytes() - before, anomalies: ledger?.entries() };
+          }
+          const result = await runScenarioParallel({ origin, def, options, stages, sink, sinkSpec: { name: sinkFactory.name, options: sinkOptions }, folder, workers, ledger: ledgerPath, overwrite });
+          if (result.note) p.say(result.note);
+          // Worker threads record anomalies only into a ledger file: counted there (it holds this run only).
+          const anomalies = stages.length > 0 && ledgerPath && !quiet ? ledgerFileEntries(ledgerPath) : undefined;
+          return { ...result, bytes: outputBytes() - before, anomalies };
+        } catch (err) {
+          p.stop();
+          throw err;
+        }
       };
+      const summary = (result: { rows: number; bytes: number; anomalies?: number }, to: string) =>
+        progress!.stop(`wrote ${count(result.rows)} ${def.name} rows to ${to}, ${bytes(result.bytes)}${anomalies(result.anomalies)}, ${progress!.seconds().toFixed(1)}s`);
       const partition = optionsFromFlags(def.name, partitionOptions, flags);
       let out = (flags.out as string | undefined) ?? `${def.name}.csv`;
       if (out.trim() === '') throw new DatagenError('E_OPTION', `generate: --out must name a file, a folder or - (stdout), got ${JSON.stringify(out)}`);
@@ -100,8 +128,7 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         // stdout then carries the rows only; the summary line stays on stderr.
         const sink = findSink((flags.format as string | undefined) ?? 'csv');
         if (sink.name === 'delta') throw new DatagenError('E_OPTION', 'generate: a Delta table is a folder and cannot go to stdout (--out -); name a folder, e.g. --out lake/' + def.name);
-        const result = await write(sink, {}, false);
-        if (!flags.quiet) process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to stdout\n`);
+        summary(await write(sink, {}, false), 'stdout');
         return;
       }
       // A folder (trailing '/', or one that exists) takes its format from --format, else csv,
@@ -114,14 +141,18 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         : (folder || wantsPartitioned(partition)) && extname(bare) === ''
           ? findSink('csv')
           : sinkForPath(bare);
-      const started = performance.now();
-      const result = await write(sink, { path: out, overwrite: Boolean(flags.overwrite), ...partition }, folder || wantsPartitioned(partition));
-      if (!flags.quiet) {
-        const seconds = (performance.now() - started) / 1000;
-        process.stderr.write(`datagen: wrote ${result.rows.toLocaleString('en-US')} ${def.name} rows to ${out} in ${seconds.toFixed(1)}s\n`);
-      }
+      summary(await write(sink, { path: out, overwrite: Boolean(flags.overwrite), ...partition }, folder || wantsPartitioned(partition)), out);
     }
   };
+}
+
+/** The rows the source will make (this shard's share with --shard): the progress bar's total. */
+function plannedRows(def: ScenarioDefinition, flags: Record<string, unknown>): number {
+  const engine = normalizeOptions(def.name, engineOptions, optionsFromFlags(def.name, engineOptions, flags));
+  const total = engine.rows ?? def.defaultRows;
+  if (engine.shard === undefined) return total;
+  const [from, to] = shardRows(parseShard(def.name, engine.shard), total);
+  return to - from;
 }
 
 function isFolder(path: string): boolean {
@@ -144,13 +175,28 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       ...stageFlags(def),
       ipc: Flags.boolean({ description: 'write an Arrow IPC stream (exact types: decimals, dates, timestamps) instead of NDJSON' }),
       ...(def.defaultStages ? { overwrite: Flags.boolean({ description: "replace the ledger file if it holds another run's lines" }) } : {}),
+      ...quietFlag,
     };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
       const runId = newRunId();
-      const out = announcing(flags.ipc ? arrow() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' });
-      await run(sourceFrom(def, flags), ...stagesFrom(def, flags), out, { ledger: flags.ledger as string | undefined, run: runId, overwrite: flags.overwrite as boolean });
+      const source = sourceFrom(def, flags);
+      const stages = stagesFrom(def, flags);
+      // The next stage of the pipe draws progress; pipe prints its summary only.
+      const p = new Progress({ quiet: Boolean(flags.quiet) });
+      const line = p.start(`pipe ${def.name}`);
+      const before = outputBytes();
+      const out = countedSink(announcing(flags.ipc ? arrow() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' }), p);
+      const ledgerPath = flags.ledger as string | undefined;
+      const ledger = stages.length > 0 && !flags.quiet ? countingLedger(ledgerPath ? fileLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) }) : nullLedger) : undefined;
+      try {
+        await run(source, ...stages, out, { ledger: ledger ?? ledgerPath, run: runId, overwrite: flags.overwrite as boolean });
+      } catch (err) {
+        p.stop();
+        throw err;
+      }
+      p.stop(`pipe ${def.name}: ${count(line.rows)} rows to stdout, ${bytes(outputBytes() - before)}${anomalies(ledger?.entries())}, ${p.seconds().toFixed(1)}s`);
     }
   };
 }

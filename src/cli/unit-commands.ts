@@ -2,6 +2,9 @@ import { Flags, type Command } from '@oclif/core';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
+import { fileLedger, nullLedger } from '../anomaly/ledger.js';
+import { outputBytes } from '../codecs/output.js';
+import { anomalies, bytes, count, countedSink, countedSource, countingLedger, Progress, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
 import { announcing } from '../core/stdio-link.js';
 import type { SinkFactory, TransformFactory } from '../core/units.js';
 import { DatagenCommand } from './base.js';
@@ -24,6 +27,7 @@ export function transformCommand(unit: TransformFactory): Command.Class {
       overwrite: Flags.boolean({ description: "replace the ledger file if it holds another run's lines" }),
       ...inputFlags,
       ipc: Flags.boolean({ allowNo: true, description: 'write Arrow IPC (typed) instead of NDJSON to stdout [default: the format read from stdin]' }),
+      ...quietFlag,
     };
 
     async run(): Promise<void> {
@@ -31,8 +35,25 @@ export function transformCommand(unit: TransformFactory): Command.Class {
       const transform = unit(optionsFromFlags(unit.name, unit.options, flags) as never); // options checked before any input is read
       const input = await stdinSource(unit.name, flags as Parameters<typeof stdinSource>[1]);
       const ipc = (flags.ipc as boolean | undefined) ?? input.format === 'arrow';
-      const out = announcing(ipc ? arrow() : jsonl(), { run: input.run, format: ipc ? 'arrow' : 'ndjson' });
-      await run(input.source, transform, out, { ledger: flags.ledger as string | undefined, run: input.run, overwrite: flags.overwrite as boolean });
+      // A transform's rows go on to the next stage, which draws progress: a summary only here.
+      const quiet = Boolean(flags.quiet);
+      const p = new Progress({ quiet });
+      const line = p.start(unit.name);
+      let rowsIn = 0;
+      const source = countedSource(input.source, (b) => void (rowsIn += b.rows.length));
+      const before = outputBytes();
+      const out = countedSink(announcing(ipc ? arrow() : jsonl(), { run: input.run, format: ipc ? 'arrow' : 'ndjson' }), p);
+      const ledgerPath = flags.ledger as string | undefined;
+      const overwrite = flags.overwrite as boolean;
+      // Anomalies are counted as the stage records them (only when the summary is printed).
+      const ledger = quiet ? undefined : countingLedger(ledgerPath ? fileLedger(ledgerPath, { run: input.run, overwrite }) : nullLedger);
+      try {
+        await run(source, transform, out, { ledger: ledger ?? ledgerPath, run: input.run, overwrite });
+      } catch (err) {
+        p.stop();
+        throw err;
+      }
+      p.stop(`${unit.name}: ${count(rowsIn)} rows in, ${count(line.rows)} out${anomalies(ledger?.entries())}, ${bytes(outputBytes() - before)} to stdout, ${p.seconds().toFixed(1)}s`);
     }
   };
 }
@@ -43,7 +64,7 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
     static override description = unit.description;
     static override examples = unit.examples.map((e) => `$ ${e}`);
     static override aliases = unit.aliases ?? [];
-    static override flags = { ...flagsFor(unit.options), ...inputFlags };
+    static override flags = { ...flagsFor(unit.options), ...inputFlags, ...progressFlags };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
@@ -52,7 +73,19 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
       // Rows written to stdout for another datagen command are announced to it (src/core/stdio-link.ts).
       const toStdout = flags.out === undefined || flags.out === '-';
       const relay = toStdout && (unit.name === 'jsonl' || unit.name === 'arrow');
-      await run(input.source, relay ? announcing(sink, { run: input.run, format: unit.name === 'arrow' ? 'arrow' : 'ndjson' }) : sink);
+      // The last stage of a pipe draws progress; one handing rows on through a pipe does not.
+      const p = new Progress({ quiet: Boolean(flags.quiet), progress: Boolean(flags.progress), draw: !(relay && stdoutIsPipe()) });
+      const line = p.start(unit.name);
+      const before = outputBytes();
+      try {
+        await run(input.source, countedSink(relay ? announcing(sink, { run: input.run, format: unit.name === 'arrow' ? 'arrow' : 'ndjson' }) : sink, p));
+      } catch (err) {
+        p.stop();
+        throw err;
+      }
+      // Delta writes its data files itself (not through src/codecs/output.ts): no byte count.
+      const written = unit.name === 'delta' ? '' : `, ${bytes(outputBytes() - before)}`;
+      p.stop(`${unit.name}: ${count(line.rows)} rows to ${toStdout ? 'stdout' : (flags.out as string)}${written}, ${p.seconds().toFixed(1)}s`);
     }
   };
 }

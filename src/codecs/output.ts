@@ -28,6 +28,15 @@ export interface Output {
 }
 
 export const openTemps = new Set<string>();
+
+/**
+ * Bytes this process wrote through outputs (files when complete, stdout as written): read by
+ * the CLI's progress and summary line (src/cli/progress.ts). Counted per chunk, never per row.
+ */
+let bytesOut = 0;
+export function outputBytes(): number {
+  return bytesOut;
+}
 const undos = new Set<() => void>();
 
 /**
@@ -135,6 +144,8 @@ async function fileOutput(path: string, overwrite: boolean): Promise<Output> {
       try {
         (gzip ?? stream).end();
         await finished(stream);
+        // Counted as written (before gzip); corrected to the bytes in the file once complete.
+        bytesOut += stream.bytesWritten - inner.counted;
       } catch (err) {
         rmSync(temp, { force: true });
         openTemps.delete(temp);
@@ -169,16 +180,23 @@ function outputError(target: string, err: unknown): unknown {
   return new DatagenError('E_OUTPUT', `cannot write ${target}: ${describeIoError(err)}`);
 }
 
-function streamOutput(stream: Writable, target = 'stdout'): Output {
+function streamOutput(stream: Writable, target = 'stdout'): Output & { readonly counted: number } {
   let failure: unknown;
+  let counted = 0;
   const onError = (err: Error) => {
     failure ??= outputError(target, err);
   };
   stream.on('error', onError);
   return {
+    get counted() {
+      return counted;
+    },
     write(chunk, written) {
       if (failure) return Promise.reject(failure);
       let ready: boolean;
+      const n = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      bytesOut += n;
+      counted += n;
       try {
         ready = stream.write(chunk, written && ((err) => void (err ? undefined : written())));
       } catch (err) {
