@@ -289,7 +289,7 @@ h3 { font-size: 16px; margin: 22px 0 8px; }
 .facts div { display: flex; gap: 6px; } .facts dt { color: var(--muted); } .facts dd { margin: 0; font-weight: 600; word-break: break-all; }
 .summary { margin: 10px 0 0; }
 .scroll { overflow: auto; max-height: 420px; border: 1px solid var(--line); border-radius: 6px; }
-.scroll.tall { max-height: 70vh; }
+.scroll.tall { max-height: 600px; } /* px, not vh: a full-page screenshot grows the viewport */
 table { border-collapse: collapse; width: 100%; font-size: 13px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { position: sticky; top: 0; background: var(--bg); z-index: 1; white-space: nowrap; }
@@ -297,8 +297,12 @@ th { position: sticky; top: 0; background: var(--bg); z-index: 1; white-space: n
 .findings :is(td, th):is(:nth-child(5), :nth-child(6), :nth-child(7), :nth-child(8)),
 .tables :is(td, th):is(:nth-child(3), :nth-child(4)), .num-from-3 :is(td, th):nth-child(n+3), .num-from-5 :is(td, th):nth-child(n+5)
   { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.findings td:nth-child(4) { max-width: 320px; word-break: break-word; }
-.findings code { background: var(--bg); padding: 0 3px; border-radius: 3px; word-break: break-all; }
+td { overflow-wrap: anywhere; }
+.findings td:nth-child(-n+2) { max-width: 220px; }
+.findings td:is(:nth-child(3), :nth-child(9)) { white-space: nowrap; overflow-wrap: normal; }
+.findings td:nth-child(4) { min-width: 180px; max-width: 360px; }
+.findings td:nth-child(10) { min-width: 160px; max-width: 320px; }
+.findings code { background: var(--bg); padding: 0 3px; border-radius: 3px; }
 tr.fail td { background: #ffebe9; }
 .status { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid; }
 .status.ok, .status.match { color: var(--pass); border-color: var(--pass); }
@@ -330,6 +334,8 @@ const CLIENT = `
   var short = function (s) { s = String(s); return s === "" ? "(empty)" : s.length > 26 ? s.slice(0, 25) + "…" : s; };
   var fmt = d3.format(",");
   var pctf = d3.format(".1%");
+  // Counts: whole-number ticks only (a column of two rows would otherwise get 0.2, 0.4 ...).
+  var countTick = function (d) { return Number.isInteger(d) ? d3.format("~s")(d) : ""; };
   function histogram(c, width) {
     var t = c.temporal ? function (v) { return new Date(v); } : Number;
     var bins = c.counts.map(function (count, i) {
@@ -341,7 +347,7 @@ const CLIENT = `
     return Plot.plot({
       width: width, height: 190, marginLeft: 50,
       x: { type: c.temporal ? "utc" : "linear", label: null, ticks: 5 },
-      y: { grid: true, label: "rows", tickFormat: "~s" },
+      y: { grid: true, label: "rows", tickFormat: countTick },
       marks: [
         Plot.rectY(bins, { x1: "x1", x2: "x2", y: "count", fill: "#4e79a7", insetLeft: 0.5, insetRight: 0.5,
           title: function (b) { return show(b.x1) + " – " + show(b.x2) + ": " + fmt(b.count); } }),
@@ -353,8 +359,8 @@ const CLIENT = `
     var rows = c.values.map(function (v, i) { return { value: v, count: c.counts[i] }; });
     var longest = d3.max(c.values, function (l) { return short(l).length; }) || 4;
     return Plot.plot({
-      width: width, height: 34 + 20 * Math.max(1, rows.length), marginLeft: Math.min(180, 14 + 6.5 * longest), marginRight: 16,
-      x: { grid: true, label: "rows", tickFormat: "~s" },
+      width: width, height: 50 + 22 * Math.max(1, rows.length), marginLeft: Math.min(180, 14 + 6.5 * longest), marginRight: 16,
+      x: { grid: true, label: "rows", tickFormat: countTick },
       y: { label: null, domain: c.values, tickFormat: short },
       marks: [
         Plot.barX(rows, { x: "count", y: "value", fill: "#f28e2c", title: function (v) { return v.value + ": " + fmt(v.count); } }),
@@ -371,10 +377,10 @@ const CLIENT = `
     var longest = d3.max(c.columns, function (l) { return short(l).length; }) || 4;
     var max = d3.max(rows, function (r) { return r.share; }) || 0;
     return Plot.plot({
-      width: width, height: 40 + 24 * c.columns.length, marginLeft: Math.min(180, 14 + 6.5 * longest),
+      width: width, height: 50 + 30 * c.columns.length, marginLeft: Math.min(180, 14 + 6.5 * longest),
       x: { grid: true, label: "share of rows", tickFormat: ".1%", domain: [0, Math.max(max, 0.01)] },
-      fy: { label: null, domain: c.columns, tickFormat: short },
-      y: { axis: null, domain: measures },
+      fy: { label: null, domain: c.columns, tickFormat: short, padding: 0.12 },
+      y: { axis: null, domain: measures, padding: 0.05 },
       color: ${JSON.stringify(SHARE_COLORS)},
       marks: [
         Plot.barX(rows, { fy: "column", y: "measure", x: "share", fill: "measure", title: function (r) { return r.column + " " + r.measure + ": " + pctf(r.share); } }),
@@ -404,7 +410,7 @@ const CLIENT = `
     var longest = d3.max(ys, function (l) { return short(l).length; }) || 4;
     return Plot.plot({
       width: width, height: 50 + 24 * ys.length, marginLeft: Math.min(200, 14 + 6.5 * longest), marginRight: 16,
-      x: { grid: true, label: "ledger entries", tickFormat: "~s" },
+      x: { grid: true, label: "ledger entries", tickFormat: countTick },
       y: { label: null, domain: ys, tickFormat: short },
       color: c.colors,
       marks: [
