@@ -132,3 +132,86 @@ describe('every table of every registered dataset satisfies its declared rules (
     }
   }
 });
+
+describe('defineTable checks the rules it is given (a mistake in a unit is a plain Error)', () => {
+  const table = (fields: Record<string, object>) => () => defineTable('t', 'T', fields as never);
+  const int = types.int32();
+  it('stores them as field metadata that fieldRules reads back', () => {
+    const s = defineTable('t', 'T', {
+      id: { type: types.string(), description: 'id', key: true, pattern: 'T\\d{4,}' },
+      n: { type: int, description: 'n', min: 1, max: 9 },
+      day: { type: types.date(), description: 'day', min: '2020-01-01', nullable: true },
+      at: { type: types.timestamp(), description: 'at', min: '2020-01-01T00:00:00Z', after: 'day' },
+      band: { type: types.string(), description: 'band', values: ['LOW', 'HIGH'] },
+    });
+    expect(s.fields.map((f) => fieldRules(f))).toEqual([
+      { key: true, nullable: false, pattern: 'T\\d{4,}' },
+      { key: false, nullable: false, min: 1, max: 9 },
+      { key: false, nullable: true, min: '2020-01-01' },
+      { key: false, nullable: false, min: '2020-01-01T00:00:00Z', after: 'day' },
+      { key: false, nullable: false, values: ['LOW', 'HIGH'] },
+    ]);
+    expect(s.fields[1]!.metadata.get('min')).toBe('1');
+    expect(s.fields[2]!.metadata.get('min')).toBe('"2020-01-01"');
+  });
+  it('refuses a pattern that does not compile, or that DuckDB could not run', () => {
+    expect(table({ a: { type: types.string(), description: '', pattern: 'A[' } })).toThrow(/t\.a: pattern "A\[" does not compile/);
+    expect(table({ a: { type: types.string(), description: '', pattern: 'A(?=B)' } })).toThrow(/lookaround/);
+  });
+  it('refuses min above max, and bounds of the wrong kind', () => {
+    expect(table({ a: { type: int, description: '', min: 5, max: 4 } })).toThrow('t.a: min 5 is above max 4');
+    expect(table({ a: { type: int, description: '', min: '5' } })).toThrow(/t\.a: min "5" is not a bound for a int32 column/);
+    expect(table({ a: { type: types.date(), description: '', max: '2020-02-30' } })).toThrow(/max "2020-02-30" is not a bound for a date column/);
+    expect(table({ a: { type: types.timestamp(), description: '', max: '2020-01-01T00:00:00' } })).toThrow(/not a bound for a timestamp/);
+    expect(table({ a: { type: types.string(), description: '', min: 1 } })).toThrow(/not a bound for a string column/);
+  });
+  it('refuses an after that is not another orderable column of the table', () => {
+    expect(table({ a: { type: int, description: '', after: 'b' } })).toThrow(`t.a: after names "b", which is not another column of t`);
+    expect(table({ a: { type: int, description: '', after: 'a' } })).toThrow(/not another column/);
+    expect(table({ a: { type: types.timestamp(), description: '' }, b: { type: types.string(), description: '', after: 'a' } })).toThrow(/a string column cannot be ordered after a timestamp/);
+    expect(table({ a: { type: types.time(), description: '' }, b: { type: types.date(), description: '', after: 'a' } })).toThrow(/cannot be ordered/);
+    expect(table({ a: { type: types.date(), description: '' }, b: { type: types.timestamp(), description: '', after: 'a' } })).not.toThrow();
+  });
+});
+
+describe('a YAML column gets the rules its generator makes certain, and explicit ones', () => {
+  const yaml = `name: shop
+rows: 300
+fields:
+  id: { type: int64, key: true, generator: { sequence: { start: 10 } } }
+  code: { type: string, generator: { pattern: 'ORD-\\d{5}[A-Z]?' } }
+  amount: { type: "decimal(8,2)", generator: { uniform: { min: 1, max: 250.5 } } }
+  price: { type: float64, generator: { normal: { mean: 5, sd: 2, min: 0.123, decimals: 2 } } }
+  status: { type: string, null_rate: 0.1, generator: { choice: { values: [NEW, PAID, null] } } }
+  day: { type: date, generator: { date: { start: 2024-01-01, end: 2024-03-31 } } }
+  shipped: { type: timestamp, generator: { timestamp: { start: 2024-04-01, end: 2024-04-30 } } }
+  delivered: { type: timestamp, after: shipped, min: 2024-04-01, generator: { timestamp: { start: 2024-05-01, end: 2024-05-31 } } }
+  note: { type: string, pattern: '[a-z]+', generator: { choice: { values: [a, bb] } } }
+`;
+  it('derives bounds, values and patterns, keeps explicit keys, and every row satisfies them', async () => {
+    const def = parseYamlScenario(yaml, 'shop.yml');
+    const rules = Object.fromEntries(def.schema.fields.map((f) => [f.name, fieldRules(f)]));
+    expect(rules.id).toMatchObject({ min: 10, key: true });
+    expect(rules.code).toMatchObject({ pattern: 'ORD-\\d{5}[A-Z]?' });
+    expect(rules.amount).toMatchObject({ min: 1, max: 250.5 });
+    expect(rules.price!.min).toBeUndefined(); // 0.123 does not survive rounding to 2 places
+    expect(rules.status).toMatchObject({ values: ['NEW', 'PAID'], nullable: true });
+    expect(rules.day).toMatchObject({ min: '2024-01-01', max: '2024-03-31' });
+    expect(rules.shipped).toMatchObject({ min: '2024-04-01T00:00:00.000000Z', max: '2024-04-30T23:59:59.999999Z' });
+    expect(rules.delivered).toMatchObject({ after: 'shipped', min: '2024-04-01T00:00:00Z' });
+    expect(rules.delivered!.max).toBeUndefined(); // explicit bounds replace the derived ones
+    expect(rules.note).toMatchObject({ pattern: '[a-z]+', values: ['a', 'bb'] });
+    const rows = await collect(scenario(def, { rows: 300, seed: 4 }));
+    expect(violations(def.schema, rows)).toEqual([]);
+  });
+
+  it('refuses a bad rule key with the file position of the key', () => {
+    const bad = (line: string) => () => parseYamlScenario(`name: t\nfields:\n  a: { type: int32, generator: { sequence: {} } }\n${line}\n`, 'bad.yml');
+    expect(bad("  b: { type: string, pattern: 'A[', generator: { constant: A } }")).toThrow(/^bad\.yml:4:\d+: .*fields\.b\.pattern.*not a regular expression/);
+    expect(bad('  b: { type: string, min: 1, generator: { constant: A } }')).toThrow(/^bad\.yml:4:\d+: .*a string column has no min/);
+    expect(bad('  b: { type: int32, min: 5, max: 4, generator: { constant: 4 } }')).toThrow(/^bad\.yml:4:\d+: .*max.*below min 5/);
+    expect(bad('  b: { type: date, min: 2024-13-01, generator: { date: { start: 2024-01-01, end: 2024-01-02 } } }')).toThrow(/^bad\.yml:4:\d+: .*not a date bound \(write YYYY-MM-DD\)/);
+    expect(bad('  b: { type: int32, after: c, generator: { constant: 4 } }')).toThrow(/^bad\.yml:4:\d+: .*'c' is not another field of this table/);
+    expect(bad('  b: { type: string, after: a, generator: { constant: x } }')).toThrow(/^bad\.yml:4:\d+: .*cannot be ordered after a/);
+  });
+});

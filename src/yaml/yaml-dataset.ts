@@ -7,6 +7,7 @@ import { Zipf } from '../random/distributions.js';
 import type { Rng } from '../random/rng.js';
 import { closest } from '../core/suggest.js';
 import { DatagenError } from '../core/errors.js';
+import { isRuleAfter } from './field-rules.js';
 import {
   compileScenario,
   compileTable,
@@ -159,13 +160,13 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
       if (m![2] && !['date', 'timestamp'].includes(kindOfLabel(col.type))) fail(at, `partition_by ${p}: :${m![2]} needs a date or timestamp column, and ${m![1]} is ${col.type}`);
     });
     for (const [name, f] of Object.entries(d.fields)) {
-      const given = ['generator', 'ref', 'after'].filter((k) => f[k] !== undefined);
+      const given = ['generator', 'ref', 'after'].filter((k) => f[k] !== undefined && !(k === 'after' && isRuleAfter(f.after)));
       if (given.length !== 1) {
         fail(['tables', j, 'fields', name], given.length === 0 ? 'give the field a generator:, a ref: or an after:' : `a field has one of generator:, ref:, after:, found ${given.join(' and ')}`);
       }
       if (f.popularity !== undefined && f.ref === undefined) fail(['tables', j, 'fields', name, 'popularity'], 'popularity: goes with ref: (how the referenced rows are picked)');
       for (const key of ['ref', 'after'] as const) {
-        if (typeof f[key] !== 'string') continue;
+        if (typeof f[key] !== 'string' || (key === 'after' && isRuleAfter(f.after))) continue;
         const [target, column] = (f[key] as string).split(/\s*\+/)[0]!.trim().split('.') as [string, string];
         const parent = tableNamed(target, ['tables', j, 'fields', name, key]);
         const col = columnOf(parent, column, ['tables', j, 'fields', name, key]);
@@ -212,7 +213,7 @@ function compileDataset(doc: DatasetDoc, fail: Fail): DatasetDefinition {
         };
         return { nullable, gen: pick };
       }
-      if (typeof f.after === 'string') {
+      if (typeof f.after === 'string' && !isRuleAfter(f.after)) {
         const m = /^([a-z][a-z0-9_]*)\.([A-Za-z_]\w*)(?:\s*\+\s*(\d+)(?:\.\.(\d+))?\s*([smhd]))?$/.exec(f.after)!;
         const [, target, column, loText, hiText, unit] = m;
         const parent = byName.get(target!)!.table;

@@ -14,6 +14,7 @@ import { Pattern } from '../random/pattern.js';
 import type { Rng } from '../random/rng.js';
 import { findTransform } from '../registry.js';
 import { defineTable, kindOf, types, type FieldSpec, type Kind, type Row, type Value } from '../core/schema.js';
+import { derivedRules, explicitRules, isRuleAfter } from './field-rules.js';
 import { daysFromCivil, formatDate, formatTimestamp, MICROS_PER_DAY, parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
 import { defineScenario, type ScenarioDefinition } from '../core/units.js';
 import type { Transform } from '../core/stage.js';
@@ -503,7 +504,7 @@ export interface CompiledTable {
 }
 
 /** Keys of a field that are not its generator (what a dataset field declares instead of one is the rest). */
-const FIELD_KEYS = new Set(['type', 'description', 'key', 'null_rate']);
+const FIELD_KEYS = new Set(['type', 'description', 'key', 'null_rate', 'pattern', 'min', 'max']);
 
 /** `resolve` gives expressions names besides the fields above (a dataset's parent columns), knowing which fields are above. */
 export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook, resolve?: (earlier: string[]) => Resolve): CompiledTable {
@@ -523,7 +524,7 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook, resol
     const type = typeInfo(f.type, (why) => fail(['fields', name, 'type'], why));
     const custom = hook?.(name, f, type, names.slice(0, i), (path, why) => fail(['fields', name, ...path], why));
     if (custom) {
-      shownGen[name] = f.generator ?? Object.fromEntries(Object.entries(f).filter(([k]) => !FIELD_KEYS.has(k)));
+      shownGen[name] = f.generator ?? Object.fromEntries(Object.entries(f).filter(([k, v]) => !FIELD_KEYS.has(k) && !(k === 'after' && isRuleAfter(v))));
       fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable: (f.null_rate ?? 0) > 0 || custom.nullable };
       fields.push({ name, gen: custom.gen, nullRate: f.null_rate ?? 0, fit: fitter(type), type, fail: (why) => fail(['fields', name], why) });
       return;
@@ -556,7 +557,7 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook, resol
     if (rowText > MAX_ROW_TEXT) failGen(`rows would hold up to ${rowText} characters of text with this field; the limit for a row is ${MAX_ROW_TEXT}`);
     if (genKind === 'constant' && params === null) nullable = true;
     if (genKind === 'choice' && ((params as { values: unknown[] }).values).includes(null)) nullable = true;
-    fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable };
+    fieldSpecs[name] = { type: type.type, description: f.description ?? '', key: f.key, nullable, ...derivedRules(genKind, params, type) };
     const field: CompiledField = { name, gen, nullRate: f.null_rate ?? 0, fit: fitter(type), type, fail: failGen };
     fields.push(field);
     if (genKind === 'sequence') {
@@ -572,6 +573,18 @@ export function compileTable(spec: TableDoc, fail: Fail, hook?: FieldHook, resol
       return failHere((err as Error).message);
     }
   });
+  // The rules `datagen check` tests: explicit keys replace what the generator implies.
+  const kinds = new Map(names.map((n) => [n, kindOf(fieldSpecs[n]!.type)]));
+  for (const n of names) {
+    const f = spec.fields[n]!;
+    const given = { pattern: f.pattern, min: f.min, max: f.max, after: isRuleAfter(f.after) ? f.after : undefined };
+    const explicit = explicitRules(n, given, { label: f.type, kind: kinds.get(n)! }, kinds, (key, why) => fail(['fields', n, key], why));
+    if (given.min !== undefined || given.max !== undefined) {
+      delete fieldSpecs[n]!.min;
+      delete fieldSpecs[n]!.max;
+    }
+    Object.assign(fieldSpecs[n]!, explicit);
+  }
   const table = defineTable(spec.name, spec.description ?? '', fieldSpecs);
   const anomalies = spec.anomalies ?? [];
   const stageFactories = anomalies.map((a, i) => {
