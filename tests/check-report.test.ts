@@ -30,12 +30,16 @@ function fixture(): CheckResult {
   const profiles: ColumnProfile[] = [
     { table: 'customers', column: 'customer_id', type: 'string', shape: 'text', rows: 500, nulls: 0, invalid: 0, anomalies: 0, top: [{ value: 'C00001', count: 1 }, { value: 'C00002', count: 1 }] },
     { table: 'customers', column: 'segment', type: 'string', shape: 'text', rows: 500, nulls: 12, invalid: 0, anomalies: 15, top: [{ value: 'consumer', count: 260 }, { value: 'corporate', count: 150 }, { value: 'home_office', count: 75 }, { value: HOSTILE, count: 3 }] },
-    { table: 'customers', column: 'signup_date', type: 'date32[day]', shape: 'temporal', rows: 500, nulls: 0, invalid: 0, anomalies: 0, histogram: days('2023-01-01T00:00:00.000Z', [40, 52, 47, 61, 55, 49, 58, 44, 50, 44]) },
+    { table: 'customers', column: 'signup_date', type: 'date32[day]', shape: 'temporal', rows: 500, nulls: 0, invalid: 0, anomalies: 0, histogram: days('2023-01-01T00:00:00.000Z', [40, 52, 47, 61, 55, 49, 58, 44, 50, 44]).map((b) => ({ ...b, start: b.start.slice(0, 10), end: b.end.slice(0, 10) })) },
     { table: 'customers', column: 'is_active', type: 'bool', shape: 'bool', rows: 500, nulls: 0, invalid: 0, anomalies: 0, top: [{ value: 'true', count: 410 }, { value: 'false', count: 90 }] },
     { table: 'orders', column: 'order_id', type: 'int64', shape: 'numeric', rows: 2000, nulls: 0, invalid: 0, anomalies: 0, histogram: hist(1, 200, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]) },
     { table: 'orders', column: 'customer_id', type: 'string', shape: 'text', rows: 2000, nulls: 0, invalid: 0, anomalies: 20, top: [{ value: 'C00042', count: 12 }, { value: 'C99999', count: 20 }] },
     { table: 'orders', column: 'ordered_at', type: 'timestamp[us, UTC]', shape: 'temporal', rows: 2000, nulls: 0, invalid: 0, anomalies: 0, histogram: days('2024-03-01T00:00:00.000Z', [210, 190, 205, 180, 220, 199, 196, 200, 202, 198]) },
     { table: 'orders', column: 'total', type: 'decimal(10,2)', shape: 'numeric', rows: 2000, nulls: 40, invalid: 8, anomalies: 48, histogram: hist(0, 50, [300, 520, 480, 310, 190, 100, 50, 8, 0, 2]) },
+    // A time of day, one value only (a one-bin histogram), and a column with no castable value (no bins).
+    { table: 'orders', column: 'pickup_time', type: 'time64[us]', shape: 'temporal', rows: 2000, nulls: 0, invalid: 0, anomalies: 0, histogram: [{ start: '08:00:00', end: '12:00:00', count: 700 }, { start: '12:00:00', end: '16:00:00', count: 900 }, { start: '16:00:00', end: '20:00:00', count: 400 }] },
+    { table: 'orders', column: 'shipped_at', type: 'timestamp[us, UTC]', shape: 'temporal', rows: 2000, nulls: 1990, invalid: 0, anomalies: 0, histogram: [{ start: '2024-03-05T10:00:00.000Z', end: '2024-03-05T10:00:00.000Z', count: 10 }] },
+    { table: 'orders', column: 'discount', type: 'float64', shape: 'numeric', rows: 2000, nulls: 2000, invalid: 0, anomalies: 0, histogram: [] },
     { table: 'orders', column: 'status', type: 'string', shape: 'text', rows: 2000, nulls: 0, invalid: 0, anomalies: 0, top: [{ value: 'delivered', count: 1500 }, { value: 'shipped', count: 300 }, { value: 'cancelled', count: 200 }] },
   ];
   const f = (table: string, column: string | null, check: Finding['check'], rule: string, checked: number, found: number, status: Finding['status'], more: Partial<Finding> = {}): Finding =>
@@ -234,6 +238,17 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? `check report in Chromium (${CHROMIUM})` :
     await page.click('#only-failing');
     const visible = await page.evaluate(`[...document.querySelectorAll('#findings tbody tr')].filter((r) => getComputedStyle(r).display !== 'none').length`);
     expect(visible).toBe(facts.failRows);
+    await page.close();
+  }, 120_000);
+
+  it('a result with nothing to draw (no ledger, no relations, no profiles) opens cleanly', async () => {
+    const result: CheckResult = { path: 'loans.csv', tables: [{ name: 'loans', format: 'csv', files: 1, rows: 0 }], findings: [], relations: [], anomalies: [], ok: true, seconds: 0.1 };
+    const { page, errors, refused } = await open('empty.html', result);
+    const facts = await page.evaluate(FACTS) as { drawn: number; charts: unknown[]; findingRows: number; verdict: string };
+    expect(facts).toMatchObject({ drawn: 0, charts: [], findingRows: 0, verdict: 'ok' });
+    expect(await page.evaluate(`document.getElementById('anomalies').textContent`)).toContain('No ledger');
+    expect(errors).toEqual([]);
+    expect(refused).toEqual([]);
     await page.close();
   }, 120_000);
 

@@ -57,7 +57,7 @@ const MAX_VALUE = 120;
 // Column-wise arrays rather than arrays of objects: a wide result's page stays small.
 type ChartSpec =
   /** Bin i spans x1[i]..x2[i] (temporal bounds as epoch milliseconds). */
-  | { kind: 'histogram'; temporal: boolean; x1: Array<number | string>; x2: Array<number | string>; counts: number[] }
+  | { kind: 'histogram'; temporal: boolean; clock?: boolean; x1: Array<number | string>; x2: Array<number | string>; counts: number[] }
   | { kind: 'top'; values: string[]; counts: number[] }
   /** Per column: share of rows that are null, not castable, and in the ledger. */
   | { kind: 'shares'; columns: string[]; nulls: number[]; invalid: number[]; anomalies: number[] }
@@ -201,16 +201,25 @@ function profileSpec(p: ColumnProfile): ChartSpec {
   if ((p.shape === 'numeric' || p.shape === 'temporal') && p.histogram) {
     const bins = mergeBins(p.histogram);
     const x = p.shape === 'temporal' ? epochMs : (v: number | string) => v;
-    return { kind: 'histogram', temporal: p.shape === 'temporal', x1: bins.map((b) => x(b.start)), x2: bins.map((b) => x(b.end)), counts: bins.map((b) => b.count) };
+    // Times of day are drawn on 1970-01-01 and labelled as clock times.
+    const clock = bins.length > 0 && bins.every((b) => typeof b.start === 'string' && TIME_OF_DAY.test(b.start));
+    return { kind: 'histogram', temporal: p.shape === 'temporal', ...(clock ? { clock } : {}), x1: bins.map((b) => x(b.start)), x2: bins.map((b) => x(b.end)), counts: bins.map((b) => b.count) };
   }
   const top = (p.top ?? []).slice(0, MAX_TOP);
   return { kind: 'top', values: top.map((t) => clip(String(t.value))), counts: top.map((t) => t.count) };
 }
 
-/** ISO text (a date, or an instant with or without its zone: UTC) as epoch ms; a number stays. */
+const TIME_OF_DAY = /^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/;
+
+/**
+ * A temporal bin bound as epoch ms: ISO text of a date, an instant (without a zone: UTC) or a
+ * time of day (drawn on 1970-01-01); a number stays as it is.
+ */
 function epochMs(v: number | string): number | string {
   if (typeof v === 'number') return v;
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v.replace(' ', 'T').replace(/(T[\d:.]+)$/, '$1Z');
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z`
+    : TIME_OF_DAY.test(v) ? `1970-01-01T${v}Z`
+    : v.replace(' ', 'T').replace(/(T[\d:.]+)$/, '$1Z');
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? v : ms;
 }
@@ -338,19 +347,24 @@ const CLIENT = `
   var countTick = function (d) { return Number.isInteger(d) ? d3.format("~s")(d) : ""; };
   function histogram(c, width) {
     var t = c.temporal ? function (v) { return new Date(v); } : Number;
-    var bins = c.counts.map(function (count, i) {
-      var x1 = t(c.x1[i]), x2 = t(c.x2[i]);
-      if (+x2 <= +x1) x2 = c.temporal ? new Date(+x1 + 864e5) : x1 + 1; // one value: give its bar a width
-      return { x1: x1, x2: x2, count: count };
-    });
-    var show = c.temporal ? function (d) { return d.toISOString().replace(":00.000Z", "Z").replace("T00:00Z", ""); } : d3.format(",");
+    var bins = c.counts.map(function (count, i) { return { x1: t(c.x1[i]), x2: t(c.x2[i]), count: count }; });
+    var domain;
+    // One distinct value: a narrow bar in the middle of a range around it.
+    if (bins.length === 1 && +bins[0].x2 <= +bins[0].x1) {
+      var at = +bins[0].x1, span = c.temporal ? 864e5 : Math.max(1, Math.abs(at) / 10);
+      bins[0].x1 = t(at - span / 40); bins[0].x2 = t(at + span / 40);
+      domain = [t(at - span), t(at + span)];
+    }
+    var show = c.clock ? d3.utcFormat("%H:%M:%S")
+      : c.temporal ? function (d) { return d.toISOString().replace(":00.000Z", "Z").replace("T00:00Z", ""); } : d3.format(",");
     return Plot.plot({
       width: width, height: 190, marginLeft: 50,
-      x: { type: c.temporal ? "utc" : "linear", label: null, ticks: 5 },
-      y: { grid: true, label: "rows", tickFormat: countTick },
+      x: { type: c.temporal ? "utc" : "linear", label: null, ticks: 5, domain: domain, tickFormat: c.clock ? d3.utcFormat("%H:%M") : undefined },
+      y: bins.length ? { grid: true, label: "rows", tickFormat: countTick } : { axis: null, domain: [0, 1] },
       marks: [
         Plot.rectY(bins, { x1: "x1", x2: "x2", y: "count", fill: "#4e79a7", insetLeft: 0.5, insetRight: 0.5,
           title: function (b) { return show(b.x1) + " – " + show(b.x2) + ": " + fmt(b.count); } }),
+        bins.length ? null : Plot.text(["no castable values"], { frameAnchor: "middle", fill: "#59636e" }),
         Plot.ruleY([0])
       ]
     });
