@@ -103,15 +103,30 @@ function coverage(schema: Schema): { rules: number; bareKeys: string[] } {
   return { rules, bareKeys };
 }
 
+/** Options at the edges, for the scenarios whose rules could depend on them (the rules must hold for any options). */
+const EDGE_OPTIONS: Record<string, Record<string, unknown>> = {
+  loans: { customers: 1, start: '2000-02-28', end: '2000-03-01' },
+  loan_repayments: { loans: 30, customers: 1, defaultRate: 1, lateRate: 1 },
+  bank_transactions: { customers: 1, start: '2024-02-29', end: '2024-02-29', fraudRate: 1 },
+  credit_card_spend: { customers: 1, fraudRate: 1 },
+  customer_360: { start: '1950-01-01', end: '2024-12-31' },
+  spark_logs: { start: '1970-01-02', executors: 1, executorCores: 1 },
+  iot_sensors: { devices: 1, cadence: 0.001 },
+  experiments: { steps: 1, controlShare: 1 },
+  sales: { amountMedian: 0.01, amountSigma: 3 },
+  ecommerce_events: { sessionsPerUser: 1, viewsPerSession: 1, cartShare: 0, purchaseShare: 0 },
+  attendance: { employees: 2, start: '2024-01-01', end: '2025-12-31' },
+};
+
 describe('every registered scenario satisfies its declared rules (clean, in-process)', () => {
   for (const def of listScenarios()) {
     it(def.name, async () => {
       expect(coverage(def.schema).rules, `${def.name} declares no rules`).toBeGreaterThan(0);
       expect(coverage(def.schema).bareKeys, `${def.name}: text keys without a pattern`).toEqual([]);
-      for (const [seed, rows] of [[1, ROWS], [7, 40]] as const) {
-        const got = await collect(scenario(def.name, { rows, seed }));
+      for (const [seed, rows, options] of [[1, ROWS, {}], [7, 40, {}], [9, 500, EDGE_OPTIONS[def.name] ?? {}]] as const) {
+        const got = await collect(scenario(def.name, { ...options, rows, seed }));
         expect(got.length).toBe(rows);
-        expect(violations(def.schema, got), `${def.name} seed ${seed}`).toEqual([]);
+        expect(violations(def.schema, got), `${def.name} seed ${seed} ${JSON.stringify(options)}`).toEqual([]);
       }
     }, 60_000);
   }
@@ -213,5 +228,31 @@ fields:
     expect(bad('  b: { type: date, min: 2024-13-01, generator: { date: { start: 2024-01-01, end: 2024-01-02 } } }')).toThrow(/^bad\.yml:4:\d+: .*not a date bound \(write YYYY-MM-DD\)/);
     expect(bad('  b: { type: int32, after: c, generator: { constant: 4 } }')).toThrow(/^bad\.yml:4:\d+: .*'c' is not another field of this table/);
     expect(bad('  b: { type: string, after: a, generator: { constant: x } }')).toThrow(/^bad\.yml:4:\d+: .*cannot be ordered after a/);
+  });
+});
+
+describe('the row checker above finds what breaks a rule (so the scenario tests are not vacuous)', () => {
+  it('reports pattern, values, range, order, null and key violations', () => {
+    const s = defineTable('t', 'T', {
+      id: { type: types.string(), description: '', key: true, pattern: 'T\\d{2}' },
+      band: { type: types.string(), description: '', values: ['LOW', 'HIGH'] },
+      n: { type: types.int32(), description: '', min: 1, max: 9 },
+      day: { type: types.date(), description: '', max: '1970-01-10' },
+      at: { type: types.timestamp(), description: '', after: 'day', nullable: true },
+    });
+    const ok: Row = { id: 'T01', band: 'LOW', n: 1, day: 9, at: 9 * MICROS_PER_DAY };
+    expect(violations(s, [ok])).toEqual([]);
+    const bad: Row[] = [
+      { ...ok, id: 'T1' },
+      { ...ok, id: 'T02', band: 'MID' },
+      { ...ok, id: 'T03', n: 10 },
+      { ...ok, id: 'T04', day: 10, at: 10 * MICROS_PER_DAY },
+      { ...ok, id: 'T05', at: 9 * MICROS_PER_DAY - 1 },
+      { ...ok, id: 'T06', n: null },
+      { ...ok },
+    ];
+    expect(violations(s, [ok, ...bad]).map((v) => v.split(':')[0])).toEqual([
+      'id pattern T\\d{2}', 'band values', 'n max 9', 'n not null', 'day max 1970-01-10', 'at after day', 'id unique key',
+    ]);
   });
 });
