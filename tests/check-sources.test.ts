@@ -17,6 +17,7 @@ import { jsonl } from '../sinks/jsonl.js';
 import { parquet } from '../sinks/parquet.js';
 import { xlsx } from '../sinks/xlsx.js';
 import { malform } from '../transforms/malform.js';
+import { truncateLines } from '../transforms/truncate-lines.js';
 import { tempDir } from './helpers.js';
 
 /**
@@ -225,6 +226,18 @@ describe('single files', () => {
     // Excel holds numbers, not their text, and times to the millisecond: decimals compare as
     // decimals, timestamps to the millisecond.
     expect(await digest('xlsx', true)).toBe(await digest('csv', true));
+  });
+
+  it('JSON Lines cut short (truncate-lines): every line is still a row, a cut one a row of nulls', async () => {
+    const path = join(dir, 'cut.jsonl');
+    const ledger = memoryLedger();
+    await run(scenario(LOANS, { rows: 400, seed: 5 }), truncateLines({ rate: 0.03, seed: 2 }), jsonl({ path }), { ledger });
+    const cut = ledger.entries.filter((e) => e.kind === 'truncated_line');
+    expect(cut.length).toBeGreaterThan(3);
+    const t = (await open(path, { schema: 'loans' })).tables[0]!;
+    expect(await count(t)).toBe(400);
+    const [nulls] = await q(`SELECT count(*) AS n FROM ${t.relation} WHERE loan_id IS NULL`);
+    expect(Number(nulls!.n)).toBe(cut.length);
   });
 
   it("Parquet and Arrow carry their schema: no --schema needed (logical types of text-capable columns restored)", async () => {

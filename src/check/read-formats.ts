@@ -51,14 +51,16 @@ export async function tableRelation(conn: DuckDBConnection, t: TableFiles): Prom
   }
   let hive = false;
   let scan = t.loaded ?? fileScan(t, false);
-  let present = t.format === 'jsonl' ? await jsonKeys(conn, t.files, false, what) : await columnsOf(conn, scan, what);
+  let present: string[] | undefined = t.format === 'jsonl' ? await jsonKeys(conn, t.files, false, what) : await columnsOf(conn, scan, what);
   // A declared column missing from the files but named by the folders (a writer that keeps
   // partition columns out of the files): read it from the folder names.
-  if (!t.loaded && declared.some((c) => !present.includes(c) && t.partitionKeys.has(c))) {
+  if (!t.loaded && declared.some((c) => !present?.includes(c) && t.partitionKeys.has(c))) {
     hive = true;
     scan = fileScan(t, true);
     present = t.format === 'jsonl' ? await jsonKeys(conn, t.files, true, what) : await columnsOf(conn, scan, what);
   }
+  // No JSON object to learn keys from (an empty file, or no line parses): nothing to compare.
+  if (present === undefined) return `(SELECT ${declared.map(sqlIdent).join(', ')} FROM ${scan})`;
   const missing = declared.filter((c) => !present.includes(c));
   const extra = present.filter((c) => !declared.includes(c) && !(hive && t.partitionKeys.has(c)));
   if (missing.length > 0 || extra.length > 0) {
@@ -96,10 +98,20 @@ function linesScan(files: readonly string[], column: string): string {
   return `read_csv(${sqlList(files)}, columns={${sqlString(column)}: 'VARCHAR'}, header=false, delim=chr(1), quote='', escape='', auto_detect=false, hive_partitioning=false)`;
 }
 
-/** The keys of JSON Lines objects, as DuckDB's detection samples them (partition keys too with hive). */
-async function jsonKeys(conn: DuckDBConnection, files: readonly string[], hive: boolean, what: string): Promise<string[]> {
+/**
+ * The keys of JSON Lines objects, as DuckDB's detection samples them (partition keys too with
+ * hive); undefined when there is no object to sample (DuckDB then offers one column `json`).
+ */
+async function jsonKeys(conn: DuckDBConnection, files: readonly string[], hive: boolean, what: string): Promise<string[] | undefined> {
   const partitions = hive ? 'hive_partitioning=true, hive_types_autocast=false' : 'hive_partitioning=false';
-  return columnsOf(conn, `read_json(${sqlList(files)}, format='newline_delimited', ignore_errors=true, ${partitions})`, what);
+  const from = `read_json(${sqlList(files)}, format='newline_delimited', ignore_errors=true, ${partitions})`;
+  let columns: Array<{ name: string; type: string }>;
+  try {
+    columns = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${from}`)).getRowObjects().map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  } catch (err) {
+    throw unreadable(what, err);
+  }
+  return columns.length === 1 && columns[0]!.name === 'json' && columns[0]!.type === 'JSON' ? undefined : columns.map((c) => c.name);
 }
 
 /** Column names of a FROM-expression; reading errors (corrupt file) become one E_INPUT line. */
