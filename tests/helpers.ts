@@ -21,6 +21,12 @@ export const BIN = join(import.meta.dirname, '..', 'bin', 'run.js');
 /** A user's environment: vitest sets NODE_ENV=test, which makes oclif print developer warnings. */
 export const cliEnv = { ...process.env, NODE_ENV: undefined };
 /** Run a shell pipeline (pipefail on) in `cwd`; stdout and stderr come back as text. */
+/**
+ * stderr of a successful run: only the summary lines commands end with (`datagen: ..., 1.2s`,
+ * src/cli/progress.ts), no warning or error.
+ */
+export const SUMMARIES_ONLY = /^(datagen: [^\n]*, \d+\.\ds\n)*$/;
+
 export const sh = (script: string, cwd: string) => spawnSync('bash', ['-o', 'pipefail', '-c', script], { cwd, env: cliEnv, encoding: 'utf8', maxBuffer: 1 << 28 });
 
 export async function attendanceRows(options: Record<string, unknown> = {}): Promise<Row[]> {

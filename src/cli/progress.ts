@@ -220,13 +220,13 @@ export function countedSink(sink: Sink, p: Progress, onBatch?: (batch: Batch) =>
           }
         })(),
         done,
-      ),
+      ).then(() => p.tick(0, bytesSince())),
   };
   return {
     ...sink,
     ...(chunked ? { chunked } : {}),
-    write(batches) {
-      return sink.write(
+    async write(batches) {
+      await sink.write(
         (async function* () {
           for await (const b of batches) {
             onBatch?.(b);
@@ -235,6 +235,7 @@ export function countedSink(sink: Sink, p: Progress, onBatch?: (batch: Batch) =>
           }
         })(),
       );
+      p.tick(0, bytesSince()); // the last batch's bytes, and what closing the file wrote
     },
   };
 }
