@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
  * them: core, codecs, anomaly, delta and random never load a unit (sources/, transforms/,
  * sinks/, scenarios/, pipelines/), the registry, the CLI, the dataset runner or the public
  * index. Only the wiring (src/index.ts, registry.ts, describe.ts, ledger-summary.ts,
- * datasets/, yaml/, scale/, cli/) may. Type-only imports are allowed: they vanish at run time.
+ * datasets/, yaml/, scale/, check/, cli/) may. Type-only imports are allowed: they vanish at run time.
  */
 const root = join(import.meta.dirname, '..');
 const LOWER = ['core', 'codecs', 'anomaly', 'delta', 'random'];
-const ABOVE = /^(sources|transforms|sinks|scenarios|pipelines)\/|^src\/(cli|datasets|yaml|scale)\/|^src\/(index|registry|describe|ledger-summary)\.js$/;
+const ABOVE = /^(sources|transforms|sinks|scenarios|pipelines)\/|^src\/(cli|check|datasets|yaml|scale)\/|^src\/(index|registry|describe|ledger-summary)\.js$/;
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
@@ -35,6 +35,6 @@ describe('layers', () => {
 
   it('src/ holds only the wiring at its top level; the rest is in folders by concern', () => {
     const top = readdirSync(join(root, 'src')).sort();
-    expect(top).toEqual(['anomaly', 'cli', 'codecs', 'core', 'datasets', 'delta', 'describe.ts', 'index.ts', 'ledger-summary.ts', 'random', 'registry.ts', 'scale', 'yaml']);
+    expect(top).toEqual(['anomaly', 'check', 'cli', 'codecs', 'core', 'datasets', 'delta', 'describe.ts', 'index.ts', 'ledger-summary.ts', 'random', 'registry.ts', 'scale', 'yaml']);
   });
 });
