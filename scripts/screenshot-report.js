@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // A full-page PNG of a `datagen check --report` page, for docs/check.md:
 //
-//   node scripts/screenshot-report.js report.html docs/img/check-report.png [--width 1280]
+//   node scripts/screenshot-report.js report.html docs/img/check-report.png [--width 1280] [--height PX]
 //
+// --height keeps the top PX pixels only (a dataset's report is many screens long).
 // Drives the system Chromium (/usr/bin/chromium, or $DATAGEN_CHROMIUM) through puppeteer-core;
 // no browser is downloaded. The page is opened from file:// with every other request refused,
 // as a reader without network would see it, and the PNG is taken once every chart is drawn.
@@ -17,15 +18,19 @@ const fail = (message) => {
 };
 
 const args = process.argv.slice(2);
-let width = 1280;
-const wi = args.indexOf('--width');
-if (wi >= 0) {
-  width = Number(args[wi + 1]);
-  args.splice(wi, 2);
-  if (!Number.isInteger(width) || width < 320) fail('--width takes a whole number of pixels >= 320');
+/** Takes `--name N` out of args: a whole number of pixels >= 320, or the default. */
+function pixels(name, fallback) {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const [, text] = args.splice(i, 2);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 320) fail(`${name} takes a whole number of pixels >= 320, not ${text ?? 'nothing'}`);
+  return value;
 }
+const width = pixels('--width', 1280);
+const height = pixels('--height', undefined);
 const [input, output] = args;
-if (!input || !output || args.length !== 2) fail('usage: node scripts/screenshot-report.js REPORT.html OUT.png [--width 1280]');
+if (!input || !output || args.length !== 2) fail('usage: node scripts/screenshot-report.js REPORT.html OUT.png [--width 1280] [--height PX]');
 if (!existsSync(input)) fail(`no such report: ${input}`);
 const chromium = [process.env.DATAGEN_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
 if (!chromium) fail('no Chromium found at /usr/bin/chromium (apt-get install chromium, or set DATAGEN_CHROMIUM)');
@@ -42,7 +47,8 @@ try {
   await page.goto(pathToFileURL(resolve(input)).href, { waitUntil: 'load', timeout: 90_000 });
   await page.waitForSelector('body[data-drawn]', { timeout: 60_000 });
   mkdirSync(dirname(resolve(output)), { recursive: true });
-  await page.screenshot({ path: output, fullPage: true });
+  if (height === undefined) await page.screenshot({ path: output, fullPage: true });
+  else await page.screenshot({ path: output, clip: { x: 0, y: 0, width, height }, captureBeyondViewport: true });
   const drawn = await page.evaluate('document.body.getAttribute("data-drawn")');
   process.stderr.write(`screenshot-report: ${output} (${drawn} charts drawn${errors.length ? `; page errors: ${errors.join(' | ')}` : ''})\n`);
   if (errors.length) process.exitCode = 1;

@@ -115,7 +115,9 @@ function tenTables(): CheckResult {
 function expectedCharts(r: CheckResult): Array<{ shape: string; marks: number }> {
   const out: Array<{ shape: string; marks: number }> = [];
   if (r.relations.length) out.push({ shape: 'coverage', marks: 2 * r.relations.length });
-  if (r.anomalies.length) out.push({ shape: 'by-stage', marks: r.anomalies.length }, { shape: 'by-column', marks: r.anomalies.length });
+  // Anomaly bars: one segment per (stage, kind) and per (table.column, kind).
+  const distinct = (key: (a: CheckResult['anomalies'][number]) => string) => new Set(r.anomalies.map((a) => `${key(a)}\u0000${a.kind}`)).size;
+  if (r.anomalies.length) out.push({ shape: 'by-stage', marks: distinct((a) => a.stage) }, { shape: 'by-column', marks: distinct((a) => `${a.table}.${a.column}`) });
   const tables = [...new Set(r.profiles!.map((p) => p.table))];
   for (const table of tables) {
     const ps = r.profiles!.filter((p) => p.table === table);

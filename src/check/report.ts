@@ -67,8 +67,11 @@ type ChartSpec =
 
 type Legend = { domain: string[]; range: string[] };
 
-/** Tableau 10 (d3.schemeTableau10), fixed here so the HTML legends match the charts. */
-const PALETTE = ['#4e79a7', '#f28e2c', '#e15759', '#76b7b2', '#59a14f', '#edc949', '#af7aa1', '#ff9da7', '#9c755f', '#bab0ab'];
+/** Tableau 20 (dark and light pairs), fixed here so the HTML legends match the charts. */
+const PALETTE = [
+  '#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac',
+  '#a0cbe8', '#ffbe7d', '#ff9d9a', '#499894', '#8cd17d', '#b6992d', '#d4a6c8', '#fabfd2', '#d37295', '#79706e',
+];
 const SHARE_COLORS: Legend = { domain: ['nulls', 'invalid', 'anomalies'], range: ['#9aa5b1', '#e15759', '#f28e2c'] };
 const COVERAGE_COLORS: Legend = { domain: ['matched', 'orphans'], range: ['#59a14f', '#e15759'] };
 
@@ -153,7 +156,16 @@ function anomaliesSection(r: CheckResult, charts: ChartSpec[]): string {
   }
   const kinds = [...new Set(anomalies.map((a) => a.kind))];
   const colors: Legend = { domain: kinds.map((k) => clip(k)), range: kinds.map((_, i) => PALETTE[i % PALETTE.length]!) };
-  const stack = (y: (a: AnomalySummary) => string): ChartSpec => ({ kind: 'stack', colors, rows: anomalies.map((a) => [clip(y(a)), clip(a.kind), a.count]) });
+  // One bar segment per (bar, kind): entries of several stages or columns are summed.
+  const stack = (y: (a: AnomalySummary) => string): ChartSpec => {
+    const sums = new Map<string, [string, string, number]>();
+    for (const a of anomalies) {
+      const key = JSON.stringify([y(a), a.kind]);
+      const row = sums.get(key) ?? sums.set(key, [clip(y(a)), clip(a.kind), 0]).get(key)!;
+      row[2] += a.count;
+    }
+    return { kind: 'stack', colors, rows: [...sums.values()] };
+  };
   const total = anomalies.reduce((n, a) => n + a.count, 0);
   const rows = anomalies.map((a) => `<tr><td>${esc(a.stage)}</td><td>${esc(a.table)}</td><td>${esc(a.column)}</td><td>${esc(a.kind)}</td><td>${num(a.count)}</td><td>${a.rate === undefined ? '–' : pct(a.rate)}</td></tr>`);
   return `<section id="anomalies"><h2>Anomalies <small>${num(total)} ledger entries</small></h2>
