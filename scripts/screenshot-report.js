@@ -32,8 +32,9 @@ const height = pixels('--height', undefined);
 const [input, output] = args;
 if (!input || !output || args.length !== 2) fail('usage: node scripts/screenshot-report.js REPORT.html OUT.png [--width 1280] [--height PX]');
 if (!existsSync(input)) fail(`no such report: ${input}`);
-const chromium = [process.env.DATAGEN_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
-if (!chromium) fail('no Chromium found at /usr/bin/chromium (apt-get install chromium, or set DATAGEN_CHROMIUM)');
+// $DATAGEN_CHROMIUM, when set, is the only browser tried (a path that does not exist: none).
+const chromium = (process.env.DATAGEN_CHROMIUM ? [process.env.DATAGEN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']).find((p) => existsSync(p));
+if (!chromium) fail(`no Chromium at ${process.env.DATAGEN_CHROMIUM ?? '/usr/bin/chromium'} (apt-get install chromium, or set DATAGEN_CHROMIUM to a Chromium or Chrome binary)`);
 
 const browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--headless=new', '--disable-dev-shm-usage', '--disable-gpu', '--hide-scrollbars'] });
 try {

@@ -19,7 +19,8 @@ import { tempDir } from './helpers.js';
 /** Values are data: a file name, a category or a malformed cell may be any text. */
 const HOSTILE = `</script><img src=x onerror="window.__pwned=1">'&`;
 
-const CHROMIUM = [process.env.DATAGEN_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
+// $DATAGEN_CHROMIUM, when set, is the only browser tried (a path that does not exist: none).
+const CHROMIUM = (process.env.DATAGEN_CHROMIUM ? [process.env.DATAGEN_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']).find((p) => existsSync(p));
 
 const hist = (start: number, width: number, counts: number[]) => counts.map((count, i) => ({ start: start + i * width, end: start + (i + 1) * width, count }));
 const days = (first: string, counts: number[]) =>
@@ -127,6 +128,7 @@ function expectedCharts(r: CheckResult): Array<{ shape: string; marks: number }>
   return out;
 }
 
+if (!CHROMIUM) console.warn(`check-report: no Chromium at ${process.env.DATAGEN_CHROMIUM ?? '/usr/bin/chromium'}: the browser tests are skipped (apt-get install chromium)`);
 if (process.env.DATAGEN_REPORT_OUT) writeFileSync(process.env.DATAGEN_REPORT_OUT, renderReport(fixture()));
 
 describe('check report: the HTML text', () => {
@@ -155,7 +157,7 @@ describe('check report: the HTML text', () => {
   });
 });
 
-describe.skipIf(!CHROMIUM)(CHROMIUM ? `check report in Chromium (${CHROMIUM})` : 'check report in Chromium: SKIPPED, no Chromium at /usr/bin/chromium (apt-get install chromium)', () => {
+describe.skipIf(!CHROMIUM)(CHROMIUM ? `check report in Chromium (${CHROMIUM})` : `check report in Chromium: SKIPPED, no Chromium at ${process.env.DATAGEN_CHROMIUM ?? '/usr/bin/chromium'} (apt-get install chromium)`, () => {
   let browser: Browser;
   const dir = tempDir('datagen-report-');
 
