@@ -509,10 +509,10 @@ describe('CLI (compiled bin: npm run build first)', () => {
     const g = sh(`${datagen} generate loans --rows 500 --format delta --out lake/g`, dir);
     expect(g.status).toBe(0);
     expect(existsSync(join(dir, 'lake', 'g', '_delta_log', '00000000000000000000.json'))).toBe(true);
-    const bad = sh(`${datagen} pipe loans --rows 5 | ${datagen} delta --out lake/g --mode delete`, dir);
+    const bad = sh(`${datagen} pipe loans --rows 5 -q | ${datagen} delta --out lake/g --mode delete`, dir);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe('datagen: delta: --mode delete needs --where, e.g. --where "qty<0" [E_OPTION]\n');
-    const extra = sh(`${datagen} pipe attendance --rows 5 | ${datagen} delta --out lake/g`, dir);
+    const extra = sh(`${datagen} pipe attendance --rows 5 -q | ${datagen} delta --out lake/g`, dir);
     expect(extra.status).toBe(1);
     expect(extra.stderr).toMatch(/^datagen: delta: the input has columns the table at lake\/g does not: .*\(pass --evolve to add them\) \[E_INPUT\]\n$/);
     // NDJSON with inferred types (amount long, interest_rate double) fills the declared columns (integer, decimal(4,1)).
@@ -520,7 +520,7 @@ describe('CLI (compiled bin: npm run build first)', () => {
     expect(inferred.stderr).toMatch(SUMMARIES_ONLY);
     expect(inferred.status).toBe(0);
     // A broken line deep in the input (in a later batch of the data file) fails the run; nothing is committed.
-    const broken = sh(`${datagen} pipe loans --rows 12000 > a.ndjson && (head -10000 a.ndjson; echo '{broken'; tail -1000 a.ndjson) | ${datagen} delta --schema loans --out lake/g`, dir);
+    const broken = sh(`${datagen} pipe loans --rows 12000 -q > a.ndjson && (head -10000 a.ndjson; echo '{broken'; tail -1000 a.ndjson) | ${datagen} delta --schema loans --out lake/g`, dir);
     expect(broken.status).toBe(1);
     expect(broken.stderr).toMatch(/^datagen: stdin line 10001: not valid JSON.*\[E_INPUT\]\n$/);
     expect(readdirSync(join(dir, 'lake', 'g', '_delta_log'))).toEqual(['00000000000000000000.json', '00000000000000000001.json']);

@@ -47,7 +47,7 @@ describe('truncate-lines', () => {
 
   it('in a pipe the broken lines reach the file, and a datagen stage reading them names the line', () => {
     const dir = tempDir();
-    const r = spawnSync('bash', ['-c', `node ${BIN} pipe attendance --rows 5000 | node ${BIN} truncate-lines --rate 0.01 --ledger cut.jsonl > broken.jsonl; node ${BIN} csv < broken.jsonl > /dev/null`], { cwd: dir, env, encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', `node ${BIN} pipe attendance --rows 5000 -q | node ${BIN} truncate-lines --rate 0.01 --ledger cut.jsonl -q > broken.jsonl; node ${BIN} csv < broken.jsonl > /dev/null`], { cwd: dir, env, encoding: 'utf8' });
     const first = readFileSync(join(dir, 'cut.jsonl'), 'utf8').split('\n').map((l) => (l ? JSON.parse(l) : null)).find((e) => e && !('event' in e));
     expect(r.stderr).toMatch(new RegExp(`^datagen: stdin line ${first.row + 1}: not valid JSON`));
     expect(r.status).toBe(1);

@@ -149,7 +149,7 @@ describe('typed NDJSON pipes', () => {
     const dir = tempDir();
     // noise fails on its input (a column of another table) after the producer announced itself
     for (const sink of ['csv --out x.csv', 'parquet --out x.parquet', 'noise | ' + D + ' csv --out x.csv']) {
-      const r = sh(`${D} pipe loans --rows 100 | ${D} noise --columns nope | ${D} ${sink}; echo "exits \${PIPESTATUS[*]}"`, dir);
+      const r = sh(`${D} pipe loans --rows 100 -q | ${D} noise --columns nope | ${D} ${sink}; echo "exits \${PIPESTATUS[*]}"`, dir);
       expect(r.stdout).toMatch(/exits 0 1 1( 1)?\n/);
       // only the stage that failed says why: one line, not one per downstream stage
       expect(r.stderr).toMatch(/^datagen: noise: unknown column 'nope' in loans .*\[E_UNKNOWN_COLUMN\]\n$/);
