@@ -44,6 +44,14 @@ export async function runCheck(conn: DuckDBConnection, input: CheckInput, option
   const byName = new Map(input.tables.map((t) => [t.name, t]));
   const typesOf = new Map<string, Map<string, string>>();
 
+  // Each table is read once into DuckDB (which spills to disk past its memory limit): the
+  // checks below query it dozens of times, and text files (or many small files) would
+  // otherwise be parsed each time. One Parquet file is read in place: its columns load apart.
+  for (const [i, table] of input.tables.entries()) {
+    if (table.format === 'parquet' && table.files.length === 1) continue;
+    await conn.run(`CREATE OR REPLACE TEMP TABLE checked_${i} AS SELECT * FROM ${table.relation}`);
+    table.relation = `checked_${i}`;
+  }
   for (const table of input.tables) {
     const types = new Map((await all(conn, `DESCRIBE SELECT * FROM ${table.relation}`)).map((r) => [String(r.column_name), String(r.column_type)]));
     typesOf.set(table.name, types);
@@ -195,7 +203,7 @@ class TableCheck {
   }
 
   private async examples(v: ValueSql, predicate: string): Promise<string[]> {
-    const rows = await all(this.conn, `SELECT DISTINCT ${v.text} AS x FROM ${this.table.relation} WHERE ${predicate} AND ${v.raw} IS NOT NULL LIMIT 3`);
+    const rows = await all(this.conn, `SELECT DISTINCT ${v.text} AS x FROM ${this.table.relation} WHERE ${predicate} AND ${v.raw} IS NOT NULL ORDER BY 1 LIMIT 3`);
     return rows.map((r) => String(r.x));
   }
 
@@ -224,7 +232,7 @@ class TableCheck {
       status: status(found, extra, missed, false),
     };
     if (found > 0) {
-      const ex = await all(this.conn, `SELECT ${keys.length === 1 ? `CAST(${tuple} AS VARCHAR)` : `concat_ws(', ', ${keys.map((k) => `CAST(${quoteIdent(k)} AS VARCHAR)`).join(', ')})`} AS x FROM ${this.table.relation} WHERE ${notNull} GROUP BY ALL HAVING count(*) > 1 LIMIT 3`);
+      const ex = await all(this.conn, `SELECT ${keys.length === 1 ? `CAST(${tuple} AS VARCHAR)` : `concat_ws(', ', ${keys.map((k) => `CAST(${quoteIdent(k)} AS VARCHAR)`).join(', ')})`} AS x FROM ${this.table.relation} WHERE ${notNull} GROUP BY ALL HAVING count(*) > 1 ORDER BY 1 LIMIT 3`);
       finding.examples = ex.map((r) => String(r.x));
     }
     return [finding];
@@ -268,7 +276,7 @@ class TableCheck {
         status: status(found, extra, 0, false),
       };
       if (found > 0) {
-        const ex = await all(this.conn, `SELECT ${b.text} || ' > ' || ${a.text} AS x FROM ${this.table.relation} WHERE ${predicate} LIMIT 3`);
+        const ex = await all(this.conn, `SELECT ${b.text} || ' > ' || ${a.text} AS x FROM ${this.table.relation} WHERE ${predicate} ORDER BY 1 LIMIT 3`);
         finding.examples = ex.map((r) => String(r.x));
       }
       out.push(finding);
@@ -398,7 +406,7 @@ async function relationCoverage(
     status: status(orphans, extra, missed, false),
   };
   if (orphans > 0) {
-    const ex = await all(conn, `SELECT DISTINCT ${childValue.sql} AS x FROM ${child.relation} WHERE ${orphan(childValue.sql)} LIMIT 3`);
+    const ex = await all(conn, `SELECT DISTINCT ${childValue.sql} AS x FROM ${child.relation} WHERE ${orphan(childValue.sql)} ORDER BY 1 LIMIT 3`);
     finding.examples = ex.map((r) => String(r.x));
   }
   return { relation, finding };
