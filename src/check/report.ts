@@ -13,6 +13,8 @@ import type { AnomalySummary, CheckResult, ColumnProfile, Finding, FindingStatus
  * into a <script type="application/json"> block with '<', '>' and '&' escaped, and the page
  * script reads it with JSON.parse, so values from the data (which may be hostile) are never
  * HTML: they reach the page only as text nodes (HTML-escaped here, or SVG text set by Plot).
+ * A Content-Security-Policy allows only the page's own inline scripts and styles: the browser
+ * itself refuses any fetch.
  */
 export function renderReport(result: CheckResult): string {
   const charts: ChartSpec[] = [];
@@ -29,6 +31,7 @@ export function renderReport(result: CheckResult): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
 <title>datagen check: ${esc(result.path)}</title>
 <style>${CSS}</style>
 </head>
