@@ -11,7 +11,7 @@
 // table and writes bench/results/latest.json. Not part of the test suite: figures depend on the
 // machine; docs/BENCHMARKS.md records one run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,11 @@ const cases = [
   { name: 'format: csv-stringify', rows: base, args: { kind: 'format-csv-stringify', out: file('stringify.csv') }, group: 'format' },
   { name: 'parse: ndjsonSource', rows: base, args: { kind: 'parse-ndjson-source', input: file('input.ndjson') }, group: 'parse' },
   { name: 'parse: ndjson package', rows: base, args: { kind: 'parse-ndjson-package', input: file('input.ndjson') }, group: 'parse' },
+  // The cost of live progress (src/cli/progress.ts): the same command with and without
+  // --progress, stderr a non-terminal (/dev/null), so with --progress cli-progress draws a line
+  // a second. Both count rows, bytes and anomalies for their summary line.
+  { name: 'progress: CLI generate loans -> CSV', rows: base, cli: true, scenario: 'loans', out: file('progress.csv'), stderrNull: true, group: 'progress' },
+  { name: 'progress: CLI generate loans -> CSV --progress', rows: base, cli: true, scenario: 'loans', out: file('progress.csv'), flags: ['--progress'], stderrNull: true, group: 'progress' },
 ];
 
 function runCase(c) {
@@ -108,13 +113,16 @@ function runCase(c) {
 // The CLI's own process is what we measure, so time it from outside (node startup and oclif
 // loading included) and take its peak RSS from GNU time, when installed.
 function runCli(c) {
-  const cmd = [process.execPath, join(root, 'bin/run.js'), 'generate', c.scenario ?? 'attendance', '--rows', String(c.rows), '--seed', '42', '--out', c.out];
+  const cmd = [process.execPath, join(root, 'bin/run.js'), 'generate', c.scenario ?? 'attendance', '--rows', String(c.rows), '--seed', '42', '--out', c.out, ...(c.flags ?? [])];
   const haveTime = existsSync('/usr/bin/time');
   const timeOut = file('time.txt');
   const [exe, ...rest] = haveTime ? ['/usr/bin/time', '-f', '%M', '-o', timeOut, ...cmd] : cmd;
   const start = performance.now();
   // stderr is kept for failures only: on success the CLI prints a one-line summary there.
-  const child = spawnSync(exe, rest, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  // The progress cases write it to /dev/null (where cli-progress draws, not a terminal).
+  const devNull = c.stderrNull ? openSync('/dev/null', 'w') : undefined;
+  const child = spawnSync(exe, rest, { stdio: ['ignore', 'ignore', devNull ?? 'pipe'], encoding: 'utf8' });
+  if (devNull !== undefined) closeSync(devNull);
   const seconds = (performance.now() - start) / 1000;
   if (child.status !== 0) throw new Error(`${c.name}: exited with ${child.status ?? child.signal}\n${child.stderr}`);
   const maxRssKB = haveTime ? Number(readFileSync(timeOut, 'utf8').trim().split('\n').pop()) : null;
@@ -195,13 +203,19 @@ const ratio = (group, ours) => {
   return mine && other ? round(mine.rowsPerSecond / other.rowsPerSecond, 2) : null;
 };
 const [sinkOut, stringifyOut] = results.filter((r) => r.group === 'format');
+const [plain, drawn] = results.filter((r) => r.group === 'progress');
 const comparison = {
   csvSinkVsCsvStringify: ratio('format', 'format: csv sink'),
   sameBytes: sinkOut && stringifyOut ? sinkOut.sha256 === stringifyOut.sha256 : null,
   ndjsonSourceVsNdjsonPackage: ratio('parse', 'parse: ndjsonSource'),
+  progress: plain && drawn ? { withoutRowsPerSecond: plain.rowsPerSecond, withRowsPerSecond: drawn.rowsPerSecond, ratio: round(drawn.rowsPerSecond / plain.rowsPerSecond, 3) } : null,
 };
 console.log(`\ncsv sink vs csv-stringify: ${comparison.csvSinkVsCsvStringify}x the rows/s (identical output: ${comparison.sameBytes})`);
 console.log(`ndjsonSource vs ndjson package: ${comparison.ndjsonSourceVsNdjsonPackage}x the rows/s`);
+if (comparison.progress) {
+  const p = comparison.progress;
+  console.log(`progress: ${fmt(p.withoutRowsPerSecond)} rows/s without --progress, ${fmt(p.withRowsPerSecond)} with (${p.ratio}x; medians of ${RUNS})`);
+}
 
 const csvRuns = results.filter((r) => r.case === 'attendance -> CSV');
 const largeRuns = results.filter((r) => r.rows === large && r.group === 'pipeline');
