@@ -72,9 +72,11 @@ export class ProgressLine {
   text(): string {
     const seconds = (performance.now() - this.started) / 1000;
     const parts = [this.label];
-    const share = this.total && this.total > 0 ? Math.min(1, this.rows / this.total) : undefined;
+    // Pieces encoded in worker threads (--workers) come with their bytes only: no row count then.
+    const rows = this.counted && (this.rows > 0 || this.bytes === 0);
+    const share = rows && this.total && this.total > 0 ? Math.min(1, this.rows / this.total) : undefined;
     if (share !== undefined) parts.push(`${Math.floor(share * 100)}%`);
-    if (this.counted) parts.push(`${count(this.rows)} rows`, `${count(Math.round(this.rows / Math.max(seconds, 0.001)))} rows/s`);
+    if (rows) parts.push(`${count(this.rows)} rows`, `${count(Math.round(this.rows / Math.max(seconds, 0.001)))} rows/s`);
     if (this.bytes > 0) parts.push(bytes(this.bytes));
     parts.push(`${seconds.toFixed(1)}s`);
     if (share !== undefined) parts.push(`[${cliProgress.Format.BarFormat(share, BAR)}]`);
