@@ -1,11 +1,11 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../src/check/report.js';
 import type { CheckResult, ColumnProfile, Finding } from '../src/check/types.js';
-import { tempDir } from './helpers.js';
+import { BIN, sh, tempDir } from './helpers.js';
 
 /**
  * The HTML report of `datagen check --report`: escaped and self-contained (read as text), and
@@ -174,6 +174,10 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? `check report in Chromium (${CHROMIUM})` :
   async function open(name: string, result: CheckResult) {
     const file = join(dir, name);
     writeFileSync(file, renderReport(result));
+    return openFile(file);
+  }
+
+  async function openFile(file: string) {
     const page = await browser.newPage();
     await page.setViewport({ width: 1280, height: 900 });
     const requests: string[] = [];
@@ -272,4 +276,27 @@ describe.skipIf(!CHROMIUM)(CHROMIUM ? `check report in Chromium (${CHROMIUM})` :
     expect(refused).toEqual([]);
     await page.close();
   }, 180_000);
+
+  it('the report `datagen check --report` writes for a retail folder draws every chart of its result', async () => {
+    const r = sh(
+      `node ${BIN} generate retail --scale 0.002 --seed 4 --start 2024-01-01 --end 2024-02-29 --out raw -q && node ${BIN} check raw --report cli-report.html --json > result.json`,
+      dir,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as CheckResult;
+    expect(result.tables).toHaveLength(11);
+    // Every declared column of every table has its distribution.
+    expect(result.profiles!.length).toBeGreaterThan(80);
+    const { page, errors, refused } = await openFile(join(dir, 'cli-report.html'));
+    const facts = await page.evaluate(FACTS) as { drawn: number; charts: Array<{ shape: string; svgs: number; marks: number; failed: boolean }>; findingRows: number; verdict: string };
+    const expected = expectedCharts(result);
+    expect(facts.drawn).toBe(expected.length);
+    expect(facts.charts.map((c) => ({ shape: c.shape, marks: c.marks }))).toEqual(expected);
+    expect(facts.charts.every((c) => c.svgs === 1 && !c.failed)).toBe(true);
+    expect(facts.findingRows).toBe(result.findings.length);
+    expect(facts.verdict).toBe('ok');
+    expect(errors).toEqual([]);
+    expect(refused).toEqual([]);
+    await page.close();
+  }, 240_000);
 });

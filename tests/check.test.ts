@@ -122,6 +122,27 @@ describe('datagen check on a single file', () => {
     expect(finding(json(messy), 'amount', 'null').status).toBe('allowed');
   }, 60_000);
 
+  it('checks a file datagen did not write against a named scenario', () => {
+    writeFileSync(
+      join(dir, 'export.csv'),
+      'loan_id,customer_id,created_at,amount,interest_rate,tenure_months,status,product_type,branch,credit_score_band\n' +
+        'LN0001,CUST0001,2024-01-05T10:00:00Z,5000,12.5,24,APPROVED,AUTO,Pokhara,HIGH\n' +
+        'LN0002,CUST0002,2024-01-06T11:30:00Z,"7,000",13.0,36,APROVED,HOME,Kathmandu,LOW\n' +
+        'LN0002,CUST0003,2024-01-07 09:00,9000,15.5,36,PENDING,,Kathmandu,LOW\n',
+    );
+    const r = run(`${D} check export.csv --schema loans --json`);
+    expect(r.code).toBe(1);
+    const res = json(r);
+    expect(finding(res, 'amount', 'type')).toMatchObject({ found: 1, status: 'extra', examples: ['7,000'] });
+    expect(finding(res, 'status', 'values')).toMatchObject({ found: 1, status: 'extra', examples: ['APROVED'] });
+    expect(finding(res, 'interest_rate', 'range')).toMatchObject({ found: 1, examples: ['15.5'] });
+    expect(finding(res, 'loan_id', 'unique')).toMatchObject({ found: 1, examples: ['LN0002'] });
+    expect(finding(res, 'product_type', 'null')).toMatchObject({ found: 1, status: 'allowed' });
+    // '2024-01-07 09:00' is a timestamp DuckDB can read: not a type violation.
+    expect(finding(res, 'created_at', 'type').found).toBe(0);
+    expect(res.findings.filter((f) => f.status === 'extra').map((f) => `${f.column} ${f.check}`).sort()).toEqual(['amount type', 'interest_rate range', 'loan_id unique', 'status values']);
+  }, 60_000);
+
   it('refuses bad input with one line and exit 2', () => {
     mkdirSync(join(dir, 'empty'), { recursive: true });
     writeFileSync(join(dir, 'empty', 'notes.txt'), 'nothing');

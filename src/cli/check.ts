@@ -54,7 +54,6 @@ export default class Check extends DatagenCommand {
           await withOutput({ path: flags.report, overwrite: flags.overwrite }, async (out) => {
             await out.write(html);
           });
-          delete result.profiles;
         }
         process.stdout.write(flags.json ? JSON.stringify(result, null, 2) + '\n' : renderCheckText(result, { all: flags.all }));
         if (flags.report) process.stderr.write(`datagen: wrote the report to ${flags.report}\n`);
