@@ -252,7 +252,7 @@ describe('single files', () => {
 
   it('CSV, JSONL and XLSX carry none: E_SCHEMA asks for --schema', async () => {
     for (const format of ['csv', 'jsonl', 'xlsx']) {
-      expect(await failure(join(dir, `loans.${format}`))).toEqual(expect.objectContaining({ code: 'E_SCHEMA', message: `check: cannot tell which schema loans.${format} follows: pass --schema <scenario|file.yml>` }));
+      expect(await failure(join(dir, `loans.${format}`))).toEqual(expect.objectContaining({ code: 'E_SCHEMA', message: `check: cannot tell which schema loans.${format} follows: pass --schema <scenario|dataset.table|file.yml>` }));
     }
   });
 

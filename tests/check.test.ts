@@ -143,6 +143,25 @@ describe('datagen check on a single file', () => {
     expect(res.findings.filter((f) => f.status === 'extra').map((f) => `${f.column} ${f.check}`).sort()).toEqual(['amount type', 'interest_rate range', 'loan_id unique', 'status values']);
   }, 60_000);
 
+  it('counts a row whose check_out is before its check_in as a time-order violation', () => {
+    const gen = run(`${D} generate attendance --rows 300 --seed 2 --out att.csv -q`);
+    expect(gen.code, gen.stderr).toBe(0);
+    const lines = readFileSync(join(dir, 'att.csv'), 'utf8').split('\n');
+    const head = lines[0]!.split(',');
+    const [inAt, outAt] = [head.indexOf('check_in'), head.indexOf('check_out')];
+    const victim = lines.findIndex((l, i) => i > 0 && l.split(',')[inAt] !== '' && l.split(',')[outAt] !== '');
+    const cells = lines[victim]!.split(',');
+    cells[outAt] = '08:00:00';
+    lines[victim] = cells.join(',');
+    writeFileSync(join(dir, 'att_bad.csv'), lines.join('\n'));
+    const res = json(run(`${D} check att_bad.csv --schema attendance --json`));
+    expect(finding(res, 'check_out', 'order')).toMatchObject({ rule: 'check_out >= check_in', found: 1, status: 'extra', examples: [`${cells[inAt]} > 08:00:00`] });
+    expect(finding(res, 'check_out', 'range')).toMatchObject({ found: 1, status: 'extra' });
+    const clean = json(run(`${D} check att.csv --schema attendance --json`));
+    expect(finding(clean, 'check_out', 'order')).toMatchObject({ found: 0, status: 'ok' });
+    expect(finding(clean, 'check_out', 'order').checked).toBeGreaterThan(100);
+  }, 60_000);
+
   it('refuses bad input with one line and exit 2', () => {
     mkdirSync(join(dir, 'empty'), { recursive: true });
     writeFileSync(join(dir, 'empty', 'notes.txt'), 'nothing');

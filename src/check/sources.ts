@@ -42,7 +42,7 @@ export async function openCheckInput(conn: DuckDBConnection, path: string, opts:
 
 const refs = (t: DeclaredTable | undefined) => (t?.references && Object.keys(t.references).length > 0 ? { references: t.references } : {});
 const rel = (folder: string, file: string) => relative(folder, file).split(sep).join('/');
-const noSchema = (what: string) => new DatagenError('E_SCHEMA', `check: cannot tell which schema ${what} follows: pass --schema <scenario|file.yml>`);
+const noSchema = (what: string) => new DatagenError('E_SCHEMA', `check: cannot tell which schema ${what} follows: pass --schema <scenario|dataset.table|file.yml>`);
 
 // ------------------------------------------------------------------ one file
 
