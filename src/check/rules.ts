@@ -1,6 +1,7 @@
 import type { Field, Schema } from 'apache-arrow';
 import { Decimal } from 'apache-arrow';
 import { fieldValues, keyColumns, kindOf, typeLabel, type Kind } from '../core/schema.js';
+import { sqlIdent as quoteIdent, sqlString as quoteString } from './sql.js';
 
 /**
  * The rules `datagen check` tests, read from a declared schema: nothing here is a second list
@@ -37,8 +38,6 @@ export function duckType(field: Field): string {
   }
 }
 
-export const quoteIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-export const quoteString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
 
 /** How one value is seen by the predicates: its text, and its value of the declared type (NULL when not castable). */
 export interface ValueSql {

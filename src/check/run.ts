@@ -1,7 +1,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Field, Schema } from 'apache-arrow';
 import { kindOf, typeLabel } from '../core/schema.js';
-import { cellRules, columnValue, keyOf, ledgerValue, orderRules, quoteIdent, quoteString, type CellRule, type ValueSql } from './rules.js';
+import { cellRules, columnValue, keyOf, ledgerValue, orderRules, type CellRule, type ValueSql } from './rules.js';
+import { sqlIdent as quoteIdent, sqlString as quoteString } from './sql.js';
 import type { AnomalySummary, CheckInput, CheckResult, CheckTable, ColumnProfile, Finding, FindingStatus, RelationCoverage } from './types.js';
 
 /**
@@ -159,7 +160,7 @@ class TableCheck {
       const f = num(found[0]![`f${i}`]);
       const inj = injected ? num(injected[0]![`i${i}`]) : undefined;
       const nonNull = r.check === 'null' ? this.rows : undefined;
-      const { extra, missed } = await this.score(r, f, inj);
+      const { extra, missed, unexplained } = await this.score(r, f, inj);
       const finding: Finding = {
         table: this.table.name,
         column: r.column,
@@ -170,27 +171,33 @@ class TableCheck {
         ...(inj !== undefined ? { injected: inj } : {}),
         status: status(f, extra, missed, r.allowed === true),
       };
-      if (f > 0 && r.check !== 'null') finding.examples = await this.examples(this.value(r.column), r.violates(this.value(r.column)));
+      // Examples: the values the ledger does not explain, when some are not; else any.
+      if (f > 0 && r.check !== 'null') finding.examples = unexplained?.length ? unexplained : await this.examples(this.value(r.column), r.violates(this.value(r.column)));
       out.push(finding);
     }
     return out;
   }
 
   /** Unexplained violations and injected changes that do not show, row by row when the table has a key. */
-  private async score(r: CellRule, found: number, injected: number | undefined): Promise<{ extra: number; missed: number }> {
+  private async score(r: CellRule, found: number, injected: number | undefined): Promise<{ extra: number; missed: number; unexplained?: string[] }> {
     if (injected === undefined) return { extra: found, missed: 0 };
     if (found === 0 && injected === 0) return { extra: 0, missed: 0 };
     if (!this.key) return { extra: Math.max(0, found - injected), missed: Math.max(0, injected - found) };
     const dataKey = this.key.data(this.types);
     const ledgerKey = this.key.ledger('key');
     const field = this.fields.get(r.column)!;
+    const v = this.value(r.column);
+    const unexplained = `(k IS NULL OR (k NOT IN (SELECT k FROM l WHERE k IS NOT NULL) AND k NOT IN ${this.copiedKeys()}))`;
     const sql =
-      `WITH v AS (SELECT ${dataKey} AS k FROM ${this.table.relation} WHERE ${r.violates(this.value(r.column))}), ` +
+      `WITH v AS (SELECT ${dataKey} AS k, ${v.text} AS x FROM ${this.table.relation} WHERE ${r.violates(v)}), ` +
       `l AS (SELECT DISTINCT ${ledgerKey} AS k FROM cells WHERE ${this.where} AND "column" = ${quoteString(r.column)} AND ${r.violates(ledgerValue('after', field))}) ` +
-      `SELECT (SELECT count(*) FROM v WHERE k IS NULL OR (k NOT IN (SELECT k FROM l WHERE k IS NOT NULL) AND k NOT IN ${this.copiedKeys()})) AS extra, ` +
-      `(SELECT count(*) FROM l WHERE k IS NULL OR k NOT IN (SELECT k FROM v WHERE k IS NOT NULL)) AS missed`;
+      `SELECT (SELECT count(*) FROM v WHERE ${unexplained}) AS extra, ` +
+      `(SELECT count(*) FROM l WHERE k IS NULL OR k NOT IN (SELECT k FROM v WHERE k IS NOT NULL)) AS missed, ` +
+      `(SELECT list(x ORDER BY x) FROM (SELECT DISTINCT x FROM v WHERE ${unexplained} AND x IS NOT NULL ORDER BY x LIMIT 3)) AS examples`;
     const [row] = await all(this.conn, sql);
-    return { extra: num(row!.extra), missed: num(row!.missed) };
+    const list = row!.examples as { items?: unknown[] } | null;
+    const examples = list?.items ? list.items.map(String) : [];
+    return { extra: num(row!.extra), missed: num(row!.missed), unexplained: r.check === 'null' ? undefined : examples };
   }
 
   /**
