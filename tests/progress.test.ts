@@ -28,12 +28,14 @@ beforeAll(() => {
   const r = sh(
     [
       // A pipe of three processes: each writes its own summary (no progress: stderr is a file).
-      `${rows} --ledger pipe.jsonl 2> pipe.err | ${D} noise --rate 0.02 --ledger noise.jsonl 2> noise.err | ${D} duplicate --rate 0.01 2> dup.err | ${D} csv 2> csv.err > out.csv`,
+      `${rows} --ledger pipe.jsonl 2> pipe.err | ${D} noise --rate 0.02 --ledger noise.jsonl 2> noise.err | ${D} duplicate --rate 0.01 --ledger dup.jsonl 2> dup.err | ${D} csv 2> csv.err > out.csv`,
       // The same with --progress on the sink: the same bytes on stdout, progress drawn into the file.
       `${rows} -q | ${D} noise --rate 0.02 -q | ${D} duplicate --rate 0.01 -q | ${D} csv --progress 2> progress.err > progress.csv`,
       // --quiet everywhere: nothing on stderr.
       `${rows} -q 2> q1.err | ${D} noise -q 2> q2.err | ${D} parquet --out q.parquet -q 2> q3.err`,
       `${D} generate loans --rows 3000 --seed 7 -q --out q.csv 2> q4.err`,
+      // Without a ledger file a stage records nothing, so its summary has no anomaly count.
+      `${rows} -q | ${D} noise --rate 0.02 2> noledger.err > /dev/null`,
       // Sinks writing files, generate into a file (gzip: the bytes on disk) and to stdout.
       `${rows} --clean -q > clean.ndjson`,
       `${D} parquet --out s.parquet < clean.ndjson 2> parquet.err`,
@@ -58,6 +60,8 @@ describe('summary lines', () => {
     const [out, added] = [dup![1]!, dup![2]!].map((s) => Number(s.replaceAll(',', '')));
     expect(added).toBeGreaterThan(0);
     expect(out).toBe(3000 + added!);
+    expect(added).toBe(entries('dup.jsonl'));
+    expect(line('noledger.err')).toMatch(new RegExp(`^datagen: noise: 3,000 rows in, 3,000 out, [\\d.]+ [kM]B to stdout${SECONDS}`));
     // The sink's row count and bytes are those of the file it wrote (stdout redirected).
     expect(read('out.csv').trimEnd().split('\n')).toHaveLength(out! + 1);
     expect(line('csv.err')).toMatch(new RegExp(`^datagen: csv: ${count(out!)} rows to stdout, ${size('out.csv')}${SECONDS}`));

@@ -329,7 +329,7 @@ export function bytes(n: number): string {
   return `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** `, 1,234 anomalies` when stages ran (nothing otherwise). */
+/** `, 1,234 anomalies` when they were counted: stages ran and recorded into a ledger (nothing otherwise). */
 export function anomalies(n: number | undefined): string {
   return n === undefined ? '' : `, ${count(n)} ${n === 1 ? 'anomaly' : 'anomalies'}`;
 }
