@@ -34,7 +34,7 @@ beforeAll(() => {
       // --quiet everywhere: nothing on stderr.
       `${rows} -q 2> q1.err | ${D} noise -q 2> q2.err | ${D} parquet --out q.parquet -q 2> q3.err`,
       `${D} generate loans --rows 3000 --seed 7 -q --out q.csv 2> q4.err`,
-      // Without a ledger file a stage records nothing, so its summary has no anomaly count.
+      // Without a ledger file a stage only tallies its changes: the same count as with one.
       `${rows} -q | ${D} noise --rate 0.02 2> noledger.err > /dev/null`,
       // Sinks writing files, generate into a file (gzip: the bytes on disk) and to stdout.
       `${rows} --clean -q > clean.ndjson`,
@@ -61,7 +61,7 @@ describe('summary lines', () => {
     expect(added).toBeGreaterThan(0);
     expect(out).toBe(3000 + added!);
     expect(added).toBe(entries('dup.jsonl'));
-    expect(line('noledger.err')).toMatch(new RegExp(`^datagen: noise: 3,000 rows in, 3,000 out, [\\d.]+ [kM]B to stdout${SECONDS}`));
+    expect(line('noledger.err')).toMatch(new RegExp(`^datagen: noise: 3,000 rows in, 3,000 out, ${count(entries('noise.jsonl'))} anomalies, [\\d.]+ [kM]B to stdout${SECONDS}`));
     // The sink's row count and bytes are those of the file it wrote (stdout redirected).
     expect(read('out.csv').trimEnd().split('\n')).toHaveLength(out! + 1);
     expect(line('csv.err')).toMatch(new RegExp(`^datagen: csv: ${count(out!)} rows to stdout, ${size('out.csv')}${SECONDS}`));

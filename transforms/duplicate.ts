@@ -124,7 +124,7 @@ function openDuplicate(schema: Schema, ledger: Ledger, o: Opts): StageFn {
   const root = Rng.seeded(o.seed).fork('stage', stage);
   const picks = blockPicker(root.fork('picks'), o.rate);
   const fresh = freshKeyMaker(root.fork('fresh_key'));
-  const recording = ledger !== nullLedger;
+  const recording = ledger !== nullLedger && !ledger.countOnly;
   const keyOf = keyRecorder(schema, keys);
   const keepDonors = o.kinds.includes('key');
   /** Copies of the last DONORS input rows of earlier batches (later stages change theirs in place). */
@@ -133,7 +133,7 @@ function openDuplicate(schema: Schema, ledger: Ledger, o: Opts): StageFn {
   let outOffset = 0;
 
   const emit = (d: Pending, index: number) => {
-    if (!recording) return;
+    if (!recording) return void ledger.tally?.(1);
     ledger.record({
       stage,
       table,

@@ -41,6 +41,7 @@ export const truncateLines = defineTransform({
         const keep = Math.round(root.fork(index).between(0.1, 0.9) * 1000) / 1000;
         (row as { [TRUNCATE_LINE]?: number })[TRUNCATE_LINE] = keep;
         if (ctx.ledger === nullLedger) return;
+        if (ctx.ledger.countOnly) return void ctx.ledger.tally!(1);
         ctx.ledger.record({ stage: 'truncate-lines', table, row: index, ...(keyOf ? { key: keyOf(row) } : {}), column: '*', kind: 'truncated_line', before: null, after: keep });
       });
       return batch;

@@ -80,7 +80,8 @@ export function cellStage(
     const root = Rng.seeded(opts.seed).fork('stage', stage);
     const when = opts.when ? parseCondition(opts.when, schema, stage) : undefined;
     const keyOf = keyRecorder(schema);
-    const recording = ctx.ledger !== nullLedger;
+    const recording = ctx.ledger !== nullLedger && !ctx.ledger.countOnly;
+    const tally = ctx.ledger.countOnly ? ctx.ledger : undefined;
     const table = tableName(schema);
     const picks = columns.map((column, c) => blockPicker(root.fork(column, 'picks'), rates[c]!));
     const cell = new Cell(root);
@@ -133,6 +134,8 @@ export function cellStage(
             after: toJsonValue(kinds[c]!, change.after, scales[c]),
             ...change.note,
           });
+        } else if (tally) {
+          tally.tally!(1);
         }
       }
       return batch;

@@ -50,6 +50,13 @@ export interface StageEvent {
 
 export interface Ledger {
   record(entry: LedgerEntry): void;
+  /**
+   * Set on a ledger that wants only how many changes were made (a command's summary line
+   * without --ledger): stages call tally() instead of building entries, which costs as much
+   * as the change itself.
+   */
+  readonly countOnly?: boolean;
+  tally?(changes: number): void;
   event(e: StageEvent): void;
   /** Called after each batch: persist what was recorded so far. */
   flush(): void;
@@ -58,6 +65,26 @@ export interface Ledger {
 
 /** Drops entries: used when nobody asked for a ledger. */
 export const nullLedger: Ledger = { record() {}, event() {}, flush() {}, close() {} };
+
+/** Counts the changes stages make, and keeps nothing else (see Ledger.countOnly). */
+export function countLedger(): Ledger & { readonly changes: number } {
+  let changes = 0;
+  return {
+    countOnly: true,
+    get changes() {
+      return changes;
+    },
+    record() {
+      changes++;
+    },
+    tally(n) {
+      changes += n;
+    },
+    event() {},
+    flush() {},
+    close() {},
+  };
+}
 
 /** Keeps entries in memory (tests and small TypeScript runs). */
 export function memoryLedger(): Ledger & { entries: LedgerEntry[]; events: StageEvent[] } {

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import cliProgress from 'cli-progress';
 import { outputBytes } from '../codecs/output.js';
-import type { Ledger } from '../anomaly/ledger.js';
+import { countLedger, fileLedger, type FileLedgerOptions, type Ledger } from '../anomaly/ledger.js';
 import type { Batch, Sink, Source } from '../core/stage.js';
 
 /**
@@ -240,6 +240,17 @@ export function countedSink(sink: Sink, p: Progress, onBatch?: (batch: Batch) =>
       p.tick(0, bytesSince()); // the last batch's bytes, and what closing the file wrote
     },
   };
+}
+
+/**
+ * The ledger a command runs its stages with when it prints a summary: the --ledger file,
+ * counting the entries recorded into it, or without one a ledger that only tallies changes
+ * (stages then build no entries: see Ledger.countOnly).
+ */
+export function summaryLedger(path: string | undefined, options: FileLedgerOptions): Ledger & { entries(): number } {
+  if (path) return countingLedger(fileLedger(path, options));
+  const tally = countLedger();
+  return Object.assign(tally, { entries: () => tally.changes });
 }
 
 /** A ledger that also counts its entries (the anomalies injected), for the summary line. */

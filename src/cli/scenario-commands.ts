@@ -5,11 +5,10 @@ import { engineOptions, scenarioSource } from '../../sources/scenario.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
-import { fileLedger } from '../anomaly/ledger.js';
 import { outputBytes } from '../codecs/output.js';
 import { normalizeOptions } from '../core/options.js';
 import { parseShard, shardRows } from '../core/shard.js';
-import { anomalies, bytes, count, countedSink, countingLedger, ledgerFileEntries, Progress, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
+import { anomalies, bytes, count, countedSink, ledgerFileEntries, summaryLedger, Progress, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
 import { announcing } from '../core/stdio-link.js';
 import { newRunId } from './input.js';
 import { DatagenError } from '../core/errors.js';
@@ -101,8 +100,8 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         const overwrite = Boolean(flags.overwrite);
         try {
           if (workers <= 1) {
-            // Anomalies are counted as they are recorded into the ledger file (see the transforms' commands).
-            const ledger = stages.length > 0 && !quiet && ledgerPath ? countingLedger(fileLedger(ledgerPath, { overwrite })) : undefined;
+            // Anomalies are counted as they are recorded into the ledger file, or without one tallied (see summaryLedger).
+            const ledger = stages.length > 0 && !quiet ? summaryLedger(ledgerPath, { overwrite }) : undefined;
             const result = await run(source, ...stages, sink, { ledger: ledger ?? ledgerPath, overwrite });
             return { ...result, bytes: outputBytes() - before, anomalies: ledger?.entries() };
           }
@@ -189,8 +188,7 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       const before = outputBytes();
       const out = countedSink(announcing(flags.ipc ? arrow() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' }), p);
       const ledgerPath = flags.ledger as string | undefined;
-      // Anomalies are counted as they are recorded into the ledger file (see the transforms' commands).
-      const ledger = stages.length > 0 && !flags.quiet && ledgerPath ? countingLedger(fileLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) })) : undefined;
+      const ledger = stages.length > 0 && !flags.quiet ? summaryLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) }) : undefined;
       try {
         await run(source, ...stages, out, { ledger: ledger ?? ledgerPath, run: runId, overwrite: flags.overwrite as boolean });
       } catch (err) {

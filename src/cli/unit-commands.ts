@@ -2,9 +2,8 @@ import { Flags, type Command } from '@oclif/core';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
-import { fileLedger } from '../anomaly/ledger.js';
 import { outputBytes } from '../codecs/output.js';
-import { anomalies, bytes, count, countedSink, countedSource, countingLedger, Progress, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
+import { anomalies, bytes, count, countedSink, countedSource, Progress, summaryLedger, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
 import { announcing } from '../core/stdio-link.js';
 import type { SinkFactory, TransformFactory } from '../core/units.js';
 import { DatagenCommand } from './base.js';
@@ -45,9 +44,7 @@ export function transformCommand(unit: TransformFactory): Command.Class {
       const out = countedSink(announcing(ipc ? arrow() : jsonl(), { run: input.run, format: ipc ? 'arrow' : 'ndjson' }), p);
       const ledgerPath = flags.ledger as string | undefined;
       const overwrite = flags.overwrite as boolean;
-      // Anomalies are counted as the stage records them into its ledger file. Without one the
-      // stage records nothing (src/anomaly/cell-stage.ts): counting would cost that work per change.
-      const ledger = quiet || !ledgerPath ? undefined : countingLedger(fileLedger(ledgerPath, { run: input.run, overwrite }));
+      const ledger = quiet ? undefined : summaryLedger(ledgerPath, { run: input.run, overwrite });
       try {
         await run(source, transform, out, { ledger: ledger ?? ledgerPath, run: input.run, overwrite });
       } catch (err) {
