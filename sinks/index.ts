@@ -5,6 +5,7 @@ import { log } from './log.js';
 import { parquet } from './parquet.js';
 import { xlsx } from './xlsx.js';
 import { delta } from './delta.js';
+import { postgres } from './postgres.js';
 
 /** Every sink, by registry name. Adding a sink: one file in this folder plus one line here. */
-export const sinks = [csv, jsonl, log, parquet, arrow, xlsx, delta] as const;
+export const sinks = [csv, jsonl, log, parquet, arrow, xlsx, delta, postgres] as const;

@@ -15,6 +15,7 @@ import { DatagenError } from '../core/errors.js';
 import { findScenario, findSink, listDatasets, listScenarios, listSinks, sinkForPath } from '../registry.js';
 import type { ScenarioDefinition } from '../core/units.js';
 import { isScenarioFile } from '../core/paths.js';
+import { isPostgresUrl, shownTarget } from '../../sinks/postgres.js';
 import { isCodeFile, loadUnitFile } from './ts-file.js';
 import { generateDatasetCommand } from './dataset-commands.js';
 import { wantsPartitioned } from '../codecs/partition.js';
@@ -128,6 +129,11 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         const sink = findSink((flags.format as string | undefined) ?? 'csv');
         if (sink.name === 'delta') throw new DatagenError('E_OPTION', 'generate: a Delta table is a folder and cannot go to stdout (--out -); name a folder, e.g. --out lake/' + def.name);
         summary(await write(sink, {}, false), 'stdout');
+        return;
+      }
+      // A database URL: rows go to the postgres sink (the table after '#'); the summary hides the password.
+      if (isPostgresUrl(out)) {
+        summary(await write(findSink('postgres'), { url: out }, false), shownTarget(out));
         return;
       }
       // A folder (trailing '/', or one that exists) takes its format from --format, else csv,

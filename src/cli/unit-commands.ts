@@ -1,6 +1,7 @@
 import { Flags, type Command } from '@oclif/core';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
+import { shownTarget } from '../../sinks/postgres.js';
 import { run } from '../core/pipeline.js';
 import { outputBytes } from '../codecs/output.js';
 import { anomalies, bytes, count, countedSink, countedSource, Progress, summaryLedger, progressFlags, quietFlag, stdoutIsPipe } from './progress.js';
@@ -82,8 +83,10 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
         throw err;
       }
       // Delta writes its data files itself (not through src/codecs/output.ts): no byte count.
-      const written = unit.name === 'delta' ? '' : `, ${bytes(outputBytes() - before)}`;
-      p.stop(`${unit.name}: ${count(line.rows)} rows to ${toStdout ? 'stdout' : (flags.out as string)}${written}, ${p.seconds().toFixed(1)}s`);
+      // A database (--url) is named without its password, with no byte count.
+      const db = typeof flags.url === 'string' ? shownTarget(flags.url, flags.table as string | undefined) : undefined;
+      const written = unit.name === 'delta' || db ? '' : `, ${bytes(outputBytes() - before)}`;
+      p.stop(`${unit.name}: ${count(line.rows)} rows to ${db ?? (toStdout ? 'stdout' : (flags.out as string))}${written}, ${p.seconds().toFixed(1)}s`);
     }
   };
 }
