@@ -55,3 +55,4 @@ export { arrow } from '../sinks/arrow.js';
 export { xlsx } from '../sinks/xlsx.js';
 export * from './delta/index.js'; // Delta Lake tables: deltaTable(path).append/merge/delete/history/snapshot
 export { delta } from '../sinks/delta.js'; // the delta sink
+export { postgres } from '../sinks/postgres.js'; // a PostgreSQL table, loaded with COPY in one transaction
