@@ -60,6 +60,7 @@ export const bankTransactions = defineScenario({
     'One row per transaction in timestamp order over a date range, with a daily and weekly rhythm. Customers CUST-00001.. repeat by a power law, ' +
     'each with a home city and spending level; merchants repeat by a power law within their category. ATM rows have no merchant.',
   defaultRows: 100_000,
+  eventTime: { column: 'timestamp', startOption: 'start' },
   examples: [
     'datagen generate bank_transactions --rows 1000000 --seed 7 --out data/bank_transactions.csv',
     'datagen generate bank_transactions --rows 50000 --customers 500 --fraud-rate 0.05 --out fraud_heavy.csv',

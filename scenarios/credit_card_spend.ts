@@ -67,6 +67,7 @@ export const creditCardSpend = defineScenario({
     'One row per card transaction, TXN0000000001.. in time order over a date range. Customers CUST-00001.. repeat by a power law and hold 1-3 cards; ' +
     'amounts are INR log-normal per category, billed in local currency abroad. ATM rows have no merchant.',
   defaultRows: 100_000,
+  eventTime: { column: 'txn_timestamp', startOption: 'start' },
   examples: [
     'datagen generate credit_card_spend --rows 1000000 --seed 3 --out data/card_spend.csv',
     'datagen generate credit_card_spend --rows 200000 --fraud-rate 0.05 --customers 2000 --out fraud_training.csv',

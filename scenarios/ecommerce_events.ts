@@ -10,6 +10,7 @@ export const ecommerceEvents = defineScenario({
   name: 'ecommerce_events',
   summary: 'User event streams with a view -> add_to_cart -> purchase funnel, about 70/20/10%',
   defaultRows: 100_000,
+  eventTime: { column: 'event_time', startOption: 'start' },
   examples: [
     'datagen generate ecommerce_events --rows 100000 --seed 11 --out events.csv',
     'datagen pipe ecommerce_events --rows 100000 | datagen csv > events.csv',

@@ -12,6 +12,7 @@ export const iotSensors = defineScenario({
   name: 'iot_sensors',
   summary: 'Sensor readings per device on a regular cadence: level + daily and yearly cycles + drift + noise',
   defaultRows: 100_000,
+  eventTime: { column: 'timestamp', startOption: 'start' },
   examples: [
     'datagen generate iot_sensors --rows 100000 --seed 1 --out sensors.csv',
     'datagen pipe iot_sensors --rows 100000 | datagen csv > sensors.csv',

@@ -1,7 +1,10 @@
 import { parseShard, shardRows } from '../src/core/shard.js';
 import { normalizeOptions, type OptionsInput, type OptionsSpec } from '../src/core/options.js';
 import { Rng } from '../src/random/rng.js';
-import { findScenario } from '../src/registry.js';
+import { findScenario, listScenarios } from '../src/registry.js';
+import { DatagenError } from '../src/core/errors.js';
+import { paced, virtualTime, type Clock, type Pace } from '../src/core/pace.js';
+import { MICROS_PER_DAY } from '../src/core/temporal.js';
 import type { Row } from '../src/core/schema.js';
 import type { Batch, Source } from '../src/core/stage.js';
 import type { ScenarioDefinition } from '../src/core/units.js';
@@ -92,9 +95,11 @@ export interface ScenarioPlan {
   batchSize: number;
   generator: ReturnType<ScenarioDefinition['plan']>;
   root: Rng;
+  /** The scenario's own options, normalized. */
+  options: Record<string, unknown>;
 }
 
-export function planScenario(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}): ScenarioPlan {
+export function planScenario(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions = {}, round = 0): ScenarioPlan {
   const def = typeof nameOrDefinition === 'string' ? findScenario(nameOrDefinition) : nameOrDefinition;
   const engineRaw: Record<string, unknown> = {};
   const ownRaw: Record<string, unknown> = {};
@@ -103,10 +108,11 @@ export function planScenario(nameOrDefinition: string | ScenarioDefinition, opti
   const own = normalizeOptions(def.name, def.options, ownRaw);
   const total = engine.rows ?? def.defaultRows;
   const [from, to] = shardRange(def.name, engine.shard, total);
-  const root = Rng.seeded(engine.seed).fork(def.name);
+  // Round k > 0 of an endless run (pacedScenarioSource) draws from its own stream.
+  const root = round === 0 ? Rng.seeded(engine.seed).fork(def.name) : Rng.seeded(engine.seed).fork(def.name, 'follow', round);
   // Planned now, so option mistakes surface before the first row moves.
   const generator = def.plan(own, { rows: total, rng: root.fork('plan') });
-  return { def, total, from, to, batchSize: engine.batchSize, generator, root };
+  return { def, total, from, to, batchSize: engine.batchSize, generator, root, options: own };
 }
 
 /** The chunks holding rows [from, to). */
@@ -130,4 +136,58 @@ export function chunkRows(plan: ScenarioPlan, chunk: number): Row[] {
 function shardRange(owner: string, shard: string | undefined, total: number): [number, number] {
   if (shard === undefined) return [0, total];
   return shardRows(parseShard(owner, shard), total);
+}
+
+export interface PaceRun {
+  pace: Pace;
+  /** Without end (rows unbounded): see pacedScenarioSource. */
+  follow?: boolean;
+  clock?: Clock;
+  signal?: AbortSignal;
+  tickMs?: number;
+}
+
+/**
+ * A scenario released at a real-time pace (src/core/pace.ts), its declared event-time column
+ * (ScenarioInfo.eventTime) set from the virtual clock: row i at start + i/N s. Every other
+ * column is what the unpaced run makes, so `--pace` with `--rows R` gives the unpaced rows
+ * with only that column changed.
+ *
+ * `follow` is endless: plans are made for a known row count, so the stream is a sequence of
+ * rounds of defaultRows rows each; round 0 is exactly the `--rows defaultRows` run and round k
+ * the same scenario drawn from its own stream (seed, 'follow', k). Ids therefore start again
+ * each round; the event time keeps rising across rounds, so it orders the stream.
+ */
+export function pacedScenarioSource(nameOrDefinition: string | ScenarioDefinition, options: ScenarioOptions, run: PaceRun): Source {
+  const def = typeof nameOrDefinition === 'string' ? findScenario(nameOrDefinition) : nameOrDefinition;
+  const time = def.eventTime;
+  if (!time) {
+    const able = listScenarios().filter((s) => s.eventTime).map((s) => s.name);
+    throw new DatagenError('E_OPTION', `${def.name}: --pace needs a scenario that declares its event-time column; ${def.name} does not (scenarios that do: ${able.join(', ')})`);
+  }
+  if (options.shard !== undefined) throw new DatagenError('E_OPTION', `${def.name}: --pace cannot be combined with --shard ${options.shard} (one paced stream is one process)`);
+  if (run.follow && options.rows !== undefined) throw new DatagenError('E_OPTION', `${def.name}: --follow runs without end; drop --rows ${options.rows} (or drop --follow for ${options.rows} paced rows)`);
+  const first = planScenario(def, run.follow ? { ...options, rows: def.defaultRows } : options);
+  const startMicros = (first.options[time.startOption] as number) * MICROS_PER_DAY;
+
+  async function* rows(): AsyncGenerator<Batch> {
+    if (!run.follow) {
+      yield* scenarioSource(def, options).batches();
+      return;
+    }
+    for (let round = 0; !run.signal?.aborted; round++) {
+      const plan = round === 0 ? first : planScenario(def, { ...options, rows: def.defaultRows }, round);
+      for (const chunk of chunksOf(plan)) {
+        yield { schema: def.schema, rows: chunkRows(plan, chunk), offset: round * def.defaultRows + chunk * CHUNK_ROWS };
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  return {
+    kind: 'source',
+    name: def.name,
+    schema: def.schema,
+    batches: () => paced(virtualTime(rows(), time.column, startMicros, run.pace), run.pace, { clock: run.clock, signal: run.signal, tickMs: run.tickMs }),
+  };
 }

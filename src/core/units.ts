@@ -108,6 +108,12 @@ export interface ScenarioInfo<S extends OptionsSpec> extends UnitInfo<S> {
   rules: string[];
   /** Default number of rows when the caller gives none. */
   defaultRows: number;
+  /**
+   * The primary event-time column (a timestamp) and the date option its range starts at: with
+   * `--pace` (src/core/pace.ts) that column is set from a virtual clock starting at that option,
+   * and `--follow` may run without end. Scenarios without it refuse --pace.
+   */
+  eventTime?: { column: string; startOption: string };
   plan(opts: Options<S>, ctx: PlanContext): RowGenerator;
   /**
    * The anomaly stages `generate` and `pipe` apply unless asked for `--clean` (e.g. loans'
