@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Args, Flags, type Command } from '@oclif/core';
-import { engineOptions, scenarioSource } from '../../sources/scenario.js';
+import { engineOptions, pacedScenarioSource, scenarioSource } from '../../sources/scenario.js';
+import { parsePace } from '../core/pace.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
@@ -179,14 +180,15 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       ...flagsFor(def.options),
       ...stageFlags(def),
       ipc: Flags.boolean({ description: 'write an Arrow IPC stream (exact types: decimals, dates, timestamps) instead of NDJSON' }),
+      ...paceFlags,
       ...(def.defaultStages ? { overwrite: Flags.boolean({ description: "replace the ledger file if it holds another run's lines" }) } : {}),
       ...quietFlag,
     };
 
     async run(): Promise<void> {
-      const { flags } = await this.parse(this.constructor as Command.Class);
+      const { flags, metadata } = await this.parse(this.constructor as Command.Class);
       const runId = newRunId();
-      const source = sourceFrom(def, flags);
+      const source = pacedOr(def, flags, metadata) ?? sourceFrom(def, flags);
       const stages = stagesFrom(def, flags);
       // The next stage of the pipe draws progress; pipe prints its summary only.
       const p = new Progress({ quiet: Boolean(flags.quiet) });
@@ -195,15 +197,45 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       const out = countedSink(announcing(flags.ipc ? arrow() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' }), p);
       const ledgerPath = flags.ledger as string | undefined;
       const ledger = stages.length > 0 && !flags.quiet ? summaryLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) }) : undefined;
+      const summary = () => `pipe ${def.name}: ${count(line.rows)} rows to stdout, ${bytes(outputBytes() - before)}${anomalies(ledger?.entries())}, ${p.seconds().toFixed(1)}s`;
+      // A paced run usually ends by Ctrl-C or a closed pipe: it still says what it sent (base.ts then exits as usual).
+      const paced = flags.pace !== undefined;
+      const onSignal = () => p.stop(summary());
+      if (paced) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.prependOnceListener(signal, onSignal);
       try {
         await run(source, ...stages, out, { ledger: ledger ?? ledgerPath, run: runId, overwrite: flags.overwrite as boolean });
       } catch (err) {
-        p.stop();
+        p.stop(paced && isClosedPipe(err) ? summary() : undefined);
         throw err;
+      } finally {
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeListener(signal, onSignal);
       }
-      p.stop(`pipe ${def.name}: ${count(line.rows)} rows to stdout, ${bytes(outputBytes() - before)}${anomalies(ledger?.entries())}, ${p.seconds().toFixed(1)}s`);
+      p.stop(summary());
     }
   };
+}
+
+/** --pace and --follow (src/core/pace.ts, docs/streaming.md): accepted by scenarios that declare an event-time column. */
+const paceFlags = {
+  pace: Flags.string({ description: 'emit rows at this rate by the wall clock: N/s, N/m or N/h; the event-time column then comes from a virtual clock at --start + i/N s (docs/streaming.md)' }),
+  follow: Flags.boolean({ description: 'keep going without end (needs --pace); Ctrl-C or a closed pipe (| head) ends it' }),
+};
+
+/** The paced source when --pace is given (undefined otherwise); --follow without --pace is refused. */
+function pacedOr(def: ScenarioDefinition, flags: Record<string, unknown>, metadata: { flags: Record<string, { setFromDefault?: boolean } | undefined> }) {
+  if (flags.follow && flags.pace === undefined) {
+    throw new DatagenError('E_OPTION', `${def.name}: --follow needs --pace N/s (an endless stream has a rate; a fast one is e.g. --pace 100000/s)`);
+  }
+  if (flags.pace === undefined) return undefined;
+  const options: Record<string, unknown> = { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) };
+  // --rows always has a value (its default); only one the user typed conflicts with --follow.
+  if (flags.follow && metadata.flags.rows?.setFromDefault) delete options.rows;
+  return pacedScenarioSource(def, options, { pace: parsePace(def.name, flags.pace as string), follow: Boolean(flags.follow) });
+}
+
+function isClosedPipe(err: unknown): boolean {
+  const code = (err as { code?: string } | null)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 /**
