@@ -37,6 +37,10 @@ let bytesOut = 0;
 export function outputBytes(): number {
   return bytesOut;
 }
+/** Bytes written by a writer that does not go through an Output (a database file): counted the same way. */
+export function addOutputBytes(n: number): void {
+  bytesOut += n;
+}
 const undos = new Set<() => void>();
 
 /**
