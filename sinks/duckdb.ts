@@ -1,5 +1,5 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 import type { Decimal, Field, Int } from 'apache-arrow';
 import { textEncoder } from '../src/codecs/codec.js';
@@ -94,7 +94,7 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     // A table needs a schema: an input without batches has none, and writes nothing.
     if (first.done) return 0;
     const schema = first.value.schema;
-    const table = target.table ?? schema.metadata.get('table') ?? 'rows';
+    const table = target.table ?? schema.metadata.get('table') ?? basename(path).replace(/\.duckdb$/i, '');
     const columns = schema.fields.map((f) => column(f, table, target.textColumns ?? false));
     await conn.run('BEGIN TRANSACTION');
     try {

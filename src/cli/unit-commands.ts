@@ -63,7 +63,8 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
     static override description = unit.description;
     static override examples = unit.examples.map((e) => `$ ${e}`);
     static override aliases = unit.aliases ?? [];
-    static override flags = { ...flagsFor(unit.options), ...inputFlags, ...progressFlags };
+    // The sink's own options come after the input flags: a sink's --table (a database table) has no default to hide.
+    static override flags = { ...inputFlags, ...flagsFor(unit.options), ...progressFlags };
 
     async run(): Promise<void> {
       const { flags } = await this.parse(this.constructor as Command.Class);
