@@ -74,7 +74,7 @@ datagen() {
   case "${'$'}{args[0]} ${'$'}{args[1]}" in
     generate\ *.yml|generate\ *.yaml|pipe\ *.yml|pipe\ *.yaml) ;;
     generate\ *.ts|generate\ *.mjs|pipe\ *.ts|pipe\ *.mjs) ;; # a file's unit: its own defaults (a dataset has no --rows)
-    generate\ *|pipe\ *) [ -n "$rows" ] || args+=(--rows ${SMALL_ROWS}) ;;
+    generate\ *|pipe\ *) [ -n "$rows" ] || [[ " ${'$'}{args[*]} " == *" --follow "* ]] || args+=(--rows ${SMALL_ROWS}) ;; # --follow has no end (docs pipe it into head)
   esac
   fi
   node "$REPO/bin/run.js" "${'$'}{args[@]}"

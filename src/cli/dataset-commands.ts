@@ -6,6 +6,7 @@ import { LEDGER, MANIFEST, SUMMARY } from '../datasets/run.js';
 import { bytes, count, ledgerFileEntries, Progress, progressFlags, type ProgressLine } from './progress.js';
 import { DatagenCommand } from './base.js';
 import { DatagenError } from '../core/errors.js';
+import { isPostgresUrl } from '../../sinks/postgres.js';
 import { parseShard } from '../core/shard.js';
 import { parseWorkers } from '../scale/pool.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
@@ -41,6 +42,8 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
       const { flags } = await this.parse(this.constructor as Command.Class);
       const value = dataset(def, { ...optionsFromFlags(def.name, datasetRunOptions, flags), ...optionsFromFlags(def.name, def.options, flags) });
       const out = (flags.out as string | undefined) ?? DEFAULT_OUT;
+      // Not a folder: without this the URL would become one (and its password a folder name).
+      if (isPostgresUrl(out)) throw new DatagenError('E_OPTION', `generate ${def.name}: a dataset is a folder of tables and cannot go to a PostgreSQL URL yet; write a folder (--out ${DEFAULT_OUT}), or load single-table scenarios with --out postgres://...#table`);
       const quiet = Boolean(flags.quiet);
       // A line per table while it runs (drawn on a terminal), then its summary line.
       const p = new Progress({ quiet, progress: Boolean(flags.progress), draw: true });

@@ -80,12 +80,18 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
       ...flagsFor(partitionOptions),
       ...stageFlags(def),
       workers: Flags.string({ description: 'worker threads making the rows (a number, or auto = one per core); the output is the same for any count', default: '1' }),
+      ...paceFlags,
     };
 
     async run(): Promise<void> {
-      const { flags } = await this.parse(this.constructor as Command.Class);
+      const { flags, metadata } = await this.parse(this.constructor as Command.Class);
       const workers = parseWorkers(`generate ${def.name}`, flags.workers);
-      const source = sourceFrom(def, flags);
+      const paced = flags.pace !== undefined;
+      if (paced && (flags.out !== '-' || workers > 1)) {
+        // A file is renamed into place once complete, which an endless run never is; workers make rows ahead of any clock.
+        throw new DatagenError('E_OPTION', `generate: --pace writes to stdout only, one worker: use --out - (got ${flags.out === undefined ? 'no --out' : `--out ${flags.out}`}${workers > 1 ? `, --workers ${flags.workers}` : ''})`);
+      }
+      const source = pacedOr(def, flags, metadata) ?? sourceFrom(def, flags);
       const options = { ...optionsFromFlags(def.name, engineOptions, flags), ...optionsFromFlags(def.name, def.options, flags) };
       const quiet = Boolean(flags.quiet);
       const stages = stagesFrom(def, flags);
@@ -95,8 +101,10 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         // NDJSON or Arrow IPC into a pipe goes on to another datagen command, which draws instead.
         const feeds = sinkOptions.path === undefined && stdoutIsPipe() && (sinkFactory.name === 'jsonl' || sinkFactory.name === 'arrow');
         const p = (progress = new Progress({ quiet, progress: Boolean(flags.progress), draw: !feeds }));
-        p.start(`generate ${def.name}`, plannedRows(def, flags));
+        const line = p.start(`generate ${def.name}`, flags.follow ? undefined : plannedRows(def, flags));
         const before = outputBytes();
+        const stopped = () => p.stop(`wrote ${count(line.rows)} ${def.name} rows to stdout, ${bytes(outputBytes() - before)}, ${p.seconds().toFixed(1)}s`);
+        const undo = sayOnSignal(paced, stopped);
         const sink = countedSink(sinkFactory(sinkOptions as never), p);
         const ledgerPath = flags.ledger as string | undefined;
         const overwrite = Boolean(flags.overwrite);
@@ -113,8 +121,11 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
           const anomalies = stages.length > 0 && ledgerPath && !quiet ? ledgerFileEntries(ledgerPath) : undefined;
           return { ...result, bytes: outputBytes() - before, anomalies };
         } catch (err) {
-          p.stop();
+          if (paced && isClosedPipe(err)) stopped();
+          else p.stop();
           throw err;
+        } finally {
+          undo();
         }
       };
       const summary = (result: { rows: number; bytes: number; anomalies?: number }, to: string) =>
@@ -198,17 +209,15 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       const ledgerPath = flags.ledger as string | undefined;
       const ledger = stages.length > 0 && !flags.quiet ? summaryLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) }) : undefined;
       const summary = () => `pipe ${def.name}: ${count(line.rows)} rows to stdout, ${bytes(outputBytes() - before)}${anomalies(ledger?.entries())}, ${p.seconds().toFixed(1)}s`;
-      // A paced run usually ends by Ctrl-C or a closed pipe: it still says what it sent (base.ts then exits as usual).
       const paced = flags.pace !== undefined;
-      const onSignal = () => p.stop(summary());
-      if (paced) for (const signal of ['SIGINT', 'SIGTERM'] as const) process.prependOnceListener(signal, onSignal);
+      const undo = sayOnSignal(paced, () => p.stop(summary()));
       try {
         await run(source, ...stages, out, { ledger: ledger ?? ledgerPath, run: runId, overwrite: flags.overwrite as boolean });
       } catch (err) {
         p.stop(paced && isClosedPipe(err) ? summary() : undefined);
         throw err;
       } finally {
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.removeListener(signal, onSignal);
+        undo();
       }
       p.stop(summary());
     }
@@ -231,6 +240,14 @@ function pacedOr(def: ScenarioDefinition, flags: Record<string, unknown>, metada
   // --rows always has a value (its default); only one the user typed conflicts with --follow.
   if (flags.follow && metadata.flags.rows?.setFromDefault) delete options.rows;
   return pacedScenarioSource(def, options, { pace: parsePace(def.name, flags.pace as string), follow: Boolean(flags.follow) });
+}
+
+/** A paced run usually ends by Ctrl-C or kill: it says what it sent first (base.ts then exits as usual). Returns the undo. */
+function sayOnSignal(paced: boolean, say: () => void): () => void {
+  if (!paced) return () => undefined;
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  for (const signal of signals) process.prependOnceListener(signal, say);
+  return () => signals.forEach((signal) => process.removeListener(signal, say));
 }
 
 function isClosedPipe(err: unknown): boolean {
