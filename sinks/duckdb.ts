@@ -1,7 +1,7 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
-import type { Decimal, Field, Int } from 'apache-arrow';
+import type { Decimal, Field, Int, Schema } from 'apache-arrow';
 import { textEncoder } from '../src/codecs/codec.js';
 import { addOutputBytes, ensureDir, onAbort } from '../src/codecs/output.js';
 import { DatagenError } from '../src/core/errors.js';
@@ -191,6 +191,12 @@ async function prepareTable(conn: DuckDBConnection, path: string, table: string,
   if (have.length > 0) await conn.run(`DROP TABLE ${sqlIdent(table)}`);
   const defs = columns.map((c) => `${sqlIdent(c.name)} ${c.sql}${c.notNull ? ' NOT NULL' : ''}`);
   await conn.run(`CREATE TABLE ${sqlIdent(table)} (${defs.join(', ')})`);
+}
+
+/** CREATE TABLE for a schema, with the types and NOT NULL the sink gives it (for tables loaded by SQL, not the appender). */
+export function createTableSql(schema: Schema, table: string, textColumns = false): string {
+  const defs = schema.fields.map((f) => column(f, table, textColumns)).map((c) => `${sqlIdent(c.name)} ${c.sql}${c.notNull ? ' NOT NULL' : ''}`);
+  return `CREATE TABLE ${sqlIdent(table)} (${defs.join(', ')})`;
 }
 
 /** The SQL type of a field and the setter that puts one of its values into a vector. */

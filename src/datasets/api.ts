@@ -7,6 +7,7 @@ import { DatagenError, isDatagenError } from '../core/errors.js';
 import { normalizeOptions, type OptionsSpec } from '../core/options.js';
 import { describeIoError } from '../codecs/output.js';
 import { findDataset } from '../registry.js';
+import { isDuckdbPath } from '../../sinks/duckdb.js';
 
 /**
  * A dataset as a value (`dataset('retail', { scale: 0.01 })`): what the TypeScript API and the
@@ -152,7 +153,7 @@ export function isDatasetValue(x: unknown): x is DatasetValue {
  */
 export async function runDatasetValue(value: DatasetValue, target: DatasetTarget = {}): Promise<DatasetResult> {
   const out = target.out ?? value.out ?? DEFAULT_OUT;
-  checkOut(value.name, out);
+  if (!isDuckdbPath(out)) checkOut(value.name, out); // a .duckdb file: duckdb-run.ts
   const existed = existsSync(out);
   let started = false;
   try {

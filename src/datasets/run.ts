@@ -8,6 +8,8 @@ import { findDataset } from '../registry.js';
 import { typeLabel } from '../core/schema.js';
 import { shardTag } from '../core/shard.js';
 import { runOrdered } from '../scale/pool.js';
+import { isDuckdbPath } from '../../sinks/duckdb.js';
+import { runDatasetDuckdb } from './duckdb-run.js';
 import { describeFile, partitionedFile, runTableTask, splitsIntoShards, type DatasetJob, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
 
 export type { ManifestFile } from './task.js';
@@ -49,6 +51,8 @@ export interface DatasetResult {
   out: string;
   tables: Array<{ name: string; rows: number; files: number }>;
   files: ManifestFile[];
+  /** Entries of the run's ledger, when counted by the run (a DuckDB file: its _ledger table). */
+  anomalies?: number;
 }
 
 export function selectTables(def: DatasetDefinition, names: readonly string[] | undefined): TableDefinition[] {
@@ -85,6 +89,7 @@ interface ShardRecord extends RunIdentity {
 }
 
 export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): Promise<DatasetResult> {
+  if (isDuckdbPath(o.out)) return runDatasetDuckdb(def, o);
   const seed = o.seed ?? 42;
   const scale = o.scale ?? 1;
   checkScale(def.name, scale);

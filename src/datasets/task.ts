@@ -13,6 +13,7 @@ import { normalizeOptions } from '../core/options.js';
 import { partitionedWrite } from '../codecs/partition.js';
 import type { Batch } from '../core/stage.js';
 import { defineScenario } from '../core/units.js';
+import { writeTableDuckdb } from './duckdb-run.js';
 
 /**
  * One unit of a dataset run: one table, or one shard's share of it, through its default stages
@@ -36,6 +37,8 @@ export interface DatasetJob {
   run: string;
   /** The file layout: how many shards the tables are cut into. */
   shards: number;
+  /** Every table into this DuckDB database file instead of its files (duckdb-run.ts). */
+  duckdb?: string;
 }
 
 export interface TableTask {
@@ -97,6 +100,10 @@ export async function runTableTask(job: DatasetJob, task: TableTask, def: Datase
     const source = tableSource(def, table, ctx, job.seed, shard, job.batchSize);
     const stages = job.clean ? [] : (table.stages?.(ctx) ?? []);
     const batches = applyTransforms(source, stages, { ledger });
+    if (job.duckdb !== undefined) {
+      const rows = await writeTableDuckdb(table, batches, { ...job, duckdb: job.duckdb }, ctx);
+      return { table: table.name, shard: task.shard, rows, files: [], seconds: (performance.now() - started) / 1000 };
+    }
     const folder = join(job.out, table.output.path);
     const written = await writeTable(table, batches, folder, ctx, shard);
     // A Delta table's log says which version wrote each file; plain tables have one schema (0).
