@@ -10,6 +10,8 @@ import { isPostgresUrl } from '../../sinks/postgres.js';
 import { parseShard } from '../core/shard.js';
 import { parseWorkers } from '../scale/pool.js';
 import { flagsFor, optionsFromFlags } from './flags.js';
+import { existsSync, statSync } from 'node:fs';
+import { isDuckdbPath } from '../../sinks/duckdb.js';
 
 /**
  * `datagen generate <dataset>`: one command per dataset, made from its declaration (its own
@@ -52,6 +54,8 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
       const started = performance.now();
       const running = new Map<string, ProgressLine>();
       const workers = parseWorkers(`generate ${def.name}`, flags.workers);
+      // --out x.duckdb: every table into one DuckDB file (src/datasets/duckdb-run.ts).
+      const toDuckdb = isDuckdbPath(out);
       const shard = flags.shard === undefined ? undefined : parseShard(`generate ${def.name}`, flags.shard as string);
       if (shard && flags.shards !== undefined && flags.shards !== shard.count) {
         throw new DatagenError('E_OPTION', `generate ${def.name}: --shard ${flags.shard as string} and --shards ${flags.shards as number} disagree on the shard count; give one of them`);
@@ -77,7 +81,7 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
             running.delete(id);
             if (line) p.end(line);
             const seconds = e.seconds ?? (line ? (performance.now() - line.started) / 1000 : 0);
-            say(`${def.name}: ${id}: ${n(e.rows ?? 0)} rows, ${n(e.files ?? 0)} file${e.files === 1 ? '' : 's'} (${seconds.toFixed(1)}s)`);
+            say(`${def.name}: ${id}: ${n(e.rows ?? 0)} rows, ${toDuckdb ? `table ${e.table}` : `${n(e.files ?? 0)} file${e.files === 1 ? '' : 's'}`} (${seconds.toFixed(1)}s)`);
           },
         });
       } catch (err) {
@@ -89,6 +93,14 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
         return;
       }
       const rows = result.tables.reduce((s, t) => s + t.rows, 0);
+      if (toDuckdb) {
+        const size = existsSync(out) ? statSync(out).size : 0;
+        p.stop(
+          `wrote ${def.name} to ${out} in ${((performance.now() - started) / 1000).toFixed(1)}s: ${result.tables.length} table${result.tables.length === 1 ? '' : 's'}, ${n(rows)} rows; ` +
+            `${bytes(size)}, ${n(result.anomalies ?? 0)} anomalies in table _ledger, the run in table _manifest`,
+        );
+        return;
+      }
       const seconds = (performance.now() - started) / 1000;
       // Bytes of the tables' files (from the manifest); anomalies: the entries of the run's ledger.
       const data = result.files.filter((f) => !f.table.startsWith('_')).reduce((s, f) => s + f.bytes, 0);
