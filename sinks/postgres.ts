@@ -147,6 +147,7 @@ function refuse(f: Field, v: Value, table: string, textColumns: boolean, row?: n
 
 /** The COPY text of one batch. */
 function encodeBatch(batch: Batch, names: string[], encoders: ReturnType<typeof columnEncoders>): string {
+  if (batch.rows.length === 0) return ''; // a lone newline would be a row with no columns
   const n = names.length;
   const lines: string[] = new Array(batch.rows.length);
   const cells: string[] = new Array(n);
@@ -229,8 +230,10 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
     const columns = names.map(quoteIdent).join(', ');
     const copy = client.query(copyFrom(`COPY ${qualified(table)} (${columns}) FROM STDIN`));
     async function* text() {
-      yield encodeBatch(first.value as Batch, names, encoders);
-      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield encodeBatch(next.value, names, encoders);
+      for (let next = first; !next.done; next = await iterator.next()) {
+        const chunk = encodeBatch(next.value, names, encoders);
+        if (chunk !== '') yield chunk;
+      }
     }
     await pipeline(Readable.from(text()), copy);
     await client.query('COMMIT');

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,7 +89,7 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
 
     // Append: the same columns take more rows; other columns are refused and nothing changes.
     const again = sh(`node ${BIN} generate loans --rows 500 --seed 8 --out '${url}#loans' -q; echo "exit=$?"; node ${BIN} generate attendance --rows 50 --out '${url}#loans'`, dir);
-    expect(again.stdout).toContain('exit=0');
+    expect(again.stdout, again.stderr).toContain('exit=0');
     expect(await count('loans')).toBe(3500);
     expect(again.status).not.toBe(0);
     expect(oneErrorLine(again.stderr)).toMatch(/^datagen: postgres: table loans exists with other columns \(loan_id text, .*\) than the rows have \(employee_id integer, .*\); nothing was written \[E_DATABASE\]$/);
@@ -128,6 +128,9 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
       ['ts', 'timestamp with time zone', 'NO'],
     ]);
     expect(cols.find((c) => c.column_name === 'd')).toMatchObject({ numeric_precision: 12, numeric_scale: 4 });
+    // No rows (a scenario still hands over an empty batch with its schema): the table is created, empty.
+    await run(scenario('loans', { rows: 0 }), postgres({ url: srv.url, table: 'loans_empty' }));
+    expect(await count('loans_empty')).toBe(0);
     const back = await sql(
       `SELECT id::text, n32::text, f::text, d::text, s, b::text, day::text, t::text,
        to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ts FROM kinds ORDER BY id`,
@@ -208,9 +211,13 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     const closed = `postgres://datagen:${srv.password}@127.0.0.1:1/datagen_test`;
     const missing = srv.urlFor('no_such_db');
     const cmd = (out: string) => `node ${BIN} generate loans --rows 10 --out '${out}#loans' 2>&1; echo "exit=$?"`;
-    const r = sh([cmd(`postgres://datagen:${srv.password}@/x`), cmd(wrong), cmd(closed), cmd(missing)].join('; '), dir);
+    const dataset = `node ${BIN} generate retail --scale 0.001 --out '${srv.url}' 2>&1; echo "exit=$?"`;
+    const r = sh([cmd(`postgres://datagen:${srv.password}@/x`), cmd(wrong), cmd(closed), cmd(missing), dataset].join('; '), dir);
     const out = r.stdout.trim().split('\n');
-    expect(out, r.stdout).toHaveLength(8);
+    expect(out, r.stdout).toHaveLength(10);
+    expect(out[8]).toMatch(/^datagen: generate retail: a dataset is a folder of tables and cannot go to a PostgreSQL URL yet; .*\[E_OPTION\]$/);
+    expect(out[9]).not.toBe('exit=0');
+    expect(existsSync(join(dir, 'postgres:'))).toBe(false);
     expect(r.stdout).not.toContain(srv.password);
     expect(out[0]).toMatch(/^datagen: postgres: .* is not a (PostgreSQL )?URL; expected postgres:\/\/user:password@host:port\/database#table \[E_OPTION\]$/);
     expect(out[2]).toMatch(/^datagen: postgres: PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test refused the login: password authentication failed for user "datagen" \[E_DATABASE\]$/);
