@@ -247,6 +247,12 @@ describe('datagen pipe --pace / --follow (CLI, real clock, no timing assertions)
     expect(r.status).toBe(0);
     expect(r.stdout).toBe(first);
     expect(r.stderr).toMatch(/^datagen: pipe ecommerce_events: [\d,]+ rows to stdout, .*\n$/);
+    // Arrow IPC keeps the pace through the next datagen command (record batches of one tick's rows) and the same rows.
+    const ipc = sh(`node ${BIN} pipe ecommerce_events --pace 200/s --follow --ipc | node ${BIN} jsonl | head -n 50`, dir);
+    expect(ipc.status).toBe(0);
+    const times = ipc.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).event_time);
+    expect(times.length).toBe(50);
+    expect(times[49]).toBe('2024-01-01T00:00:00.245000Z');
   }, 60_000);
 
   it('Ctrl-C (SIGINT) ends --follow with the summary line and exit 130', async () => {

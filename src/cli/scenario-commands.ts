@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Args, Flags, type Command } from '@oclif/core';
 import { engineOptions, pacedScenarioSource, scenarioSource } from '../../sources/scenario.js';
-import { parsePace } from '../core/pace.js';
+import { parsePace, rowsPerTick } from '../core/pace.js';
 import { arrow } from '../../sinks/arrow.js';
 import { jsonl } from '../../sinks/jsonl.js';
 import { run } from '../core/pipeline.js';
@@ -205,7 +205,9 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       const p = new Progress({ quiet: Boolean(flags.quiet) });
       const line = p.start(`pipe ${def.name}`);
       const before = outputBytes();
-      const out = countedSink(announcing(flags.ipc ? arrow() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' }), p);
+      // Paced Arrow IPC: record batches of one tick's rows (not 8192), so each leaves on time; still the same bytes every run.
+      const ipc = () => (flags.pace === undefined ? arrow() : arrow({ recordBatchRows: Math.min(8192, rowsPerTick(parsePace(def.name, flags.pace as string))) }));
+      const out = countedSink(announcing(flags.ipc ? ipc() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' }), p);
       const ledgerPath = flags.ledger as string | undefined;
       const ledger = stages.length > 0 && !flags.quiet ? summaryLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) }) : undefined;
       const summary = () => `pipe ${def.name}: ${count(line.rows)} rows to stdout, ${bytes(outputBytes() - before)}${anomalies(ledger?.entries())}, ${p.seconds().toFixed(1)}s`;

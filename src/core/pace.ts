@@ -38,6 +38,7 @@ export const wallClock: Clock = {
   sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
 };
 
+const DEFAULT_TICK_MS = 100;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
 /** Above this many rows per unit, microsecond event times would collide (and the exact integer maths below would not hold). */
 export const MAX_PACE_ROWS = 1_000_000;
@@ -72,6 +73,11 @@ export function rowsDue(pace: Pace, elapsed: number): number {
   return Math.floor((elapsed * pace.rows) / (pace.seconds * 1000) + 1e-9) + 1;
 }
 
+/** Rows due per tick when on schedule (at least 1): what a paced writer should group, e.g. Arrow record batches. */
+export function rowsPerTick(pace: Pace, tickMs = DEFAULT_TICK_MS): number {
+  return Math.max(1, Math.ceil((pace.rows * tickMs) / (pace.seconds * 1000)));
+}
+
 export interface PaceOptions {
   clock?: Clock;
   /** Wake-up grid in ms: rows due by each tick leave together (default 100). */
@@ -85,7 +91,7 @@ export interface PaceOptions {
 /** The batches, re-cut and released on the wall-clock schedule of `pace` (see above). */
 export async function* paced(batches: AsyncIterable<Batch>, pace: Pace, options: PaceOptions = {}): AsyncGenerator<Batch> {
   const clock = options.clock ?? wallClock;
-  const tick = options.tickMs ?? 100;
+  const tick = options.tickMs ?? DEFAULT_TICK_MS;
   const maxBatch = options.maxBatch ?? Math.max(1, Math.ceil(pace.rows / pace.seconds));
   const signal = options.signal;
   const start = clock.now();
