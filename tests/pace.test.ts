@@ -278,6 +278,7 @@ describe('datagen pipe --pace / --follow (CLI, real clock, no timing assertions)
       ['pipe ecommerce_events --pace 5/x', /--pace must be a whole number .* got "5\/x"/],
       ['pipe ecommerce_events --pace 5/s --follow --rows 10', /--follow runs without end; drop --rows 10/],
       ['generate ecommerce_events --pace 5/s --rows 3 --out e.csv', /--pace writes to stdout only, one worker: use --out - \(got --out e.csv\)/],
+      ['generate ecommerce_events --pace 5/s --rows 3 --out - --format parquet', /--pace needs a format written as it goes \(csv, jsonl, log, arrow\); parquet/],
     ] as const) {
       const r = run(args);
       expect(r.status).toBe(1);

@@ -140,7 +140,10 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
         // stdout then carries the rows only; the summary line stays on stderr.
         const sink = findSink((flags.format as string | undefined) ?? 'csv');
         if (sink.name === 'delta') throw new DatagenError('E_OPTION', 'generate: a Delta table is a folder and cannot go to stdout (--out -); name a folder, e.g. --out lake/' + def.name);
-        summary(await write(sink, {}, false), 'stdout');
+        if (paced && !PACED_FORMATS.includes(sink.name)) {
+          throw new DatagenError('E_OPTION', `generate: --pace needs a format written as it goes (${PACED_FORMATS.join(', ')}); ${sink.name} is written whole at the end`);
+        }
+        summary(await write(sink, paced && sink.name === 'arrow' ? pacedArrow(def, flags) : {}, false), 'stdout');
         return;
       }
       // A database URL: rows go to the postgres sink (the table after '#'); the summary hides the password.
@@ -205,8 +208,7 @@ export function pipeCommand(def: ScenarioDefinition): Command.Class {
       const p = new Progress({ quiet: Boolean(flags.quiet) });
       const line = p.start(`pipe ${def.name}`);
       const before = outputBytes();
-      // Paced Arrow IPC: record batches of one tick's rows (not 8192), so each leaves on time; still the same bytes every run.
-      const ipc = () => (flags.pace === undefined ? arrow() : arrow({ recordBatchRows: Math.min(8192, rowsPerTick(parsePace(def.name, flags.pace as string))) }));
+      const ipc = () => arrow(flags.pace === undefined ? {} : pacedArrow(def, flags));
       const out = countedSink(announcing(flags.ipc ? ipc() : jsonl(), { run: runId, format: flags.ipc ? 'arrow' : 'ndjson' }), p);
       const ledgerPath = flags.ledger as string | undefined;
       const ledger = stages.length > 0 && !flags.quiet ? summaryLedger(ledgerPath, { run: runId, overwrite: Boolean(flags.overwrite) }) : undefined;
@@ -242,6 +244,14 @@ function pacedOr(def: ScenarioDefinition, flags: Record<string, unknown>, metada
   // --rows always has a value (its default); only one the user typed conflicts with --follow.
   if (flags.follow && metadata.flags.rows?.setFromDefault) delete options.rows;
   return pacedScenarioSource(def, options, { pace: parsePace(def.name, flags.pace as string), follow: Boolean(flags.follow) });
+}
+
+/** Formats that write each batch as it comes (Parquet and Excel are written whole at the end). */
+const PACED_FORMATS = ['csv', 'jsonl', 'log', 'arrow'];
+
+/** Paced Arrow IPC: record batches of one tick's rows (not 8192), so each leaves on time; still the same bytes every run. */
+function pacedArrow(def: ScenarioDefinition, flags: Record<string, unknown>) {
+  return { recordBatchRows: Math.min(8192, rowsPerTick(parsePace(def.name, flags.pace as string))) };
 }
 
 /** A paced run usually ends by Ctrl-C or kill: it says what it sent first (base.ts then exits as usual). Returns the undo. */
