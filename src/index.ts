@@ -56,3 +56,4 @@ export { xlsx } from '../sinks/xlsx.js';
 export * from './delta/index.js'; // Delta Lake tables: deltaTable(path).append/merge/delete/history/snapshot
 export { delta } from '../sinks/delta.js'; // the delta sink
 export { postgres } from '../sinks/postgres.js'; // a PostgreSQL table, loaded with COPY in one transaction
+export { duckdb } from '../sinks/duckdb.js'; // a table of a DuckDB database file (appender, exact types, one transaction)
