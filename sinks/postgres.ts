@@ -4,6 +4,7 @@ import { Decimal, type Field, type Int32, type Schema, type Timestamp } from 'ap
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { textEncoder, type TextEncoder } from '../src/codecs/codec.js';
+import { addOutputBytes } from '../src/codecs/output.js';
 import { DatagenError } from '../src/core/errors.js';
 import { kindOf, mayHoldText, type Value } from '../src/core/schema.js';
 import type { Batch } from '../src/core/stage.js';
@@ -163,7 +164,7 @@ function encodeBatch(batch: Batch, names: string[], encoders: ReturnType<typeof 
 }
 
 /** A pg error (connection, auth, COPY) as one line with a stable code. */
-function databaseError(err: unknown, where: Parsed): DatagenError {
+function databaseError(err: unknown, where: Parsed, connecting = false): DatagenError {
   if (err instanceof DatagenError) return err;
   const e = err as { code?: string; message?: string; where?: string; detail?: string };
   const msg = (e.message ?? String(err)).split('\n')[0]!;
@@ -183,6 +184,7 @@ function databaseError(err: unknown, where: Parsed): DatagenError {
       return new DatagenError('E_DATABASE', `postgres: ${at}: ${msg}`);
   }
   if (/timeout/i.test(msg)) return new DatagenError('E_DATABASE', `postgres: cannot connect to ${at}: no answer within ${CONNECT_TIMEOUT_MS / 1000} s`);
+  if (connecting) return new DatagenError('E_DATABASE', `postgres: cannot connect to ${at}: ${msg}`);
   const detail = e.where ? ` (${e.where.split('\n')[0]})` : e.detail ? ` (${e.detail})` : '';
   return new DatagenError('E_DATABASE', `postgres: ${at}: ${msg}${detail}; nothing was written`);
 }
@@ -208,7 +210,7 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
     await client.connect();
   } catch (err) {
     await client.end().catch(() => {});
-    throw databaseError(err, where);
+    throw databaseError(err, where, true);
   }
   try {
     await client.query('BEGIN');
@@ -232,7 +234,9 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
     async function* text() {
       for (let next = first; !next.done; next = await iterator.next()) {
         const chunk = encodeBatch(next.value, names, encoders);
-        if (chunk !== '') yield chunk;
+        if (chunk === '') continue;
+        addOutputBytes(Buffer.byteLength(chunk)); // the summary line's byte count: COPY text sent
+        yield chunk;
       }
     }
     await pipeline(Readable.from(text()), copy);

@@ -28,8 +28,10 @@ const USER = 'datagen';
 const PASSWORD = 'secret-pw-123';
 const DATABASE = 'datagen_test';
 
-/** The newest installed server's bin folder (Debian layout), or one on PATH. */
+/** $DATAGEN_PG_BIN when set (the only folder tried), else the newest installed server's bin folder (Debian layout), or one on PATH. */
 function binDir(): string | undefined {
+  const given = process.env.DATAGEN_PG_BIN;
+  if (given !== undefined) return existsSync(join(given, 'initdb')) ? given : undefined;
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {
     const versions = readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
@@ -65,7 +67,7 @@ async function freePort(): Promise<number> {
 
 export async function startPgServer(): Promise<PgServer | string> {
   const bin = binDir();
-  if (!bin) return 'no PostgreSQL server installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)';
+  if (!bin) return process.env.DATAGEN_PG_BIN !== undefined ? `no initdb in $DATAGEN_PG_BIN (${process.env.DATAGEN_PG_BIN})` : 'no PostgreSQL server installed (no initdb under /usr/lib/postgresql/*/bin or on PATH)';
   const root = process.getuid?.() === 0;
   const owner = root ? postgresUid() : undefined;
   if (root && !owner) return 'running as root and there is no postgres user to run the server as';

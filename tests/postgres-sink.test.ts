@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -67,15 +68,16 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
   it('generate --out postgres://...#loans: the CSV rows, typed columns, NOT NULL keys; appends; refuses other columns', async () => {
     const url = srv.url;
     const r = sh(
-      `node ${BIN} generate loans --rows 3000 --seed 7 --out loans.csv -q && node ${BIN} generate loans --rows 3000 --seed 7 --out '${url}#loans' && ` +
-        `node ${BIN} pipe loans --rows 3000 --seed 7 -q | node ${BIN} postgres --url '${url}' --table loans_pipe`,
+      // Three loads side by side (each its own process), each exit status checked.
+      `node ${BIN} generate loans --rows 1500 --seed 7 --out loans.csv -q & a=$!; node ${BIN} generate loans --rows 1500 --seed 7 --out '${url}#loans' & b=$!; ` +
+        `node ${BIN} pipe loans --rows 1500 --seed 7 -q | node ${BIN} postgres --url '${url}' --table loans_pipe; c=$?; wait $a && wait $b && exit $c`,
       dir,
     );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/wrote 3,000 loans rows to postgres:\/\/datagen:\*\*\*@127\.0\.0\.1:\d+\/datagen_test#loans,/);
-    expect(r.stderr).toMatch(/postgres: 3,000 rows to postgres:\/\/datagen:\*\*\*@127\.0\.0\.1:\d+\/datagen_test#loans_pipe,/);
+    expect(r.stderr).toMatch(/wrote 1,500 loans rows to postgres:\/\/datagen:\*\*\*@127\.0\.0\.1:\d+\/datagen_test#loans,/);
+    expect(r.stderr).toMatch(/postgres: 1,500 rows to postgres:\/\/datagen:\*\*\*@127\.0\.0\.1:\d+\/datagen_test#loans_pipe,/);
     expect(r.stderr).not.toContain(srv.password);
-    expect(await count('loans')).toBe(3000);
+    expect(await count('loans')).toBe(1500);
     const want = csvDigest(join(dir, 'loans.csv'));
     expect(await loansDigest('loans')).toBe(want);
     expect(await loansDigest('loans_pipe')).toBe(want);
@@ -90,10 +92,10 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     // Append: the same columns take more rows; other columns are refused and nothing changes.
     const again = sh(`node ${BIN} generate loans --rows 500 --seed 8 --out '${url}#loans' -q; echo "exit=$?"; node ${BIN} generate attendance --rows 50 --out '${url}#loans'`, dir);
     expect(again.stdout, again.stderr).toContain('exit=0');
-    expect(await count('loans')).toBe(3500);
+    expect(await count('loans')).toBe(2000);
     expect(again.status).not.toBe(0);
     expect(oneErrorLine(again.stderr)).toMatch(/^datagen: postgres: table loans exists with other columns \(loan_id text, .*\) than the rows have \(employee_id integer, .*\); nothing was written \[E_DATABASE\]$/);
-    expect(await count('loans')).toBe(3500);
+    expect(await count('loans')).toBe(2000);
     expect((await columns('loans')).map((c) => c.column_name)).toEqual(cols.map((c) => c.column_name));
   });
 
@@ -206,13 +208,22 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     expect(await exists('killed')).toBe(false);
   });
 
-  it('bad URL, wrong password, unreachable port, missing database: one line each with its code, no password', async () => {
+  it('bad URL, wrong password, unreachable port, no answer, missing database, a dataset: one line each with its code, no password', async () => {
     const wrong = srv.url.replace(srv.password, 'not-the-password');
     const closed = `postgres://datagen:${srv.password}@127.0.0.1:1/datagen_test`;
     const missing = srv.urlFor('no_such_db');
     const cmd = (out: string) => `node ${BIN} generate loans --rows 10 --out '${out}#loans' 2>&1; echo "exit=$?"`;
     const dataset = `node ${BIN} generate retail --scale 0.001 --out '${srv.url}' 2>&1; echo "exit=$?"`;
-    const r = sh([cmd(`postgres://datagen:${srv.password}@/x`), cmd(wrong), cmd(closed), cmd(missing), dataset].join('; '), dir);
+    // A port that accepts connections and never answers: the connection times out (about 5 s), run beside the others.
+    const silent = createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    const silentUrl = `postgres://datagen:${srv.password}@127.0.0.1:${(silent.address() as AddressInfo).port}/datagen_test`;
+    // The one that waits for the timeout runs in the background while the others run in turn.
+    const cases = [cmd(`postgres://datagen:${srv.password}@/x`), cmd(wrong), cmd(closed), cmd(missing), dataset];
+    const r = sh(`{ ${cmd(silentUrl)}; } > silent.txt & ${cases.join('; ')}; wait`, dir);
+    silent.close();
+    const timedOut = readFileSync(join(dir, 'silent.txt'), 'utf8');
+    expect(timedOut).toMatch(/^datagen: postgres: cannot connect to PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test: no answer within 5 s \[E_DATABASE\]\nexit=1\n$/);
     const out = r.stdout.trim().split('\n');
     expect(out, r.stdout).toHaveLength(10);
     expect(out[8]).toMatch(/^datagen: generate retail: a dataset is a folder of tables and cannot go to a PostgreSQL URL yet; .*\[E_OPTION\]$/);

@@ -84,9 +84,9 @@ export function sinkCommand(unit: SinkFactory): Command.Class {
         throw err;
       }
       // Delta writes its data files itself (not through src/codecs/output.ts): no byte count.
-      // A database (--url) is named without its password, with no byte count.
+      // A database (--url) is named without its password; its bytes are the COPY text sent.
       const db = typeof flags.url === 'string' ? shownTarget(flags.url, flags.table as string | undefined) : undefined;
-      const written = unit.name === 'delta' || db ? '' : `, ${bytes(outputBytes() - before)}`;
+      const written = unit.name === 'delta' ? '' : `, ${bytes(outputBytes() - before)}`;
       p.stop(`${unit.name}: ${count(line.rows)} rows to ${db ?? (toStdout ? 'stdout' : (flags.out as string))}${written}, ${p.seconds().toFixed(1)}s`);
     }
   };
