@@ -75,24 +75,30 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
   // A database file this run creates is removed if the run fails or is stopped.
   const removeNew = () => {
     if (!isNew) return;
-    for (const p of [path, `${path}.wal`]) rmSync(p, { force: true });
+    for (const p of [path, `${path}.wal`]) {
+      try {
+        rmSync(p, { force: true });
+      } catch {
+        // never there (its folder is a file, say): the run's own error says why
+      }
+    }
   };
   const undo = onAbort(removeNew);
   let instance: DuckDBInstance | undefined;
   let conn: DuckDBConnection | undefined;
   let rows = 0;
   try {
+    const it = batches[Symbol.asyncIterator]();
+    const first = await it.next();
+    // A table needs a schema: an input without batches has none, and writes nothing.
+    if (first.done) return 0;
     if (isNew) ensureDir(dirname(path));
     try {
       instance = await DuckDBInstance.create(path);
       conn = await instance.connect();
     } catch (err) {
-      throw new DatagenError('E_DATABASE', `cannot open DuckDB database ${path}: ${firstLine(err)}`);
+      throw new DatagenError('E_DATABASE', `duckdb: cannot open the database ${path}: ${firstLine(err)}`);
     }
-    const it = batches[Symbol.asyncIterator]();
-    const first = await it.next();
-    // A table needs a schema: an input without batches has none, and writes nothing.
-    if (first.done) return 0;
     const schema = first.value.schema;
     const table = target.table ?? schema.metadata.get('table') ?? basename(path).replace(/\.duckdb$/i, '');
     const columns = schema.fields.map((f) => column(f, table, target.textColumns ?? false));
