@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,16 @@ import { startPgServer, type PgServer } from './pg-server.js';
  * The PostgreSQL sink against a real server (tests/pg-server.ts starts a private one): types and
  * values read back with SQL, append, refusals, and that a failure leaves nothing behind.
  */
+const MALFORMED_YAML = `name: mal
+description: a column malformed by default
+rows: 300
+fields:
+  id: { type: int64, key: true, generator: { sequence: { start: 1 } } }
+  qty: { type: int32, generator: { uniform: { min: 1, max: 100 } } }
+anomalies:
+  - malform: { rate: 0.05, columns: [qty] }
+`;
+
 const started = await startPgServer();
 if (typeof started === 'string') console.warn(`tests/postgres-sink.test.ts skipped: ${started}`);
 const server = typeof started === 'string' ? undefined : started;
@@ -184,6 +194,12 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     expect(cols).toMatchObject({ amount: 'text', loan_id: 'text', created_at: 'timestamp with time zone', interest_rate: 'numeric' });
     const text = await sql<{ n: string }>(`SELECT count(*) AS n FROM raw WHERE amount !~ '^[0-9]+$'`);
     expect(Number(text[0]!.n)).toBeGreaterThan(0);
+    // generate takes --text-columns too (a YAML scenario whose default stages malform a column).
+    writeFileSync(join(dir, 'mal.yml'), MALFORMED_YAML);
+    const g = sh(`node ${BIN} generate ./mal.yml --out '${url}#mal' --text-columns -q`, dir);
+    expect(g.status, g.stderr).toBe(0);
+    expect(await count('mal')).toBe(300);
+    expect((await columns('mal')).map((c) => c.data_type)).toEqual(['bigint', 'text']);
   });
 
   it('a killed process leaves nothing', async () => {

@@ -77,6 +77,7 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
       format: Flags.string({ description: 'format, when the extension does not say', options: listSinks().map((s) => s.name) }),
       ...progressFlags,
       overwrite: Flags.boolean({ description: 'replace the output file if it exists (a folder: its partitioned output)' }),
+      'text-columns': Flags.boolean({ description: 'with --out postgres://...: create columns that may hold malformed values (after malform) as text; without it such values are refused' }),
       ...flagsFor(partitionOptions),
       ...stageFlags(def),
       workers: Flags.string({ description: 'worker threads making the rows (a number, or auto = one per core); the output is the same for any count', default: '1' }),
@@ -148,7 +149,7 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
       }
       // A database URL: rows go to the postgres sink (the table after '#'); the summary hides the password.
       if (isPostgresUrl(out)) {
-        summary(await write(findSink('postgres'), { url: out }, false), shownTarget(out));
+        summary(await write(findSink('postgres'), { url: out, textColumns: Boolean(flags['text-columns']) }, false), shownTarget(out));
         return;
       }
       // A folder (trailing '/', or one that exists) takes its format from --format, else csv,
