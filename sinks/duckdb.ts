@@ -209,6 +209,8 @@ export function createTableSql(schema: Schema, table: string, textColumns = fals
 function column(field: Field, table: string, textColumns: boolean): Column {
   const kind = kindOf(field.type);
   const notNull = !field.nullable;
+  // One value holder per column, reused for every cell: the vectors read it at once and keep nothing.
+  const box: { value: number | bigint; days: number; micros: bigint } = { value: 0, days: 0, micros: 0n };
   const name = field.name;
   const wrong = (v: Value, what: string): never => {
     throw new DatagenError('E_DATABASE', `duckdb: ${table}.${name} is ${what}, got ${JSON.stringify(v)}`);
@@ -246,7 +248,9 @@ function column(field: Field, table: string, textColumns: boolean): Column {
           if (typeof v !== 'number') return wrong(v, sql);
           const unscaled = Math.round(v * unit);
           if (!Number.isSafeInteger(unscaled) || Math.abs(unscaled) >= limit) return wrong(v, sql);
-          vec.setItem(i, { value: BigInt(unscaled) } as never);
+          // DECIMAL(p<=9) is stored in 16 or 32 bits and its vector takes a number: no BigInt then.
+          box.value = precision <= 9 ? unscaled : BigInt(unscaled);
+          vec.setItem(i, box as never);
         },
       };
     }
@@ -255,11 +259,11 @@ function column(field: Field, table: string, textColumns: boolean): Column {
     case 'bool':
       return { name, sql: 'BOOLEAN', notNull, set: (vec, i, v) => (typeof v === 'boolean' ? vec.setItem(i, v as never) : wrong(v, 'BOOLEAN')) };
     case 'date':
-      return { name, sql: 'DATE', notNull, set: (vec, i, v) => (Number.isInteger(v) ? vec.setItem(i, { days: v } as never) : wrong(v, 'DATE')) };
+      return { name, sql: 'DATE', notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.days = v as number), vec.setItem(i, box as never)) : wrong(v, 'DATE')) };
     case 'time':
-      return { name, sql: 'TIME', notNull, set: (vec, i, v) => (Number.isInteger(v) ? vec.setItem(i, { micros: BigInt(v as number) * 1_000_000n } as never) : wrong(v, 'TIME')) };
+      return { name, sql: 'TIME', notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.micros = BigInt(v as number) * 1_000_000n), vec.setItem(i, box as never)) : wrong(v, 'TIME')) };
     case 'timestamp':
-      return { name, sql: 'TIMESTAMP WITH TIME ZONE', notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? vec.setItem(i, { micros: BigInt(v as number) } as never) : wrong(v, 'TIMESTAMPTZ')) };
+      return { name, sql: 'TIMESTAMP WITH TIME ZONE', notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? ((box.micros = BigInt(v as number)), vec.setItem(i, box as never)) : wrong(v, 'TIMESTAMPTZ')) };
   }
 }
 
