@@ -235,8 +235,9 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
       for (let next = first; !next.done; next = await iterator.next()) {
         const chunk = encodeBatch(next.value, names, encoders);
         if (chunk === '') continue;
-        addOutputBytes(Buffer.byteLength(chunk)); // the summary line's byte count: COPY text sent
-        yield chunk;
+        const bytes = Buffer.from(chunk); // encoded once here, so its length is the summary line's byte count
+        addOutputBytes(bytes.length);
+        yield bytes;
       }
     }
     await pipeline(Readable.from(text()), copy);
