@@ -536,7 +536,7 @@ describe('CLI', () => {
     expect(sh(`node ${BIN} generate attendance --rows 100 -q --out att.jsonl/ --partition-by date:year`, cwd).status).toBe(0);
     expect(files(join(cwd, 'att.jsonl'))).toEqual(['year=2024/part-0000.jsonl']);
 
-    const noOut = sh(`node ${BIN} pipe attendance --rows 10 | node ${BIN} csv --partition-by date:month`, cwd);
+    const noOut = sh(`node ${BIN} pipe attendance --rows 10 -q | node ${BIN} csv --partition-by date:month`, cwd);
     expect(noOut.status).toBe(1);
     expect(noOut.stderr).toMatch(/^datagen: csv: --partition-by date:month writes a folder of files: give the folder with --out FOLDER \[E_OPTION\]\n$/);
     const badCol = sh(`node ${BIN} generate attendance --rows 10 --out x/ --partition-by nope`, cwd);
