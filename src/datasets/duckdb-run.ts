@@ -130,6 +130,9 @@ async function writeRunTables(path: string, ledgers: string[], manifest: object)
 export async function writeTableDuckdb(table: TableDefinition, batches: AsyncIterable<Batch>, job: DatasetJob & { duckdb: string }, ctx: DatasetContext): Promise<number> {
   if (table.output.kind !== 'custom') return writeDuckdb({ path: job.duckdb, table: table.name }, batches);
   // Its own writer (a Delta history) writes its folder in the work area; the final state is loaded.
+  if (table.output.format !== 'delta') {
+    throw new DatagenError('E_OPTION', `${job.dataset}: table ${table.name} is written by its own ${table.output.format} writer, which cannot go into a DuckDB file; write a folder`);
+  }
   const folder = join(job.out, table.output.path);
   await table.output.write(batches, { path: folder, ctx });
   const instance = await DuckDBInstance.create(job.duckdb);
