@@ -10,6 +10,7 @@ import { scenario } from '../sources/scenario.js';
 import { malform } from '../transforms/malform.js';
 import { run } from '../src/core/pipeline.js';
 import { defineTable, types, type Row } from '../src/core/schema.js';
+import type { DatagenError } from '../src/core/errors.js';
 import type { Batch, Source } from '../src/core/stage.js';
 import { BIN, cliEnv, rowsSource, sh, tempDir } from './helpers.js';
 import { startPgServer, type PgServer } from './pg-server.js';
@@ -56,13 +57,6 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').slice(1).sort();
     return createHash('md5').update(lines.join('\n')).digest('hex');
   };
-  const oneErrorLine = (stderr: string) => {
-    const lines = stderr.trim().split('\n');
-    expect(lines, stderr).toHaveLength(1);
-    expect(stderr).not.toContain(srv.password);
-    expect(stderr).not.toMatch(/\n\s+at /);
-    return lines[0]!;
-  };
 
   beforeAll(async () => {
     db = new pg.Client({ connectionString: srv.url });
@@ -100,11 +94,11 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     expect(by.amount!.data_type).toBe('integer');
 
     // Append: the same columns take more rows; other columns are refused and nothing changes.
-    const again = sh(`node ${BIN} generate loans --rows 500 --seed 8 --out '${url}#loans' -q; echo "exit=$?"; node ${BIN} generate attendance --rows 50 --out '${url}#loans'`, dir);
-    expect(again.stdout, again.stderr).toContain('exit=0');
+    await run(scenario('loans', { rows: 500, seed: 8 }), postgres({ url, table: 'loans' }));
     expect(await count('loans')).toBe(2000);
-    expect(again.status).not.toBe(0);
-    expect(oneErrorLine(again.stderr)).toMatch(/^datagen: postgres: table loans exists with other columns \(loan_id text, .*\) than the rows have \(employee_id integer, .*\); nothing was written \[E_DATABASE\]$/);
+    await expect(run(scenario('attendance', { rows: 50 }), postgres({ url, table: 'loans' }))).rejects.toThrow(
+      /^postgres: table loans exists with other columns \(loan_id text, .*\) than the rows have \(employee_id integer, .*\); nothing was written$/,
+    );
     expect(await count('loans')).toBe(2000);
     expect((await columns('loans')).map((c) => c.column_name)).toEqual(cols.map((c) => c.column_name));
   });
@@ -184,9 +178,9 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
 
   it('malformed values are refused naming the column and --text-columns, which loads them as text', async () => {
     const url = srv.url;
-    const r = sh(`node ${BIN} pipe loans --rows 2000 -q | node ${BIN} malform --rate 0.02 --columns amount -q | node ${BIN} postgres --url '${url}' --table raw`, dir);
-    expect(r.status).toBe(1);
-    expect(oneErrorLine(r.stderr)).toMatch(/^datagen: postgres: column amount of raw is integer and cannot hold the value ".*" \(row \d+\); nothing was written; pass --text-columns to create such columns as text \[E_DATABASE\]$/);
+    await expect(run(scenario('loans', { rows: 2000 }), malform({ rate: 0.02, columns: 'amount' }), postgres({ url, table: 'raw' }))).rejects.toThrow(
+      /^postgres: column amount of raw is integer and cannot hold the value ".*" \(row \d+\); nothing was written; pass --text-columns to create such columns as text$/,
+    );
     expect(await exists('raw')).toBe(false);
     await run(scenario('loans', { rows: 2000 }), malform({ rate: 0.02, columns: 'amount' }), postgres({ url, table: 'raw', textColumns: true }));
     expect(await count('raw')).toBe(2000);
@@ -228,28 +222,38 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     const wrong = srv.url.replace(srv.password, 'not-the-password');
     const closed = `postgres://datagen:${srv.password}@127.0.0.1:1/datagen_test`;
     const missing = srv.urlFor('no_such_db');
-    const cmd = (out: string) => `node ${BIN} generate loans --rows 10 --out '${out}#loans' 2>&1; echo "exit=$?"`;
-    const dataset = `node ${BIN} generate retail --scale 0.001 --out '${srv.url}' 2>&1; echo "exit=$?"`;
-    // A port that accepts connections and never answers: the connection times out (about 5 s), run beside the others.
+    // A port that accepts connections and never answers: the connection times out (about 5 s).
     const silent = createServer(() => {}).listen(0, '127.0.0.1');
     await new Promise((r) => silent.once('listening', r));
     const silentUrl = `postgres://datagen:${srv.password}@127.0.0.1:${(silent.address() as AddressInfo).port}/datagen_test`;
-    // The one that waits for the timeout runs in the background while the others run in turn.
-    const cases = [cmd(`postgres://datagen:${srv.password}@/x`), cmd(wrong), cmd(closed), cmd(missing), dataset];
-    const r = sh(`{ ${cmd(silentUrl)}; } > silent.txt & ${cases.join('; ')}; wait`, dir);
+    const failure = async (url: string) => {
+      try {
+        await run(scenario('loans', { rows: 10 }), postgres({ url, table: 'loans' }));
+      } catch (err) {
+        return err as DatagenError;
+      }
+      throw new Error(`${url}: no error`);
+    };
+    const errors = await Promise.all([`postgres://datagen:${srv.password}@/x`, wrong, closed, missing, silentUrl].map(failure));
     silent.close();
-    const timedOut = readFileSync(join(dir, 'silent.txt'), 'utf8');
-    expect(timedOut).toMatch(/^datagen: postgres: cannot connect to PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test: no answer within 5 s \[E_DATABASE\]\nexit=1\n$/);
-    const out = r.stdout.trim().split('\n');
-    expect(out, r.stdout).toHaveLength(10);
-    expect(out[8]).toMatch(/^datagen: generate retail: a dataset is a folder of tables and cannot go to a PostgreSQL URL yet; .*\[E_OPTION\]$/);
-    expect(out[9]).not.toBe('exit=0');
+    expect(errors.map((e) => e.code)).toEqual(['E_OPTION', 'E_DATABASE', 'E_DATABASE', 'E_DATABASE', 'E_DATABASE']);
+    const messages = errors.map((e) => e.message);
+    for (const m of messages) expect(m).not.toContain(srv.password);
+    expect(messages[0]).toMatch(/^postgres: .* is not a (PostgreSQL )?URL; expected postgres:\/\/user:password@host:port\/database#table$/);
+    expect(messages[1]).toMatch(/^postgres: PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test refused the login: password authentication failed for user "datagen"$/);
+    expect(messages[2]).toMatch(/^postgres: cannot connect to PostgreSQL at datagen@127\.0\.0\.1:1\/datagen_test: connection refused /);
+    expect(messages[3]).toMatch(/^postgres: PostgreSQL at datagen@127\.0\.0\.1:\d+\/no_such_db: database "no_such_db" does not exist$/);
+    expect(messages[4]).toMatch(/^postgres: cannot connect to PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test: no answer within 5 s$/);
+
+    // What the CLI prints: one line, the code, no stack, no password; a dataset is refused before it writes a folder.
+    const cli = sh(`node ${BIN} generate loans --rows 10 --out '${wrong}#loans'; echo "exit=$?" >&2; node ${BIN} generate retail --scale 0.001 --out '${srv.url}'; echo "exit=$?" >&2`, dir);
+    const lines = cli.stderr.trim().split('\n');
+    expect(lines, cli.stderr).toHaveLength(4);
+    expect(cli.stderr).not.toContain(srv.password);
+    expect(lines[0]).toBe(`datagen: ${messages[1]} [E_DATABASE]`);
+    expect(lines[1]).toBe('exit=1');
+    expect(lines[2]).toMatch(/^datagen: generate retail: a dataset is a folder of tables and cannot go to a PostgreSQL URL yet; .*\[E_OPTION\]$/);
+    expect(lines[3]).not.toBe('exit=0');
     expect(existsSync(join(dir, 'postgres:'))).toBe(false);
-    expect(r.stdout).not.toContain(srv.password);
-    expect(out[0]).toMatch(/^datagen: postgres: .* is not a (PostgreSQL )?URL; expected postgres:\/\/user:password@host:port\/database#table \[E_OPTION\]$/);
-    expect(out[2]).toMatch(/^datagen: postgres: PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test refused the login: password authentication failed for user "datagen" \[E_DATABASE\]$/);
-    expect(out[4]).toMatch(/^datagen: postgres: cannot connect to PostgreSQL at datagen@127\.0\.0\.1:1\/datagen_test: connection refused .*\[E_DATABASE\]$/);
-    expect(out[6]).toMatch(/^datagen: postgres: PostgreSQL at datagen@127\.0\.0\.1:\d+\/no_such_db: database "no_such_db" does not exist \[E_DATABASE\]$/);
-    for (const i of [3, 5, 7]) expect(out[i]).not.toBe('exit=0');
   });
 });
