@@ -24,13 +24,14 @@ describe('disk full', () => {
     const cases = {
       pipe: `node ${BIN} pipe loans --rows 100000 --seed 1 > /dev/full`,
       generate: `node ${BIN} generate loans --rows 100000 --seed 1 --out - -q > /dev/full`,
-      csv: `node ${BIN} pipe loans --rows 5000 --seed 1 | node ${BIN} csv > /dev/full`,
-      parquet: `node ${BIN} pipe loans --rows 5000 --seed 1 --ipc | node ${BIN} parquet > /dev/full`,
-      arrow: `node ${BIN} pipe loans --rows 5000 --seed 1 --ipc | node ${BIN} arrow > /dev/full`,
-      xlsx: `node ${BIN} pipe loans --rows 5000 --seed 1 --ipc | node ${BIN} xlsx > /dev/full`,
-      noise: `node ${BIN} pipe loans --rows 5000 --seed 1 | node ${BIN} noise --rate 0.1 > /dev/full`,
+      csv: `node ${BIN} pipe loans --rows 5000 --seed 1 -q | node ${BIN} csv > /dev/full`,
+      parquet: `node ${BIN} pipe loans --rows 5000 --seed 1 --ipc -q | node ${BIN} parquet > /dev/full`,
+      arrow: `node ${BIN} pipe loans --rows 5000 --seed 1 --ipc -q | node ${BIN} arrow > /dev/full`,
+      xlsx: `node ${BIN} pipe loans --rows 5000 --seed 1 --ipc -q | node ${BIN} xlsx > /dev/full`,
+      noise: `node ${BIN} pipe loans --rows 5000 --seed 1 -q | node ${BIN} noise --rate 0.1 > /dev/full`,
     };
-    // One shell for all cases (a process start costs about half a second): each case's exit
+    // The producers are quiet: whether one finishes (and prints its summary) before the writer
+    // fails is a race. One shell for all cases (a process start costs about half a second): each case's exit
     // status (pipefail: the writer's, since its producer exits 0) and stderr go to files.
     const script = Object.entries(cases)
       .map(([name, cmd]) => `(${cmd}) 2> ${name}.err; echo $? > ${name}.rc`)
