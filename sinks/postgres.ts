@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Decimal, type Field, type Int32, type Schema, type Timestamp } from 'apache-arrow';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { textEncoder, type TextEncoder } from '../src/codecs/codec.js';
+import { TextBuilder, textEncoder, textWriter } from '../src/codecs/codec.js';
 import { addOutputBytes } from '../src/codecs/output.js';
 import { DatagenError } from '../src/core/errors.js';
 import { kindOf, mayHoldText, type Value } from '../src/core/schema.js';
@@ -124,17 +124,24 @@ function copyEscape(s: string): string {
   return /[\\\t\n\r]/.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : s;
 }
 
+/** Writes one non-null value of a column into the batch's text; `row` is its table index (for messages). */
+type ColumnWriter = (v: Exclude<Value, null>, row: number) => void;
+
 /**
- * One encoder per column. A string in a typed column is a malformed value (see MAY_HOLD_TEXT):
- * refused, naming the column, unless the column is created as text.
+ * One writer per column, into a TextBuilder (src/codecs/codec.ts: the CSV sink's byte writers,
+ * the same text as textEncoder). A string in a typed column is a malformed value (see
+ * MAY_HOLD_TEXT): refused, naming the column, unless the column is created as text.
  */
-function columnEncoders(schema: Schema, textColumns: boolean, table: string): ((v: Exclude<Value, null>, row: number) => string)[] {
+function columnWriters(schema: Schema, textColumns: boolean, table: string, out: TextBuilder): ColumnWriter[] {
   return schema.fields.map((f) => {
     const kind = kindOf(f.type);
-    const text: TextEncoder = textEncoder(kind, f.type instanceof Decimal ? f.type.scale : 0);
-    if (kind === 'string' || (textColumns && mayHoldText(f))) return (v) => copyEscape(text(v));
-    if (kind === 'float') return (v) => (typeof v === 'number' ? String(v) : refuse(f, v, table, textColumns));
-    return (v, row) => (typeof v === 'string' ? refuse(f, v, table, textColumns, row) : text(v));
+    const scale = f.type instanceof Decimal ? f.type.scale : 0;
+    if (kind === 'string' || (textColumns && mayHoldText(f))) {
+      const text = textEncoder(kind, scale);
+      return (v) => out.append(copyEscape(typeof v === 'string' ? v : text(v)));
+    }
+    const write = textWriter(kind, scale);
+    return (v, row) => (typeof v === 'string' ? refuse(f, v, table, textColumns, row) : write(v, out));
   });
 }
 
@@ -146,21 +153,28 @@ function refuse(f: Field, v: Value, table: string, textColumns: boolean, row?: n
   throw new DatagenError('E_DATABASE', `postgres: column ${f.name} of ${table} is ${pgType(f, false)} and cannot hold the value ${JSON.stringify(v)}${where}; nothing was written${hint}`);
 }
 
-/** The COPY text of one batch. */
-function encodeBatch(batch: Batch, names: string[], encoders: ReturnType<typeof columnEncoders>): string {
-  if (batch.rows.length === 0) return ''; // a lone newline would be a row with no columns
+const NULL = [92, 78]; // \N
+
+/** The COPY text of a batch as UTF-8 bytes (empty for no rows: a lone newline would be a row with no columns). */
+function batchEncoder(schema: Schema, textColumns: boolean, table: string): (batch: Batch) => Uint8Array {
+  const out = new TextBuilder();
+  const names = schema.fields.map((f) => f.name);
+  const writers = columnWriters(schema, textColumns, table, out);
   const n = names.length;
-  const lines: string[] = new Array(batch.rows.length);
-  const cells: string[] = new Array(n);
-  for (let r = 0; r < batch.rows.length; r++) {
-    const row = batch.rows[r]!;
-    for (let c = 0; c < n; c++) {
-      const v = row[names[c]!];
-      cells[c] = v === null || v === undefined ? '\\N' : encoders[c]!(v, batch.offset + r);
+  return (batch) => {
+    const rows = batch.rows;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let c = 0; c < n; c++) {
+        if (c > 0) out.byte(9); // tab
+        const v = row[names[c]!];
+        if (v === null || v === undefined) out.codes(NULL);
+        else writers[c]!(v, batch.offset + r);
+      }
+      out.byte(10); // newline
     }
-    lines[r] = cells.join('\t');
-  }
-  return lines.join('\n') + '\n';
+    return out.takeBytes();
+  };
 }
 
 /** A pg error (connection, auth, COPY) as one line with a stable code. */
@@ -201,7 +215,7 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
   if (!table) throw new DatagenError('E_OPTION', 'postgres: name the table: --table NAME, or #NAME at the end of the URL');
   const names = schema.fields.map((f) => f.name);
   const types = schema.fields.map((f) => pgType(f, target.textColumns));
-  const encoders = columnEncoders(schema, target.textColumns, table);
+  const encode = batchEncoder(schema, target.textColumns, table);
 
   const client = new pg.Client({ connectionString: where.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // A socket error after connecting arrives as an event; the failing query reports it.
@@ -233,11 +247,10 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
     const copy = client.query(copyFrom(`COPY ${qualified(table)} (${columns}) FROM STDIN`));
     async function* text() {
       for (let next = first; !next.done; next = await iterator.next()) {
-        const chunk = encodeBatch(next.value, names, encoders);
-        if (chunk === '') continue;
-        const bytes = Buffer.from(chunk); // encoded once here, so its length is the summary line's byte count
-        addOutputBytes(bytes.length);
-        yield bytes;
+        const bytes = encode(next.value);
+        if (bytes.length === 0) continue;
+        addOutputBytes(bytes.length); // the summary line's byte count: COPY text sent
+        yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
       }
     }
     await pipeline(Readable.from(text()), copy);
