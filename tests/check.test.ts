@@ -162,6 +162,23 @@ describe('datagen check on a single file', () => {
     expect(finding(clean, 'check_out', 'order').checked).toBeGreaterThan(100);
   }, 60_000);
 
+  it('checks against a YAML scenario file: its nulls are explained by its ledger, and absent with --clean', () => {
+    const r = run(
+      `${D} new scenario visits 2> /dev/null && ${D} generate ./visits.yml --rows 300 --out v.csv --ledger v.jsonl -q && ${D} generate ./visits.yml --rows 300 --clean --out v_clean.csv -q`,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const withLedger = run(`${D} check v.csv --schema ./visits.yml --ledger v.jsonl --json`);
+    expect(withLedger.code).toBe(0);
+    const res = json(withLedger);
+    expect(res.tables[0]).toMatchObject({ name: 'visits', rows: 300, schemaSource: 'visits.yml' });
+    const nulls = ledgerLines('v.jsonl').filter((l) => l.after === null).length;
+    expect(nulls).toBeGreaterThan(0);
+    expect(res.findings.filter((f) => f.check === 'null').reduce((n, f) => n + (f.injected ?? 0), 0)).toBe(nulls);
+    // Without its ledger the same nulls break the declaration (not null), so the check fails.
+    expect(run(`${D} check v.csv --schema ./visits.yml`).code).toBe(1);
+    expect(run(`${D} check v_clean.csv --schema ./visits.yml`).code).toBe(0);
+  }, 60_000);
+
   it('refuses bad input with one line and exit 2', () => {
     mkdirSync(join(dir, 'empty'), { recursive: true });
     writeFileSync(join(dir, 'empty', 'notes.txt'), 'nothing');
