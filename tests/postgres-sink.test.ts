@@ -246,9 +246,12 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     expect(messages[4]).toMatch(/^postgres: cannot connect to PostgreSQL at datagen@127\.0\.0\.1:\d+\/datagen_test: no answer within 5 s$/);
 
     // What the CLI prints: one line, the code, no stack, no password; a dataset is refused before it writes a folder.
-    const cli = sh(`node ${BIN} generate loans --rows 10 --out '${wrong}#loans'; echo "exit=$?" >&2; node ${BIN} generate retail --scale 0.001 --out '${srv.url}'; echo "exit=$?" >&2`, dir);
+    const cli = sh(`node ${BIN} generate loans --rows 10 --out '${wrong}#loans'; echo "exit=$?" >&2; node ${BIN} generate retail --scale 0.001 --out '${srv.url}'; echo "exit=$?" >&2; ` +
+        `node ${BIN} generate loans --format postgres --out loans.csv; echo "exit=$?" >&2`, dir);
     const lines = cli.stderr.trim().split('\n');
-    expect(lines, cli.stderr).toHaveLength(4);
+    expect(lines, cli.stderr).toHaveLength(6);
+    expect(lines[4]).toBe('datagen: generate: PostgreSQL output is named by --out postgres://user:password@host:port/database#table, not "loans.csv" [E_OPTION]');
+    expect(lines[5]).not.toBe('exit=0');
     expect(cli.stderr).not.toContain(srv.password);
     expect(lines[0]).toBe(`datagen: ${messages[1]} [E_DATABASE]`);
     expect(lines[1]).toBe('exit=1');

@@ -137,6 +137,9 @@ export function generateCommand(def: ScenarioDefinition, origin: ScenarioOrigin 
       if ((flags.out === undefined || out === '-') && wantsPartitioned(partition)) {
         throw new DatagenError('E_OPTION', `generate: partitioned or rolled output needs --out FOLDER, e.g. --out data/${def.name}/`);
       }
+      if (flags.format === 'postgres' && !isPostgresUrl(out)) {
+        throw new DatagenError('E_OPTION', `generate: PostgreSQL output is named by --out postgres://user:password@host:port/database#table, not ${JSON.stringify(out)}`);
+      }
       if (out === '-') {
         // stdout then carries the rows only; the summary line stays on stderr.
         const sink = findSink((flags.format as string | undefined) ?? 'csv');
