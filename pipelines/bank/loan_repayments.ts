@@ -13,7 +13,7 @@ export const loanRepayments: TableDefinition<BankOptions> = {
   schema: defineTable('loan_repayments', 'EMI repayment schedules of the approved and closed loans, one row per installment', {
     loan_id: { type: types.string(), pattern: 'LN\\d{4,}', description: 'the loan (loans.loan_id)', key: true },
     customer_id: { type: types.string(), pattern: 'CUST-\\d{5,}', description: "the loan's customer (loans.customer_id, customers.customer_id)" },
-    schedule_date: { type: types.date(), description: "due date: disbursement (1-7 days after the loan's created_at) + installment_number months, day clamped to the month end" },
+    schedule_date: { type: types.date(), after: 'loans.created_at', description: "due date: disbursement (1-7 days after the loan's created_at) + installment_number months, day clamped to the month end" },
     installment_number: { type: types.int32(), min: 1, max: 60, description: "1..the loan's tenure_months", key: true },
     emi_amount: { type: types.decimal(12, 2), min: 100, max: 900, description: 'installment amount: the EMI, except the last installment, which absorbs rounding' },
     principal_component: { type: types.decimal(12, 2), min: 0, max: 900, description: 'principal repaid by the installment (emi_amount - interest_component)' },

@@ -22,7 +22,7 @@ const fields = {
   return_id: { type: types.int64(), min: 1, description: 'return key (1..N)', key: true },
   order_id: { type: types.int64(), min: 1, description: 'the order returned from (orders_header.order_id)' },
   product_id: { type: types.int64(), min: 1, description: "a product of one of the order's lines (products.product_id)" },
-  return_ts: { type: types.timestamp(), description: 'when the return was logged: 1-30 days after delivery' },
+  return_ts: { type: types.timestamp(), after: 'orders_header.order_ts', description: 'when the return was logged: 1-30 days after delivery' },
   qty: { type: types.int32(), min: 0, max: 6, description: "units returned, 1..the line's qty; 0 for a return cancelled before pickup (deleted in version 3)" },
   reason: { type: types.string(), description: 'reason given', values: REASONS.map((r) => r[0]) },
   return_reason_code: { type: types.string(), values: REASONS.map((r) => r[1]), description: 'coded reason; added by schema evolution in version 1 (null in rows written before)', nullable: true },

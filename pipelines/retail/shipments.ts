@@ -9,7 +9,7 @@ export const shipments: TableDefinition<RetailOptions> = {
     shipment_id: { type: types.int64(), min: 1, description: 'shipment key (1..N)', key: true },
     order_id: { type: types.int64(), min: 1, description: 'the order shipped (orders_header.order_id)' },
     carrier: { type: types.string(), description: 'carrier', values: CARRIERS.map((c) => c.name) },
-    shipped_at: { type: types.timestamp(), description: 'when it left the warehouse, 2-72 h after the order' },
+    shipped_at: { type: types.timestamp(), after: 'orders_header.order_ts', description: 'when it left the warehouse, 2-72 h after the order' },
     delivered_at: { type: types.timestamp(), after: 'shipped_at', description: 'when it arrived; null while in transit', nullable: true },
     ship_cost: { type: types.decimal(12, 2), min: 5.6, max: 25.2, description: 'what shipping cost the retailer, AUD' },
   }),

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Field, Schema } from 'apache-arrow';
 import { kindOf, typeLabel } from '../core/schema.js';
-import { cellRules, columnValue, keyOf, ledgerValue, orderRules, type CellRule, type ValueSql } from './rules.js';
+import { cellRules, columnValue, keyOf, ledgerValue, metaRules, orderRules, type CellRule, type ValueSql } from './rules.js';
 import { sqlIdent as quoteIdent, sqlString as quoteString } from './sql.js';
 import type { AnomalySummary, CheckInput, CheckResult, CheckTable, ColumnProfile, Finding, FindingStatus, RelationCoverage } from './types.js';
 
@@ -80,6 +80,15 @@ export async function runCheck(conn: DuckDBConnection, input: CheckInput, option
       if (!coverage) continue;
       relations.push(coverage.relation);
       findings.push(coverage.finding);
+    }
+  }
+
+  for (const table of input.tables) {
+    for (const field of table.schema?.fields ?? []) {
+      const after = metaRules(field).after;
+      if (!after?.includes('.')) continue;
+      const finding = await parentOrder(conn, table, field, after, byName, typesOf, hasLedger);
+      if (finding) findings.push(finding);
     }
   }
 
@@ -182,7 +191,8 @@ class TableCheck {
   private async score(r: CellRule, found: number, injected: number | undefined): Promise<{ extra: number; missed: number; unexplained?: string[] }> {
     if (injected === undefined) return { extra: found, missed: 0 };
     if (found === 0 && injected === 0) return { extra: 0, missed: 0 };
-    if (!this.key) return { extra: Math.max(0, found - injected), missed: Math.max(0, injected - found) };
+    // A changed key column moves the row away from the key the ledger knows it by: counts only.
+    if (!this.key || this.key.columns.includes(r.column)) return { extra: Math.max(0, found - injected), missed: Math.max(0, injected - found) };
     const dataKey = this.key.data(this.types);
     const ledgerKey = this.key.ledger('key');
     const field = this.fields.get(r.column)!;
@@ -222,12 +232,22 @@ class TableCheck {
     const [row] = await all(this.conn, `SELECT count(*) AS n, count(DISTINCT ${tuple}) AS d FROM ${this.table.relation} WHERE ${notNull}`);
     const found = num(row!.n) - num(row!.d);
     let injected: number | undefined;
+    let extra = found;
+    let missed = 0;
     if (this.hasLedger) {
-      const [l] = await all(this.conn, `SELECT count(*) AS n FROM lg WHERE ${this.where} AND event IS NULL AND kind IN ('duplicate_exact', 'duplicate_key')`);
-      injected = num(l!.n);
+      const [l] = await all(
+        this.conn,
+        `SELECT count(*) FILTER (WHERE kind IN ('duplicate_exact', 'duplicate_key')) AS n, ` +
+          `count(*) FILTER (WHERE "column" IN (${keys.map(quoteString).join(', ')}) AND after IS NOT NULL AND json_type(after) <> 'NULL') AS k FROM lg WHERE ${this.where} AND event IS NULL`,
+      );
+      const copies = num(l!.n);
+      // A changed key column (corrupt-fk on a reference that is part of the key) can make two
+      // rows share a key: such collisions are explained by those changes, up to their number.
+      const collisions = Math.min(num(l!.k), Math.max(0, found - copies));
+      injected = copies + collisions;
+      extra = Math.max(0, found - injected);
+      missed = Math.max(0, copies - found);
     }
-    const extra = injected === undefined ? found : Math.max(0, found - injected);
-    const missed = injected === undefined ? 0 : Math.max(0, injected - found);
     const finding: Finding = {
       table: this.table.name,
       column: keys.length === 1 ? keys[0]! : null,
@@ -382,7 +402,9 @@ async function relationCoverage(
   if (hasLedger && !ref.startsWith('json.')) {
     const where = `"table" = ${quoteString(child.name)} AND "column" = ${quoteString(childValue.column)}`;
     const after = `(after ->> '$')`;
-    const key = child.schema ? keyOf(child.schema) : undefined;
+    const childKey = child.schema ? keyOf(child.schema) : undefined;
+    // When the reference is part of the child's key, a corrupted row is not under the key the ledger names.
+    const key = childKey && !childKey.columns.includes(childValue.column) ? childKey : undefined;
     if (key) {
       const [s] = await all(
         conn,
@@ -417,6 +439,74 @@ async function relationCoverage(
     finding.examples = ex.map((r) => String(r.x));
   }
   return { relation, finding };
+}
+
+/**
+ * A time order across a relation: a child's column is never before its parent's (a shipment
+ * leaves after its order was placed). Rows are joined through the child's reference to the
+ * parent table; orphans are the fk check's business. A violation is explained when the ledger
+ * changed the child's column or its reference in that row, or the parent's column in the
+ * parent row (or the child row is a duplicate's copy).
+ */
+async function parentOrder(
+  conn: DuckDBConnection, child: CheckTable, field: Field, after: string, byName: Map<string, CheckTable>, typesOf: Map<string, Map<string, string>>, hasLedger: boolean,
+): Promise<Finding | undefined> {
+  const [parentName, parentColumn] = splitRef(after);
+  const parent = byName.get(parentName);
+  const ref = Object.entries(child.references ?? {}).find(([column, target]) => !column.startsWith('json.') && splitRef(target)[0] === parentName);
+  const childTypes = typesOf.get(child.name)!;
+  const parentTypes = parent ? typesOf.get(parent.name) : undefined;
+  const parentField = parent?.schema?.fields.find((f) => f.name === parentColumn);
+  if (!parent || !ref || !parentField || !parentTypes?.has(parentColumn) || !childTypes.has(field.name) || !childTypes.has(ref[0])) return undefined;
+  const [refColumn, target] = ref;
+  const parentKeyColumn = splitRef(target)[1];
+  const asText = (types: Map<string, string>, c: string) => (types.get(c) === 'VARCHAR' ? quoteIdent(c) : `CAST(${quoteIdent(c)} AS VARCHAR)`);
+  const a = columnValue(field.name, field, childTypes.get(field.name)!);
+  const b = columnValue(parentColumn, parentField, parentTypes.get(parentColumn)!);
+  const childKey = keyOf(child.schema!);
+  const parentKey = keyOf(parent.schema!);
+  const joined =
+    `(SELECT ${childKey ? childKey.data(childTypes) : 'NULL'} AS ck, ${a.typed} AS t, ${a.text} AS x, ${asText(childTypes, refColumn)} AS ref FROM ${child.relation}) c ` +
+    `JOIN (SELECT ${parentKey ? parentKey.data(parentTypes) : 'NULL'} AS pk, ${b.typed} AS t, ${b.text} AS x, ${asText(parentTypes, parentKeyColumn)} AS ref FROM ${parent.relation}) p USING (ref)`;
+  const [row] = await all(conn, `SELECT count(*) FILTER (WHERE c.t < p.t) AS f, count(*) FILTER (WHERE c.t IS NOT NULL AND p.t IS NOT NULL) AS n FROM ${joined}`);
+  const found = num(row!.f);
+  let extra = found;
+  let injected: number | undefined;
+  if (hasLedger) {
+    const cellsOf = (table: string, columns: string[], key: NonNullable<ReturnType<typeof keyOf>>) =>
+      `(SELECT ${key.ledger('key')} FROM cells WHERE "table" = ${quoteString(table)} AND "column" IN (${columns.map(quoteString).join(', ')}))`;
+    if (childKey && parentKey && !childKey.columns.includes(refColumn)) {
+      const copied = `(SELECT ${childKey.ledger('key')} FROM lg WHERE "table" = ${quoteString(child.name)} AND event IS NULL AND stage = 'duplicate' AND key IS NOT NULL)`;
+      const [s] = await all(
+        conn,
+        `SELECT count(*) AS extra FROM ${joined} WHERE c.t < p.t AND (c.ck IS NULL OR (c.ck NOT IN ${cellsOf(child.name, [field.name, refColumn], childKey)} AND c.ck NOT IN ${copied})) ` +
+          `AND (p.pk IS NULL OR p.pk NOT IN ${cellsOf(parent.name, [parentColumn], parentKey)})`,
+      );
+      extra = num(s!.extra);
+    } else {
+      const [s] = await all(
+        conn,
+        `SELECT count(*) AS n FROM cells WHERE ("table" = ${quoteString(child.name)} AND "column" IN (${quoteString(field.name)}, ${quoteString(refColumn)})) OR ("table" = ${quoteString(parent.name)} AND "column" = ${quoteString(parentColumn)})`,
+      );
+      extra = Math.max(0, found - num(s!.n));
+    }
+    injected = found - extra;
+  }
+  const finding: Finding = {
+    table: child.name,
+    column: field.name,
+    check: 'order',
+    rule: `${field.name} >= ${after} (via ${refColumn})`,
+    checked: num(row!.n),
+    found,
+    ...(injected !== undefined ? { injected } : {}),
+    status: status(found, extra, 0, false),
+  };
+  if (found > 0) {
+    const ex = await all(conn, `SELECT p.x || ' > ' || c.x AS x FROM ${joined} WHERE c.t < p.t ORDER BY 1 LIMIT 3`);
+    finding.examples = ex.map((r) => String(r.x));
+  }
+  return finding;
 }
 
 async function anomalySummary(conn: DuckDBConnection, stages: StageOptions[]): Promise<AnomalySummary[]> {

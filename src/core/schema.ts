@@ -52,7 +52,11 @@ export interface FieldSpec {
    */
   min?: number | string;
   max?: number | string;
-  /** Another column of the same row whose value is <= this one (a time order: delivered_at after shipped_at). */
+  /**
+   * Another column of the same row whose value is <= this one (a time order: delivered_at after
+   * shipped_at), or `table.column` of the parent row this table references (a dataset table:
+   * shipped_at after orders_header.order_ts, joined through the table's `references`).
+   */
   after?: string;
 }
 
@@ -135,7 +139,8 @@ function checkRules(table: string, name: string, spec: FieldSpec, fields: Record
     bounds.push(v);
   }
   if (spec.min !== undefined && spec.max !== undefined && bounds[0]! > bounds[1]!) throw new Error(`${where}: min ${JSON.stringify(spec.min)} is above max ${JSON.stringify(spec.max)}`);
-  if (spec.after !== undefined) {
+  // A parent's column (table.column) is checked against the dataset's references, not here.
+  if (spec.after !== undefined && !spec.after.includes('.')) {
     const other = Object.hasOwn(fields, spec.after) ? fields[spec.after] : undefined;
     if (!other || spec.after === name) throw new Error(`${where}: after names ${JSON.stringify(spec.after)}, which is not another column of ${table}`);
     const mine = orderFamily(kind);
