@@ -1,6 +1,6 @@
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { DuckDBDataChunk, DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBVector } from '@duckdb/node-api';
 import type { Decimal, Field, Int, Schema } from 'apache-arrow';
 import { textEncoder } from '../src/codecs/codec.js';
 import { addOutputBytes, ensureDir, onAbort } from '../src/codecs/output.js';
@@ -93,6 +93,8 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     // A table needs a schema: an input without batches has none, and writes nothing.
     if (first.done) return 0;
     if (isNew) ensureDir(dirname(path));
+    // Loaded here, not at start-up: every other command would pay for DuckDB's native module.
+    const { DuckDBDataChunk, DuckDBInstance } = await import('@duckdb/node-api');
     try {
       instance = await DuckDBInstance.create(path);
       conn = await instance.connect();

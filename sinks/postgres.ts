@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Decimal, type Field, type Int32, type Schema, type Timestamp } from 'apache-arrow';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { TextBuilder, textEncoder, textWriter } from '../src/codecs/codec.js';
 import { addOutputBytes } from '../src/codecs/output.js';
 import { DatagenError } from '../src/core/errors.js';
@@ -217,6 +215,9 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
   const types = schema.fields.map((f) => pgType(f, target.textColumns));
   const encode = batchEncoder(schema, target.textColumns, table);
 
+  // Loaded here, not at start-up: every other command would pay for the client.
+  const { default: pg } = await import('pg');
+  const { from: copyFrom } = await import('pg-copy-streams');
   const client = new pg.Client({ connectionString: where.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // A socket error after connecting arrives as an event; the failing query reports it.
   client.on('error', () => {});

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { createTableSql, sqlIdent, writeDuckdb } from '../../sinks/duckdb.js';
 import { readDelta } from '../check/read-delta.js';
 import { datasetContext, type DatasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
@@ -104,6 +103,7 @@ export async function runDatasetDuckdb(def: DatasetDefinition, o: DatasetRunOpti
 /** The ledger lines (in table order) and the manifest, as tables of the database; the ledger's entries (lines that are not events). */
 async function writeRunTables(path: string, ledgers: string[], manifest: object): Promise<number> {
   const lines = ledgers.flatMap((p) => (existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l !== '') : []));
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(path);
   const conn = await instance.connect();
   try {
@@ -135,6 +135,7 @@ export async function writeTableDuckdb(table: TableDefinition, batches: AsyncIte
   }
   const folder = join(job.out, table.output.path);
   await table.output.write(batches, { path: folder, ctx });
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(job.duckdb);
   const conn = await instance.connect();
   try {
