@@ -38,3 +38,19 @@ describe('layers', () => {
     expect(top).toEqual(['anomaly', 'check', 'cli', 'codecs', 'core', 'datasets', 'delta', 'describe.ts', 'index.ts', 'ledger-summary.ts', 'random', 'registry.ts', 'scale', 'yaml']);
   });
 });
+
+describe('start-up', () => {
+  // Every command loads the registry (all sinks) at start-up; a native database client there
+  // cost every command about 0.15 s. They are imported where they are used, with import().
+  it('no module outside src/check/ imports @duckdb/node-api or pg statically (type-only imports are fine)', () => {
+    const offending: string[] = [];
+    for (const dir of ['src', 'sinks', 'sources', 'transforms', 'scenarios', 'pipelines']) {
+      for (const file of files(join(root, dir))) {
+        if (relative(root, file).startsWith(join('src', 'check'))) continue;
+        const text = readFileSync(file, 'utf8');
+        if (/^\s*import\s+(?!type\b)[^;]*?from\s+'(@duckdb\/node-api|pg|pg-copy-streams)'/m.test(text)) offending.push(relative(root, file));
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+});
