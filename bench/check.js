@@ -3,7 +3,7 @@
 // Writes loans to Parquet with its default missingness and ledger (1M rows; --quick 200k), then
 // times `datagen check FILE --ledger LEDGER` and `... --report` in a fresh process each, with
 // the peak RSS of that process (GNU time). Target: 1M rows checked in <= 10 s on a 2-core
-// machine, memory bounded (DuckDB runs with a 1 GB limit and spills beyond it).
+// machine, memory bounded (DuckDB runs with a 512 MB limit and spills beyond it).
 // Prints a table and writes bench/results/check.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ function timed(args) {
 }
 
 const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, loadBefore, cases: [] };
-for (const rows of quick ? [200_000] : [1_000_000, 2_000_000]) {
+for (const rows of quick ? [200_000] : [1_000_000, 4_000_000]) {
   const file = join(tmp, `loans-${rows}.parquet`);
   const ledger = join(tmp, `loans-${rows}.jsonl`);
   timed(['generate', 'loans', '--rows', String(rows), '--seed', '1', '--out', file, '--ledger', ledger, '--quiet']);
