@@ -265,7 +265,13 @@ export function ensureDir(dir: string): string[] {
   if (existsSync(dir)) return [];
   const parent = dirname(dir);
   const made = parent !== dir ? ensureDir(parent) : [];
-  mkdirSync(dir);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    // Another process (a shard writing the same partition folder) made it in between: fine.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && statSync(dir).isDirectory()) return made;
+    throw err;
+  }
   made.push(dir);
   return made;
 }

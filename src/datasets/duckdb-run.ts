@@ -7,7 +7,7 @@ import { DatagenError } from '../core/errors.js';
 import { typeLabel } from '../core/schema.js';
 import type { Batch } from '../core/stage.js';
 import { ensureDir, onAbort } from '../codecs/output.js';
-import { checkScale, selectTables, type DatasetResult, type DatasetRunOptions } from './run.js';
+import { checkScale, datasetJob, selectTables, type DatasetResult, type DatasetRunOptions } from './run.js';
 import { runTableTask, type DatasetJob, type TableTask } from './task.js';
 
 /**
@@ -46,19 +46,7 @@ export async function runDatasetDuckdb(def: DatasetDefinition, o: DatasetRunOpti
   const undo = onAbort(cleanUp);
   try {
     ensureDir(work);
-    const job: DatasetJob = {
-      kind: 'dataset',
-      dataset: def.name,
-      seed,
-      scale,
-      options: o.options ?? {},
-      clean,
-      ...(o.batchSize ? { batchSize: o.batchSize } : {}),
-      out: work,
-      run: `${def.name}:seed=${seed}:scale=${scale}${clean ? ':clean' : ''}`,
-      shards: 1,
-      duckdb: temp,
-    };
+    const job: DatasetJob = { ...datasetJob(def, o, { seed, scale, clean, out: work, shards: 1 }), duckdb: temp };
     const summary: DatasetResult['tables'] = [];
     const ledgers: string[] = [];
     for (const t of tables) {

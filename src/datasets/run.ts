@@ -88,6 +88,25 @@ interface ShardRecord extends RunIdentity {
   results: Array<{ table: string; rows: number; files: ManifestFile[]; ledger: [number, number] }>;
 }
 
+/** What every table task of a run is told (written to folders, or into one DuckDB file). */
+export function datasetJob(def: DatasetDefinition, o: DatasetRunOptions, run: { seed: number; scale: number; clean: boolean; out: string; shards: number }): DatasetJob {
+  const { seed, scale, clean } = run;
+  // The run id names what was generated, not when: same seed and options, same ledger bytes.
+  return {
+    kind: 'dataset',
+    dataset: def.name,
+    seed,
+    scale,
+    options: o.options ?? {},
+    clean,
+    ...(o.batchSize ? { batchSize: o.batchSize } : {}),
+    out: run.out,
+    run: `${def.name}:seed=${seed}:scale=${scale}${clean ? ':clean' : ''}`,
+    shards: run.shards,
+    ...(o.file ? { file: o.file } : {}),
+  };
+}
+
 export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): Promise<DatasetResult> {
   if (isDuckdbPath(o.out)) return runDatasetDuckdb(def, o);
   const seed = o.seed ?? 42;
@@ -106,20 +125,7 @@ export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): 
   if (o.shard === undefined) prepareOut(def, tables, out, o.overwrite ?? false);
   else prepareShard(def, tables, out, identity, o.shard, o.overwrite ?? false);
 
-  // The run id names what was generated, not when: same seed and options, same ledger bytes.
-  const job: DatasetJob = {
-    kind: 'dataset',
-    dataset: def.name,
-    seed,
-    scale,
-    options: o.options ?? {},
-    clean,
-    ...(o.batchSize ? { batchSize: o.batchSize } : {}),
-    out,
-    run: `${def.name}:seed=${seed}:scale=${scale}${clean ? ':clean' : ''}`,
-    shards: n,
-    ...(o.file ? { file: o.file } : {}),
-  };
+  const job = datasetJob(def, o, { seed, scale, clean, out, shards: n });
   // Named by shard too: shards on other machines write here, and in containers they all run as PID 1.
   const work = join(out, `.datagen-work-${o.shard !== undefined ? `${shardTag({ index: o.shard, count: n })}-` : ''}${process.pid}`);
   ensureDir(work);
