@@ -91,6 +91,19 @@ describe('progress', () => {
     expect(read('progress.err')).not.toContain('\x1b['); // no cursor movement where there is no terminal
   });
 
+  it('a dataset draws a line per table with its rows and rows/s while it runs', () => {
+    const work = tempDir('datagen-progress-dataset-');
+    const r = sh(`${D} generate retail --scale 0.03 --tables orders_lines --progress --out raw 2> dataset.err`, work);
+    expect(r.status, r.stderr).toBe(0);
+    const lines = readFileSync(join(work, 'dataset.err'), 'utf8').split('\n').filter((l) => l !== '');
+    const drawn = lines.filter((l) => l.startsWith('retail: orders_lines'));
+    expect(drawn.length).toBeGreaterThanOrEqual(1);
+    expect(drawn.at(-1)).toMatch(/^retail: orders_lines {2}[\d,]+ rows {2}[\d,]+ rows\/s {2}\d+\.\ds$/);
+    const total = /^datagen: retail: orders_lines: ([\d,]+) rows/.exec(lines.find((l) => l.startsWith('datagen: retail: orders_lines'))!)![1]!;
+    // The counts drawn never exceed the table's rows.
+    for (const l of drawn) expect(Number(/ ([\d,]+) rows /.exec(l)![1]!.replaceAll(',', ''))).toBeLessThanOrEqual(Number(total.replaceAll(',', '')));
+  }, 60_000);
+
   it('is drawn on a terminal without --progress once a run lasts a second (script(1) gives it a pty)', () => {
     const work = tempDir('datagen-progress-tty-');
     // The sink waits on its input for 1.5 s: long enough for the first drawing, however fast the machine.

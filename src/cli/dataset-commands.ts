@@ -74,9 +74,11 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
           onTable(e) {
             const id = `${e.table}${of(e)}`;
             if (e.phase === 'start') {
-              running.set(id, p.start(`${def.name}: ${id}`, undefined, false));
+              // Rows are counted where tables run in this thread (with --workers: the time only).
+              running.set(id, p.start(`${def.name}: ${id}`, undefined, workers <= 1));
               return;
             }
+            if (e.phase === 'rows') return void running.get(id)?.tick(e.rows ?? 0);
             const line = running.get(id);
             running.delete(id);
             if (line) p.end(line);

@@ -52,7 +52,7 @@ export async function runDatasetDuckdb(def: DatasetDefinition, o: DatasetRunOpti
     for (const t of tables) {
       const task: TableTask = { table: t.name, shard: 0, ledger: join(work, `${t.name}.0.jsonl`) };
       o.onTable?.({ table: t.name, phase: 'start', shard: 0 });
-      const r = await runTableTask(job, task, def);
+      const r = await runTableTask(job, task, def, o.onTable && ((rows) => o.onTable!({ table: t.name, phase: 'rows', rows, shard: 0 })));
       o.onTable?.({ table: t.name, phase: 'end', rows: r.rows, files: 0, shard: 0, seconds: r.seconds });
       summary.push({ name: t.name, rows: r.rows, files: 0 });
       ledgers.push(task.ledger);

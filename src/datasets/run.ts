@@ -32,7 +32,8 @@ export interface DatasetRunOptions {
   batchSize?: number;
   options?: Record<string, unknown>;
   /** Told when a table (or a shard's share of it) starts and ends (progress on stderr in the CLI). */
-  onTable?(event: { table: string; phase: 'start' | 'end'; rows?: number; files?: number; shard?: number; seconds?: number }): void;
+  /** 'rows': a batch of the table was written (rows in it), for tables run in this thread. */
+  onTable?(event: { table: string; phase: 'start' | 'rows' | 'end'; rows?: number; files?: number; shard?: number; seconds?: number }): void;
   /** Worker threads running tables (or table shares) side by side; the files are the same for any count. */
   workers?: number;
   /** The file layout: every table cut into this many shards (default 1: one file per table, as named). */
@@ -209,7 +210,8 @@ async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: Tab
   // A dataset made in a program (dataset(...).extend(...)) is neither registered nor in a file a worker could load: it runs here.
   for (const t of tasks) {
     o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
-    const r = await runTableTask(job, t, def);
+    const onRows = o.onTable && ((rows: number) => o.onTable!({ table: t.table, phase: 'rows', rows, shard: t.shard }));
+    const r = await runTableTask(job, t, def, onRows);
     o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
     yield r;
   }

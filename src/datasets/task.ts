@@ -79,7 +79,13 @@ export function splitsIntoShards(table: TableDefinition): boolean {
 const contexts = new WeakMap<DatasetDefinition, Map<string, DatasetContext>>();
 
 /** Runs one task of `job` (the definition: the registered one, or `def` when given in this thread). */
-export async function runTableTask(job: DatasetJob, task: TableTask, def: DatasetDefinition = findDataset(job.dataset)): Promise<TableTaskResult> {
+export async function runTableTask(
+  job: DatasetJob,
+  task: TableTask,
+  def: DatasetDefinition = findDataset(job.dataset),
+  /** Told the rows of each batch as it is written (progress; only where the task runs in this thread). */
+  onRows?: (rows: number) => void,
+): Promise<TableTaskResult> {
   const started = performance.now();
   const key = JSON.stringify([job.dataset, job.seed, job.scale, job.options]);
   let runs = contexts.get(def);
@@ -99,7 +105,8 @@ export async function runTableTask(job: DatasetJob, task: TableTask, def: Datase
   try {
     const source = tableSource(def, table, ctx, job.seed, shard, job.batchSize);
     const stages = job.clean ? [] : (table.stages?.(ctx) ?? []);
-    const batches = applyTransforms(source, stages, { ledger });
+    const staged = applyTransforms(source, stages, { ledger });
+    const batches = onRows ? counted(staged, onRows) : staged;
     if (job.duckdb !== undefined) {
       const rows = await writeTableDuckdb(table, batches, { ...job, duckdb: job.duckdb }, ctx);
       return { table: table.name, shard: task.shard, rows, files: [], seconds: (performance.now() - started) / 1000 };
@@ -113,6 +120,13 @@ export async function runTableTask(job: DatasetJob, task: TableTask, def: Datase
     return { table: table.name, shard: task.shard, rows: written.rows, files, seconds: (performance.now() - started) / 1000 };
   } finally {
     ledger.close();
+  }
+}
+
+async function* counted(batches: AsyncIterable<Batch>, onRows: (rows: number) => void): AsyncIterable<Batch> {
+  for await (const b of batches) {
+    onRows(b.rows.length);
+    yield b;
   }
 }
 
