@@ -225,5 +225,15 @@ describe('datagen check on a dataset folder', () => {
     expect(cres.findings.filter((f) => f.found > 0 && f.status !== 'allowed')).toEqual([]);
     expect(cres.relations.length).toBeGreaterThanOrEqual(6);
     expect(cres.relations.every((x) => x.orphans === 0)).toBe(true);
+
+    // The same run written into one DuckDB file (tables, _ledger, _manifest) gives the same findings.
+    const db = run(`${D} generate retail --scale 0.002 --seed 9 --start 2024-01-01 --end 2024-02-29 --out raw.duckdb -q && ${D} check raw.duckdb --json`);
+    expect(db.code, db.stderr).toBe(0);
+    const dres = json(db);
+    expect(dres.ledger).toBe('raw.duckdb#_ledger');
+    expect(dres.tables.every((t) => t.format === 'duckdb')).toBe(true);
+    const strip = (r: CheckResult) => r.findings.map(({ examples: _e, ...f }) => f);
+    expect(strip(dres)).toEqual(strip(res));
+    expect(dres.relations).toEqual(res.relations);
   }, 180_000);
 });

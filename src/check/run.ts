@@ -52,7 +52,7 @@ export async function runCheck(conn: DuckDBConnection, input: CheckInput, option
   // of partition files hold far more memory (out of memory at 512 MB for retail at 0.1).
   await conn.run('SET preserve_insertion_order = false');
   for (const [i, table] of input.tables.entries()) {
-    if (table.format === 'parquet' && table.files.length === 1) continue;
+    if ((table.format === 'parquet' && table.files.length === 1) || table.format === 'duckdb') continue;
     await conn.run(`CREATE OR REPLACE TEMP TABLE checked_${i} AS SELECT * FROM ${table.relation}`);
     table.relation = `checked_${i}`;
   }
@@ -109,7 +109,7 @@ export async function runCheck(conn: DuckDBConnection, input: CheckInput, option
     ...(input.dataset ? { dataset: input.dataset } : {}),
     ...(input.seed !== undefined ? { seed: input.seed } : {}),
     ...(input.scale !== undefined ? { scale: input.scale } : {}),
-    ...(input.ledger ? { ledger: input.ledger } : {}),
+    ...(input.ledger ? { ledger: input.ledgerShown ?? input.ledger } : {}),
     tables,
     findings,
     relations,

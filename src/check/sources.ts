@@ -7,6 +7,7 @@ import { LEDGER, MANIFEST, type ManifestFile } from '../datasets/run.js';
 import { LOG_DIR } from '../delta/log.js';
 import { FORMATS, formatOf, tableRelation, type Format, type TableFiles } from './read-formats.js';
 import { readDelta } from './read-delta.js';
+import { openDuckdbFile } from './read-duckdb.js';
 import { loadArrow, loadXlsx } from './read-loaded.js';
 import { parquetSchema, registeredDataset, resolveSchemaOption, singleTable, type Declared, type DeclaredTable } from './read-schema.js';
 import { sqlIdent, unreadable } from './sql.js';
@@ -30,7 +31,10 @@ export async function openCheckInput(conn: DuckDBConnection, path: string, opts:
   if (opts.ledger !== undefined && !(existsSync(opts.ledger) && statSync(opts.ledger).isFile())) throw new DatagenError('E_INPUT', `check: no such ledger file: ${opts.ledger}`);
   const declared = opts.schema !== undefined ? await resolveSchemaOption(opts.schema) : undefined;
   const base = { path, ...(opts.ledger !== undefined ? { ledger: opts.ledger } : {}), cleanup() {} };
-  if (!statSync(path).isDirectory()) return { ...base, tables: [await openFile(conn, path, declared, opts.schema)] };
+  if (!statSync(path).isDirectory()) {
+    if (/\.duckdb$/i.test(path)) return { path, ...(await openDuckdbFile(conn, path, declared, opts.schema, opts.ledger)) };
+    return { ...base, tables: [await openFile(conn, path, declared, opts.schema)] };
+  }
   if (existsSync(join(path, MANIFEST))) return { ...base, ...(await openDataset(conn, path, declared)), ...(opts.ledger === undefined && existsSync(join(path, LEDGER)) ? { ledger: join(path, LEDGER) } : {}) };
   if (existsSync(join(path, LOG_DIR))) {
     const t = declared ? singleTable(declared, path, opts.schema!) : undefined;

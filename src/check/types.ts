@@ -8,7 +8,7 @@ import type { Schema } from 'apache-arrow';
 /** One table found under the checked path, as DuckDB reads it. */
 export interface CheckTable {
   name: string;
-  /** csv, jsonl, parquet, delta, xlsx, arrow. */
+  /** csv, jsonl, parquet, delta, xlsx, arrow, duckdb (a table of a DuckDB file). */
   format: string;
   /** Data files (relative to the checked path when it is a folder). */
   files: string[];
@@ -32,6 +32,8 @@ export interface CheckInput {
   tables: CheckTable[];
   /** The anomaly ledger to score against (a dataset's _ledger.jsonl, or --ledger). */
   ledger?: string;
+  /** How the ledger is named to the user when `ledger` is a temporary copy (a DuckDB file's _ledger table). */
+  ledgerShown?: string;
   /** From a dataset's _manifest.json. */
   dataset?: string;
   seed?: number;

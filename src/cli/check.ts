@@ -14,7 +14,7 @@ import { DatagenCommand } from './base.js';
 export default class Check extends DatagenCommand {
   static override summary = 'Check files or a dataset folder against their declared schema, rules and relations, and score what is wrong against the anomaly ledger';
   static override description =
-    'Reads a file (csv, jsonl, parquet, arrow, xlsx), a folder of partitions, a Delta table or a dataset folder (with _manifest.json) through DuckDB. ' +
+    'Reads a file (csv, jsonl, parquet, arrow, xlsx, or a .duckdb file the duckdb sink wrote), a folder of partitions, a Delta table or a dataset folder (with _manifest.json) through DuckDB. ' +
     'Per column it counts nulls, values not castable to the declared type, values outside the declared set, pattern or range, duplicate keys, ' +
     'FK orphans per relation and time-order violations, and sets each beside the ledger: match (found = injected), extra (found, not injected) or missed (injected, not found). ' +
     'Exit code 0 when the data matches its declaration and ledger, 1 otherwise, 2 on bad usage or unreadable input.';
