@@ -8,6 +8,7 @@ import { DatagenError } from '../src/core/errors.js';
 import { kindOf, mayHoldText, type Value } from '../src/core/schema.js';
 import type { Batch } from '../src/core/stage.js';
 import { defineSink } from '../src/core/units.js';
+import { duckdbType, sqlIdent } from '../src/codecs/sql.js';
 
 /**
  * Rows into a table of a DuckDB database file, with the schema's exact types (int32 INTEGER,
@@ -61,11 +62,6 @@ interface Column {
 
 export function isDuckdbPath(path: string): boolean {
   return path.toLowerCase().endsWith('.duckdb');
-}
-
-/** A name as a SQL identifier. */
-export function sqlIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<Batch>): Promise<number> {
@@ -197,14 +193,15 @@ async function prepareTable(conn: DuckDBConnection, path: string, table: string,
     throw new DatagenError('E_DATABASE', `duckdb: table ${table} in ${path} exists with other columns (${at}); pass --overwrite to replace it, or --table to name another`);
   }
   if (have.length > 0) await conn.run(`DROP TABLE ${sqlIdent(table)}`);
-  const defs = columns.map((c) => `${sqlIdent(c.name)} ${c.sql}${c.notNull ? ' NOT NULL' : ''}`);
-  await conn.run(`CREATE TABLE ${sqlIdent(table)} (${defs.join(', ')})`);
+  await conn.run(createSql(table, columns));
 }
+
+const createSql = (table: string, columns: Column[]) =>
+  `CREATE TABLE ${sqlIdent(table)} (${columns.map((c) => `${sqlIdent(c.name)} ${c.sql}${c.notNull ? ' NOT NULL' : ''}`).join(', ')})`;
 
 /** CREATE TABLE for a schema, with the types and NOT NULL the sink gives it (for tables loaded by SQL, not the appender). */
 export function createTableSql(schema: Schema, table: string, textColumns = false): string {
-  const defs = schema.fields.map((f) => column(f, table, textColumns)).map((c) => `${sqlIdent(c.name)} ${c.sql}${c.notNull ? ' NOT NULL' : ''}`);
-  return `CREATE TABLE ${sqlIdent(table)} (${defs.join(', ')})`;
+  return createSql(table, schema.fields.map((f) => column(f, table, textColumns)));
 }
 
 /** The SQL type of a field and the setter that puts one of its values into a vector. */
@@ -214,6 +211,7 @@ function column(field: Field, table: string, textColumns: boolean): Column {
   // One value holder per column, reused for every cell: the vectors read it at once and keep nothing.
   const box: { value: number | bigint; days: number; micros: bigint } = { value: 0, days: 0, micros: 0n };
   const name = field.name;
+  const sql = duckdbType(field.type);
   const wrong = (v: Value, what: string): never => {
     throw new DatagenError('E_DATABASE', `duckdb: ${table}.${name} is ${what}, got ${JSON.stringify(v)}`);
   };
@@ -230,17 +228,15 @@ function column(field: Field, table: string, textColumns: boolean): Column {
   switch (kind) {
     case 'int': {
       const bits = (field.type as Int).bitWidth;
-      const sql = bits === 64 ? 'BIGINT' : bits === 32 ? 'INTEGER' : bits === 16 ? 'SMALLINT' : 'TINYINT';
       if (bits === 64) return { name, sql, notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? vec.setItem(i, BigInt(v as number) as never) : wrong(v, 'BIGINT')) };
       return { name, sql, notNull, set: (vec, i, v) => (Number.isInteger(v) ? vec.setItem(i, v as never) : wrong(v, sql)) };
     }
     case 'float':
-      return { name, sql: 'DOUBLE', notNull, set: (vec, i, v) => (typeof v === 'number' ? vec.setItem(i, v as never) : wrong(v, 'DOUBLE')) };
+      return { name, sql, notNull, set: (vec, i, v) => (typeof v === 'number' ? vec.setItem(i, v as never) : wrong(v, sql)) };
     case 'decimal': {
       const { precision, scale } = field.type as Decimal;
       const unit = 10 ** scale;
       const limit = 10 ** precision;
-      const sql = `DECIMAL(${precision},${scale})`;
       // The same rounding as the CSV text and the Arrow writer (codec.decimalText), so every format agrees.
       return {
         name,
@@ -257,15 +253,15 @@ function column(field: Field, table: string, textColumns: boolean): Column {
       };
     }
     case 'string':
-      return { name, sql: 'VARCHAR', notNull, set: (vec, i, v) => vec.setItem(i, (typeof v === 'string' ? v : String(v)) as never) };
+      return { name, sql, notNull, set: (vec, i, v) => vec.setItem(i, (typeof v === 'string' ? v : String(v)) as never) };
     case 'bool':
-      return { name, sql: 'BOOLEAN', notNull, set: (vec, i, v) => (typeof v === 'boolean' ? vec.setItem(i, v as never) : wrong(v, 'BOOLEAN')) };
+      return { name, sql, notNull, set: (vec, i, v) => (typeof v === 'boolean' ? vec.setItem(i, v as never) : wrong(v, sql)) };
     case 'date':
-      return { name, sql: 'DATE', notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.days = v as number), vec.setItem(i, box as never)) : wrong(v, 'DATE')) };
+      return { name, sql, notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.days = v as number), vec.setItem(i, box as never)) : wrong(v, sql)) };
     case 'time':
-      return { name, sql: 'TIME', notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.micros = BigInt(v as number) * 1_000_000n), vec.setItem(i, box as never)) : wrong(v, 'TIME')) };
+      return { name, sql, notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.micros = BigInt(v as number) * 1_000_000n), vec.setItem(i, box as never)) : wrong(v, sql)) };
     case 'timestamp':
-      return { name, sql: 'TIMESTAMP WITH TIME ZONE', notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? ((box.micros = BigInt(v as number)), vec.setItem(i, box as never)) : wrong(v, 'TIMESTAMPTZ')) };
+      return { name, sql, notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? ((box.micros = BigInt(v as number)), vec.setItem(i, box as never)) : wrong(v, 'TIMESTAMPTZ')) };
   }
 }
 

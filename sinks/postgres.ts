@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Decimal, type Field, type Int32, type Schema, type Timestamp } from 'apache-arrow';
 import { TextBuilder, textEncoder, textWriter } from '../src/codecs/codec.js';
 import { addOutputBytes } from '../src/codecs/output.js';
+import { sqlIdent } from '../src/codecs/sql.js';
 import { DatagenError } from '../src/core/errors.js';
 import { kindOf, mayHoldText, type Value } from '../src/core/schema.js';
 import type { Batch } from '../src/core/stage.js';
@@ -109,12 +110,11 @@ export function pgType(field: Field, textColumns: boolean): string {
   }
 }
 
-const quoteIdent = (name: string) => '"' + name.replace(/"/g, '""') + '"';
 
 /** `name` or `schema.name` -> its quoted form. */
 function qualified(table: string): string {
   const dot = table.indexOf('.');
-  return dot < 0 ? quoteIdent(table) : `${quoteIdent(table.slice(0, dot))}.${quoteIdent(table.slice(dot + 1))}`;
+  return dot < 0 ? sqlIdent(table) : `${sqlIdent(table.slice(0, dot))}.${sqlIdent(table.slice(dot + 1))}`;
 }
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; \N is null. */
@@ -235,7 +235,7 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
       [qualified(table)],
     );
     if (existing.rows.length === 0) {
-      const columns = schema.fields.map((f, i) => `${quoteIdent(f.name)} ${types[i]}${f.nullable ? '' : ' NOT NULL'}`);
+      const columns = schema.fields.map((f, i) => `${sqlIdent(f.name)} ${types[i]}${f.nullable ? '' : ' NOT NULL'}`);
       await client.query(`CREATE TABLE ${qualified(table)} (${columns.join(', ')})`);
     } else {
       const have = existing.rows.map((r) => `${r.name} ${r.type}`);
@@ -244,7 +244,7 @@ async function load(target: Target, batches: AsyncIterable<Batch>): Promise<void
         throw new DatagenError('E_DATABASE', `postgres: table ${table} exists with other columns (${have.join(', ')}) than the rows have (${want.join(', ')}); nothing was written`);
       }
     }
-    const columns = names.map(quoteIdent).join(', ');
+    const columns = names.map(sqlIdent).join(', ');
     const copy = client.query(copyFrom(`COPY ${qualified(table)} (${columns}) FROM STDIN`));
     async function* text() {
       for (let next = first; !next.done; next = await iterator.next()) {

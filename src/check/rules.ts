@@ -1,6 +1,6 @@
 import type { Field, Schema } from 'apache-arrow';
-import { Decimal } from 'apache-arrow';
 import { fieldValues, keyColumns, kindOf, typeLabel, type Kind } from '../core/schema.js';
+import { duckdbType } from '../codecs/sql.js';
 import { sqlIdent as quoteIdent, sqlString as quoteString } from './sql.js';
 
 /**
@@ -13,30 +13,8 @@ import { sqlIdent as quoteIdent, sqlString as quoteString } from './sql.js';
  * wrote), so "found" and "injected" are counted by the same test.
  */
 
-/** The DuckDB type a declared field is cast to. */
-export function duckType(field: Field): string {
-  const kind = kindOf(field.type);
-  switch (kind) {
-    case 'int':
-      return typeLabel(field.type) === 'int64' ? 'BIGINT' : 'INTEGER';
-    case 'float':
-      return 'DOUBLE';
-    case 'decimal': {
-      const d = field.type as Decimal;
-      return `DECIMAL(${d.precision},${d.scale})`;
-    }
-    case 'bool':
-      return 'BOOLEAN';
-    case 'date':
-      return 'DATE';
-    case 'time':
-      return 'TIME';
-    case 'timestamp':
-      return 'TIMESTAMPTZ';
-    default:
-      return 'VARCHAR';
-  }
-}
+/** The DuckDB type a declared field is cast to (the duckdb sink creates its columns with the same). */
+export const duckType = (field: Field): string => duckdbType(field.type);
 
 
 /** How one value is seen by the predicates: its text, and its value of the declared type (NULL when not castable). */

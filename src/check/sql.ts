@@ -1,9 +1,7 @@
 import { DatagenError } from '../core/errors.js';
 
-/** SQL text for reading files through DuckDB: literals and names quoted by doubling. */
-export const sqlString = (text: string): string => `'${text.replaceAll("'", "''")}'`;
-export const sqlIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-export const sqlList = (items: readonly string[]): string => `[${items.map(sqlString).join(', ')}]`;
+/** Literals and names quoted by doubling: the same SQL text as the database sinks write. */
+export { sqlIdent, sqlList, sqlString } from '../codecs/sql.js';
 
 /** DuckDB's message on one line, without its "LINE 1: ..." pointer into our SQL. */
 export function duckMessage(err: unknown): string {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { createTableSql, sqlIdent, writeDuckdb } from '../../sinks/duckdb.js';
+import { createTableSql, writeDuckdb } from '../../sinks/duckdb.js';
+import { sqlIdent } from '../codecs/sql.js';
 import { readDelta } from '../check/read-delta.js';
 import { datasetContext, type DatasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
