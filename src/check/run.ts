@@ -201,7 +201,7 @@ class TableCheck {
     const ledgerKey = this.key.ledger('key');
     const field = this.fields.get(r.column)!;
     const v = this.value(r.column);
-    const unexplained = `(k IS NULL OR (k NOT IN (SELECT k FROM l WHERE k IS NOT NULL) AND k NOT IN ${this.copiedKeys()}))`;
+    const unexplained = `(k IS NULL OR (k NOT IN (SELECT k FROM l WHERE k IS NOT NULL) AND k NOT IN ${copiedKeys(this.table.name, this.key!)}))`;
     const sql =
       `WITH v AS (SELECT ${dataKey} AS k, ${v.text} AS x FROM ${this.table.relation} WHERE ${r.violates(v)}), ` +
       `l AS (SELECT DISTINCT ${ledgerKey} AS k FROM cells WHERE ${this.where} AND "column" = ${quoteString(r.column)} AND ${r.violates(ledgerValue('after', field))}) ` +
@@ -214,14 +214,6 @@ class TableCheck {
     return { extra: num(row!.extra), missed: num(row!.missed), unexplained: r.check === 'null' ? undefined : examples };
   }
 
-  /**
-   * Keys of rows the duplicate stage inserted: a copy carries the changes of the row it copied
-   * (a key duplicate takes another row's content, a near duplicate gets typos), so a violation
-   * in such a row is explained by the duplicate's own ledger entry.
-   */
-  private copiedKeys(): string {
-    return `(SELECT ${this.key!.ledger('key')} FROM lg WHERE ${this.where} AND event IS NULL AND stage = 'duplicate' AND key IS NOT NULL)`;
-  }
 
   private async examples(v: ValueSql, predicate: string): Promise<string[]> {
     const rows = await all(this.conn, `SELECT DISTINCT ${v.text} AS x FROM ${this.table.relation} WHERE ${predicate} AND ${v.raw} IS NOT NULL ORDER BY 1 LIMIT 3`);
@@ -287,7 +279,7 @@ class TableCheck {
           const [s] = await all(
             this.conn,
             `WITH l AS (SELECT DISTINCT ${this.key.ledger('key')} AS k FROM cells WHERE ${this.where} AND ${columns}) ` +
-              `SELECT count(*) FILTER (WHERE k IS NULL OR (k NOT IN (SELECT k FROM l WHERE k IS NOT NULL) AND k NOT IN ${this.copiedKeys()})) AS extra FROM (SELECT ${this.key.data(this.types)} AS k FROM ${this.table.relation} WHERE ${predicate})`,
+              `SELECT count(*) FILTER (WHERE k IS NULL OR (k NOT IN (SELECT k FROM l WHERE k IS NOT NULL) AND k NOT IN ${copiedKeys(this.table.name, this.key!)})) AS extra FROM (SELECT ${this.key.data(this.types)} AS k FROM ${this.table.relation} WHERE ${predicate})`,
           );
           extra = num(s!.extra);
         } else {
@@ -346,6 +338,15 @@ class TableCheck {
     }
     return out;
   }
+}
+
+/**
+ * Keys of rows the duplicate stage inserted into a table: a copy carries the changes of the row
+ * it copied (a key duplicate takes another row's content, a near duplicate gets typos), so a
+ * violation in such a row is explained by the duplicate's own ledger entry.
+ */
+function copiedKeys(table: string, key: NonNullable<ReturnType<typeof keyOf>>): string {
+  return `(SELECT ${key.ledger('key')} FROM lg WHERE "table" = ${quoteString(table)} AND event IS NULL AND stage = 'duplicate' AND key IS NOT NULL)`;
 }
 
 /** Twenty equal-width bins over the castable values (temporal bounds as ISO text). */
@@ -480,7 +481,7 @@ async function parentOrder(
     const cellsOf = (table: string, columns: string[], key: NonNullable<ReturnType<typeof keyOf>>) =>
       `(SELECT ${key.ledger('key')} FROM cells WHERE "table" = ${quoteString(table)} AND "column" IN (${columns.map(quoteString).join(', ')}))`;
     if (childKey && parentKey && !childKey.columns.includes(refColumn)) {
-      const copied = `(SELECT ${childKey.ledger('key')} FROM lg WHERE "table" = ${quoteString(child.name)} AND event IS NULL AND stage = 'duplicate' AND key IS NOT NULL)`;
+      const copied = copiedKeys(child.name, childKey);
       const [s] = await all(
         conn,
         `SELECT count(*) AS extra FROM ${joined} WHERE c.t < p.t AND (c.ck IS NULL OR (c.ck NOT IN ${cellsOf(child.name, [field.name, refColumn], childKey)} AND c.ck NOT IN ${copied})) ` +
