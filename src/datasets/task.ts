@@ -123,6 +123,7 @@ export async function runTableTask(
   }
 }
 
+/** The batches as they are, each one's rows told to onRows first. */
 async function* counted(batches: AsyncIterable<Batch>, onRows: (rows: number) => void): AsyncIterable<Batch> {
   for await (const b of batches) {
     onRows(b.rows.length);
@@ -160,13 +161,7 @@ async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>,
       if (partitionedFile(output)) return writeHivePartitions(table, output, batches, path, shard);
       path = join(path, '..', shardFileName(table.output.path.split('/').pop()!, shard));
       let rows = 0;
-      async function* counted() {
-        for await (const b of batches) {
-          rows += b.rows.length;
-          yield b;
-        }
-      }
-      await findSink(output.format)({ ...output.options, path, overwrite: true } as never).write(counted());
+      await findSink(output.format)({ ...output.options, path, overwrite: true } as never).write(counted(batches, (n) => (rows += n)));
       return { rows, files: [{ path, table: table.name, rows }] };
     }
     case 'partitioned': {
@@ -247,13 +242,7 @@ async function writeHivePartitions(table: TableDefinition, output: Extract<Table
   const template = shardFileName(`part-{num:04}${sink.extensions[0] ?? ''}`, shard);
   const opts = { ...normalizeOptions(sink.name, sink.options, { ...output.options, path: folder + '/', fileTemplate: template }), keepExisting: true };
   let rows = 0;
-  async function* counted() {
-    for await (const b of batches) {
-      rows += b.rows.length;
-      yield b;
-    }
-  }
-  await partitionedWrite(sink, opts as never)(counted());
+  await partitionedWrite(sink, opts as never)(counted(batches, (n) => (rows += n)));
   const tag = shard.count > 1 ? `-${shardTag(shard)}.` : undefined;
   const files = listFiles(folder)
     .filter((f) => !basename(f).startsWith('.') && (tag === undefined || basename(f).includes(tag)))
