@@ -1,14 +1,14 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
-import type { DuckDBAppender, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBVector } from '@duckdb/node-api';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Decimal, Field, Int, Schema } from 'apache-arrow';
-import { textEncoder } from '../src/codecs/codec.js';
-import { addOutputBytes, ensureDir, onAbort } from '../src/codecs/output.js';
+import { csv } from './csv.js';
+import { addOutputBytes, describeIoError, ensureDir, onAbort } from '../src/codecs/output.js';
 import { DatagenError } from '../src/core/errors.js';
-import { kindOf, mayHoldText, type Value } from '../src/core/schema.js';
+import { kindOf, mayHoldText, type Row, type Value } from '../src/core/schema.js';
 import type { Batch } from '../src/core/stage.js';
 import { defineSink } from '../src/core/units.js';
-import { duckdbType, sqlIdent } from '../src/codecs/sql.js';
+import { duckdbType, sqlIdent, sqlString } from '../src/codecs/sql.js';
 
 /**
  * Rows into a table of a DuckDB database file, with the schema's exact types (int32 INTEGER,
@@ -50,15 +50,20 @@ export interface DuckdbTarget {
   table?: string;
   overwrite?: boolean;
   textColumns?: boolean;
+  /** Rows per part file (tests make it small to have several parts). */
+  partRows?: number;
 }
 
-/** How one column is declared and how its cells go into a chunk's vector. */
+/** How one column is declared, and which of its values DuckDB can read as its type. */
 interface Column {
   name: string;
   sql: string;
   notNull: boolean;
-  set: (vector: DuckDBVector, i: number, v: Value) => void;
+  ok: (v: Exclude<Value, null>) => boolean;
 }
+
+/** Rows per part file: DuckDB's row group, so each part is written to the file as full row groups. */
+const PART_ROWS = 122_880;
 
 export function isDuckdbPath(path: string): boolean {
   return path.toLowerCase().endsWith('.duckdb');
@@ -68,16 +73,15 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
   const path = target.path;
   const isNew = !existsSync(path);
   const before = isNew ? 0 : statSync(path).size;
-  // A database file this run creates is removed if the run fails or is stopped.
+  // The parts are written beside the database (the same disk), under names of this process.
+  const parts = [0, 1].map((n) => join(dirname(path), `.${basename(path)}.part-${process.pid}-${n}.csv`));
+  const removeParts = () => {
+    for (const p of parts) rmQuietly(p);
+  };
+  // A database file this run creates is removed if the run fails or is stopped; so are the parts.
   const removeNew = () => {
-    if (!isNew) return;
-    for (const p of [path, `${path}.wal`]) {
-      try {
-        rmSync(p, { force: true });
-      } catch {
-        // never there (its folder is a file, say): the run's own error says why
-      }
-    }
+    removeParts();
+    if (isNew) for (const p of [path, `${path}.wal`]) rmQuietly(p);
   };
   const undo = onAbort(removeNew);
   let instance: DuckDBInstance | undefined;
@@ -90,64 +94,70 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     if (first.done) return 0;
     if (isNew) ensureDir(dirname(path));
     // Loaded here, not at start-up: every other command would pay for DuckDB's native module.
-    const { DuckDBDataChunk, DuckDBInstance } = await import('@duckdb/node-api');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
     try {
       instance = await DuckDBInstance.create(path);
       conn = await instance.connect();
     } catch (err) {
       throw new DatagenError('E_DATABASE', `duckdb: cannot open the database ${path}: ${firstLine(err)}`);
     }
+    const db = conn;
     const schema = first.value.schema;
     const table = target.table ?? schema.metadata.get('table') ?? basename(path).replace(/\.duckdb$/i, '');
     const columns = schema.fields.map((f) => column(f, table, target.textColumns ?? false));
-    await conn.run('BEGIN TRANSACTION');
+    const encode = csv({ header: false }).chunked!.encoder(schema);
+    const partRows = target.partRows ?? PART_ROWS;
+    // Every value of a column is read as the type of its table column, from the CSV text datagen writes.
+    const read = (file: string) =>
+      `SELECT * FROM read_csv(${sqlString(file)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
+      `allow_quoted_nulls = false, columns = {${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.sql)}`).join(', ')}})`;
+    // One part is loaded (by DuckDB's threads) while the next is written (on this one).
+    let loading: Promise<void> = Promise.resolve();
+    let part = 0;
+    let fd: number | undefined;
+    let inPart = 0;
+    await db.run('BEGIN TRANSACTION');
     try {
-      await prepareTable(conn, path, table, columns, target.overwrite ?? false);
-      const appender = await conn.createAppender(table);
-      const types = columns.map((_, c) => appender.columnType(c));
-      // Chunks are filled to DuckDB's vector size; values go into each vector's typed array and
-      // are copied to the native vector by flush(), before a last short chunk is cut to size.
-      const size = 2048;
-      let chunk = DuckDBDataChunk.create(types, size);
-      let vectors = columns.map((_, c) => chunk.getColumnVector(c));
-      let at = 0;
-      const flush = (n: number) => {
-        if (n === 0) return;
-        for (const v of vectors) v.flush();
-        if (n !== size) chunk.rowCount = n;
-        append(appender, chunk, table);
-        chunk = DuckDBDataChunk.create(types, size);
-        vectors = columns.map((_, c) => chunk.getColumnVector(c));
+      await prepareTable(db, path, table, columns, target.overwrite ?? false);
+      const load = async () => {
+        closeSync(fd!);
+        fd = undefined;
+        inPart = 0;
+        const file = parts[part++ % 2]!;
+        await loading;
+        loading = db.run(`INSERT INTO ${sqlIdent(table)} ${read(file)}`).then(
+          () => rmSync(file),
+          (err: unknown) => {
+            throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table} in ${path}: ${firstLine(err)}`);
+          },
+        );
+        // Its failure is seen at the next await of it; until then it is not unhandled.
+        loading.catch(() => {});
       };
       for (let next: IteratorResult<Batch> = first; !next.done; next = await it.next()) {
         const batch = next.value;
         if (batch.schema.fields.length !== columns.length) throw new DatagenError('E_INPUT', `duckdb: a batch with ${batch.schema.fields.length} columns after ${columns.length}`);
-        for (const row of batch.rows) {
-          for (let c = 0; c < columns.length; c++) {
-            const col = columns[c]!;
-            const v = row[col.name];
-            if (v === null || v === undefined) {
-              if (col.notNull) throw new DatagenError('E_DATABASE', `duckdb: null in ${table}.${col.name}, declared NOT NULL (row ${rows + 1})`);
-              vectors[c]!.setItem(at, null);
-            } else col.set(vectors[c]!, at, v);
-          }
-          rows++;
-          if (++at === size) {
-            flush(at);
-            at = 0;
-          }
+        if (batch.rows.length === 0) continue;
+        check(batch.rows, columns, table, rows);
+        try {
+          fd ??= openSync(parts[part % 2]!, 'w');
+          writeFileSync(fd, encode(batch));
+        } catch (err) {
+          throw new DatagenError('E_OUTPUT', `duckdb: cannot write ${parts[part % 2]} (rows on their way into ${path}): ${describeIoError(err)}`);
         }
+        rows += batch.rows.length;
+        inPart += batch.rows.length;
+        if (inPart >= partRows) await load();
       }
-      flush(at);
-      try {
-        appender.closeSync();
-      } catch (err) {
-        throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table} in ${path}: ${firstLine(err)}`);
-      }
-      await conn.run('COMMIT');
+      if (fd !== undefined) await load();
+      await loading;
+      await db.run('COMMIT');
     } catch (err) {
+      if (fd !== undefined) closeSync(fd);
+      // A load still running must end before the rollback.
+      await loading.catch(() => {});
       try {
-        await conn.run('ROLLBACK');
+        await db.run('ROLLBACK');
       } catch {
         // the transaction may already be aborted: nothing to undo then
       }
@@ -165,15 +175,21 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     removeNew();
     throw err;
   } finally {
+    removeParts();
     undo();
   }
 }
 
-function append(appender: DuckDBAppender, chunk: DuckDBDataChunk, table: string): void {
-  try {
-    appender.appendDataChunk(chunk);
-  } catch (err) {
-    throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table}: ${firstLine(err)}`);
+/** Values DuckDB would refuse (or read as something else), found here so the error names the column and the value. */
+function check(rows: readonly Row[], columns: readonly Column[], table: string, before: number): void {
+  for (const col of columns) {
+    const { name, ok, notNull } = col;
+    for (let r = 0; r < rows.length; r++) {
+      const v = rows[r]![name];
+      if (v === null || v === undefined) {
+        if (notNull) throw new DatagenError('E_DATABASE', `duckdb: null in ${table}.${name}, declared NOT NULL (row ${before + r + 1})`);
+      } else if (!ok(v)) throw new DatagenError('E_DATABASE', `duckdb: ${table}.${name} is ${col.sql}, got ${JSON.stringify(v)}`);
+    }
   }
 }
 
@@ -204,17 +220,12 @@ export function createTableSql(schema: Schema, table: string, textColumns = fals
   return createSql(table, schema.fields.map((f) => column(f, table, textColumns)));
 }
 
-/** The SQL type of a field and the setter that puts one of its values into a vector. */
+/** The SQL type of a field and the test its values must pass. */
 function column(field: Field, table: string, textColumns: boolean): Column {
   const kind = kindOf(field.type);
   const notNull = !field.nullable;
-  // One value holder per column, reused for every cell: the vectors read it at once and keep nothing.
-  const box: { value: number | bigint; days: number; micros: bigint } = { value: 0, days: 0, micros: 0n };
   const name = field.name;
   const sql = duckdbType(field.type);
-  const wrong = (v: Value, what: string): never => {
-    throw new DatagenError('E_DATABASE', `duckdb: ${table}.${name} is ${what}, got ${JSON.stringify(v)}`);
-  };
   if (mayHoldText(field) && kind !== 'string') {
     if (!textColumns) {
       throw new DatagenError(
@@ -222,46 +233,38 @@ function column(field: Field, table: string, textColumns: boolean): Column {
         `duckdb: column ${table}.${name} (${kind}) may hold malformed text (a malform stage ran on it); pass --text-columns to store such columns as VARCHAR`,
       );
     }
-    const text = textEncoder(kind, kind === 'decimal' ? (field.type as Decimal).scale : 0);
-    return { name, sql: 'VARCHAR', notNull, set: (vec, i, v) => vec.setItem(i, text(v as Exclude<Value, null>) as never) };
+    // The CSV text of any value, as the CSV sink writes it.
+    return { name, sql: 'VARCHAR', notNull, ok: () => true };
   }
   switch (kind) {
-    case 'int': {
-      const bits = (field.type as Int).bitWidth;
-      if (bits === 64) return { name, sql, notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? vec.setItem(i, BigInt(v as number) as never) : wrong(v, 'BIGINT')) };
-      return { name, sql, notNull, set: (vec, i, v) => (Number.isInteger(v) ? vec.setItem(i, v as never) : wrong(v, sql)) };
-    }
+    case 'int':
+      return (field.type as Int).bitWidth === 64 ? { name, sql, notNull, ok: Number.isSafeInteger } : { name, sql, notNull, ok: Number.isInteger };
     case 'float':
-      return { name, sql, notNull, set: (vec, i, v) => (typeof v === 'number' ? vec.setItem(i, v as never) : wrong(v, sql)) };
+      return { name, sql, notNull, ok: (v) => typeof v === 'number' };
     case 'decimal': {
       const { precision, scale } = field.type as Decimal;
       const unit = 10 ** scale;
       const limit = 10 ** precision;
-      // The same rounding as the CSV text and the Arrow writer (codec.decimalText), so every format agrees.
-      return {
-        name,
-        sql,
-        notNull,
-        set: (vec, i, v) => {
-          if (typeof v !== 'number') return wrong(v, sql);
-          const unscaled = Math.round(v * unit);
-          if (!Number.isSafeInteger(unscaled) || Math.abs(unscaled) >= limit) return wrong(v, sql);
-          // DECIMAL(p<=9) is stored in 16 or 32 bits and its vector takes a number: no BigInt then.
-          box.value = precision <= 9 ? unscaled : BigInt(unscaled);
-          vec.setItem(i, box as never);
-        },
-      };
+      // Rounded to the scale as the CSV text is (codec.decimalText), it must fit the precision.
+      return { name, sql, notNull, ok: (v) => typeof v === 'number' && Math.abs(Math.round(v * unit)) < limit };
     }
     case 'string':
-      return { name, sql, notNull, set: (vec, i, v) => vec.setItem(i, (typeof v === 'string' ? v : String(v)) as never) };
+      return { name, sql, notNull, ok: () => true };
     case 'bool':
-      return { name, sql, notNull, set: (vec, i, v) => (typeof v === 'boolean' ? vec.setItem(i, v as never) : wrong(v, sql)) };
+      return { name, sql, notNull, ok: (v) => typeof v === 'boolean' };
     case 'date':
-      return { name, sql, notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.days = v as number), vec.setItem(i, box as never)) : wrong(v, sql)) };
     case 'time':
-      return { name, sql, notNull, set: (vec, i, v) => (Number.isInteger(v) ? ((box.micros = BigInt(v as number) * 1_000_000n), vec.setItem(i, box as never)) : wrong(v, sql)) };
+      return { name, sql, notNull, ok: Number.isInteger };
     case 'timestamp':
-      return { name, sql, notNull, set: (vec, i, v) => (Number.isSafeInteger(v) ? ((box.micros = BigInt(v as number)), vec.setItem(i, box as never)) : wrong(v, 'TIMESTAMPTZ')) };
+      return { name, sql, notNull, ok: Number.isSafeInteger };
+  }
+}
+
+function rmQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // never there (its folder is a file, say): the run's own error says why
   }
 }
 
