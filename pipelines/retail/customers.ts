@@ -6,8 +6,10 @@ import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import { duplicate } from '../../transforms/duplicate.js';
 import { malform } from '../../transforms/malform.js';
 import { missing } from '../../transforms/missing.js';
-import { AU_PHONE_PATTERN, auNames, near, phoneIn, townIn } from './au.js';
-import { AU_LAT, AU_LON, codeOf, FK, STATES, type Ctx, type RetailOptions } from './shared.js';
+import { AU_PHONE_PATTERN, auNames, near, phoneIn, STATE_BY_CODE, townIn, type Town } from './au.js';
+import { newCustomersThrough, signupTs, type CustomerChange } from './changes.js';
+import type { Rng } from '../../src/random/rng.js';
+import { AU_LAT, AU_LON, codeOf, FK, STATES, type Ctx, type RetailOptions, type State } from './shared.js';
 
 const stateChoice = new Weighted(STATES, STATES.map((s) => s.weight));
 const MAIL_DOMAINS = new Weighted(
@@ -29,6 +31,88 @@ const JOIN_YEARS = 10;
 /** Natural key: CUST- and 8 base-36 characters, a bijection of the surrogate key (never two alike). */
 export function customerNaturalKey(ctx: Ctx, customerId: number): string {
   return `CUST-${codeOf(ctx, 'customers', customerId, 8)}`;
+}
+
+/**
+ * Customer `id`'s row as it was created: base customers (1..N) joined in the ten years before
+ * the horizon; customers of increments (N+1, ...) joined in their batch (signupTs).
+ */
+export function customerRow(ctx: Ctx, id: number): Row {
+  const names = auNames();
+  const { start } = ctx.options;
+  const k = 0.25 / 365; // per-day decay of sign-ups going back in time
+  const span = 1 - Math.exp(-k * JOIN_YEARS * 365);
+  const rng = ctx.at('customers', 'facts').fork(id);
+  const state = stateChoice.pick(rng);
+  const town = townIn(state, rng);
+  const female = rng.chance(0.5);
+  const f = rng.index(female ? names.female.length : names.male.length);
+  const l = rng.index(names.last.length);
+  const email = emailFor(rng, female, f, l);
+  const home = homeIn(state, town, rng);
+  // Join: a truncated exponential back from the horizon's start, at a local time of day.
+  const back = Math.floor(-Math.log(1 - rng.float() * span) / k);
+  let joinDay = start - 1 - back;
+  let joinTs = (joinDay * 86_400 + rng.int(7 * 3600, 23 * 3600) - state.offset * 60) * 1_000_000 + rng.int(0, 999_999);
+  if (id > ctx.rows('customers')) {
+    joinTs = signupTs(ctx, id);
+    joinDay = Math.floor(joinTs / 86_400_000_000);
+  }
+  const age = Math.round(truncatedNormal(rng, 38, 14, 18, 85));
+  const j = civilFromDays(joinDay);
+  const birth = daysFromCivil(j.year - age, j.month, Math.min(j.day, 28)) - rng.int(1, 364);
+  return {
+    customer_id: id,
+    natural_key: customerNaturalKey(ctx, id),
+    first_name: (female ? names.female : names.male)[f]!,
+    last_name: names.last[l]!,
+    email,
+    phone: phoneIn(state, rng),
+    ...home,
+    birth_date: birth,
+    join_ts: joinTs,
+    is_vip: rng.chance(0.04),
+    gdpr_consent: rng.chance(0.78),
+  };
+}
+
+/** A personal email from the name's parts: style, separator, maybe a number, a common provider. */
+function emailFor(rng: Rng, female: boolean, f: number, l: number): string {
+  const names = auNames();
+  const fMail = (female ? names.femaleMail : names.maleMail)[f]!;
+  const lMail = names.lastMail[l]!;
+  const style = rng.int(0, 3);
+  const number = rng.chance(0.4) ? String(rng.int(1, 99)) : '';
+  return (style === 2 ? fMail[0]! : fMail) + MAIL_SEPARATORS[style] + lMail + number + '@' + MAIL_DOMAINS.pick(rng);
+}
+
+/** A home in the town: street, maybe a unit, town, postcode and coordinates. */
+function homeIn(state: State, town: Town, rng: Rng): Pick<Row, 'address_line1' | 'address_line2' | 'city' | 'state_region' | 'postcode' | 'country_code' | 'latitude' | 'longitude'> {
+  const names = auNames();
+  const street = `${rng.int(1, rng.chance(0.8) ? 120 : 999)} ${rng.chance(0.8) ? names.last[rng.index(names.last.length)] : names.female[rng.index(names.female.length)]} ${STREET_TYPES.pick(rng)}`;
+  const line2 = rng.chance(0.22) ? `${rng.pick(UNITS)} ${rng.int(1, 60)}` : null;
+  const { latitude, longitude } = near(town, state, rng);
+  return { address_line1: street, address_line2: line2, city: town.name, state_region: state.code, postcode: town.postcode, country_code: 'AU', latitude, longitude };
+}
+
+/**
+ * A customer's row after an update of an increment (changes.ts): a move (a new home, in the
+ * same state 70% of the time) or a new email from the same name. Other changes leave it as is.
+ */
+export function applyCustomerChange(ctx: Ctx, row: Row, change: CustomerChange): Row {
+  const rng = ctx.at('customers', 'change', change.kind).fork(change.index);
+  if (change.kind === 'address') {
+    const state = rng.chance(0.7) ? STATE_BY_CODE[row.state_region as State['code']] : stateChoice.pick(rng);
+    return { ...row, ...homeIn(state, townIn(state, rng), rng) };
+  }
+  if (change.kind === 'email') {
+    // The name's position in the name lists: the same person, another address.
+    const names = auNames();
+    const female = names.female.includes(row.first_name as string);
+    const f = (female ? names.female : names.male).indexOf(row.first_name as string);
+    return { ...row, email: emailFor(rng, female, f, names.last.indexOf(row.last_name as string)) };
+  }
+  return row;
 }
 
 /** customers: one row per customer of the retailer, living in a real Australian town. */
@@ -65,62 +149,15 @@ export const customers: TableDefinition<RetailOptions> = {
   ],
   rows: 80_000,
   minRows: 100,
-  plan: (ctx) => {
-    const names = auNames();
-    const { start } = ctx.options;
-    const k = 0.25 / 365; // per-day decay of sign-ups going back in time
-    const span = 1 - Math.exp(-k * JOIN_YEARS * 365);
-    return {
-      rows(first, count) {
-        const rows: Row[] = new Array(count);
-        for (let i = 0; i < count; i++) {
-          const id = first + i + 1;
-          const rng = ctx.at('customers', 'facts').fork(id);
-          const state = stateChoice.pick(rng);
-          const town = townIn(state, rng);
-          const female = rng.chance(0.5);
-          const f = rng.index(female ? names.female.length : names.male.length);
-          const l = rng.index(names.last.length);
-          const fMail = (female ? names.femaleMail : names.maleMail)[f]!;
-          const lMail = names.lastMail[l]!;
-          const style = rng.int(0, 3);
-          const number = rng.chance(0.4) ? String(rng.int(1, 99)) : '';
-          const email = (style === 2 ? fMail[0]! : fMail) + MAIL_SEPARATORS[style] + lMail + number + '@' + MAIL_DOMAINS.pick(rng);
-          const street = `${rng.int(1, rng.chance(0.8) ? 120 : 999)} ${rng.chance(0.8) ? names.last[rng.index(names.last.length)] : names.female[rng.index(names.female.length)]} ${STREET_TYPES.pick(rng)}`;
-          const line2 = rng.chance(0.22) ? `${rng.pick(UNITS)} ${rng.int(1, 60)}` : null;
-          const { latitude, longitude } = near(town, state, rng);
-          // Join: a truncated exponential back from the horizon's start, at a local time of day.
-          const back = Math.floor(-Math.log(1 - rng.float() * span) / k);
-          const joinDay = start - 1 - back;
-          const joinTs = (joinDay * 86_400 + rng.int(7 * 3600, 23 * 3600) - state.offset * 60) * 1_000_000 + rng.int(0, 999_999);
-          const age = Math.round(truncatedNormal(rng, 38, 14, 18, 85));
-          const j = civilFromDays(joinDay);
-          const birth = daysFromCivil(j.year - age, j.month, Math.min(j.day, 28)) - rng.int(1, 364);
-          rows[i] = {
-            customer_id: id,
-            natural_key: customerNaturalKey(ctx, id),
-            first_name: (female ? names.female : names.male)[f]!,
-            last_name: names.last[l]!,
-            email,
-            phone: phoneIn(state, rng),
-            address_line1: street,
-            address_line2: line2,
-            city: town.name,
-            state_region: state.code,
-            postcode: town.postcode,
-            country_code: 'AU',
-            latitude,
-            longitude,
-            birth_date: birth,
-            join_ts: joinTs,
-            is_vip: rng.chance(0.04),
-            gdpr_consent: rng.chance(0.78),
-          };
-        }
-        return rows;
-      },
-    };
-  },
+  // Sign-ups of the batch: new customers after the base's (customers-b000k.csv).
+  increment: (ctx, k) => ({ from: ctx.rows('customers') + newCustomersThrough(ctx, k - 1), to: ctx.rows('customers') + newCustomersThrough(ctx, k) }),
+  plan: (ctx) => ({
+    rows(first, count) {
+      const rows: Row[] = new Array(count);
+      for (let i = 0; i < count; i++) rows[i] = customerRow(ctx, first + i + 1);
+      return rows;
+    },
+  }),
   stages: (ctx) => [
     // First, so every later stage's ledger row is the row's line in customers.csv and no
     // anomaly is recorded on a row that is not written.

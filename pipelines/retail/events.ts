@@ -8,7 +8,8 @@ import { defineTable, types, UUID4_PATTERN, type Row } from '../../src/core/sche
 import type { Transform } from '../../src/core/stage.js';
 import { formatTimestamp, MICROS_PER_DAY } from '../../src/core/temporal.js';
 import { malform } from '../../transforms/malform.js';
-import { CATEGORIES, dayWeight, partitionDay, popular, popularKey, productAt, type Ctx, type RetailOptions } from './shared.js';
+import { priceOn } from './changes.js';
+import { batchEnd, CATEGORIES, growingCalendar, partitionDay, popular, popularKey, productAt, type Ctx, type RetailOptions } from './shared.js';
 
 /** Events at scale 1, and the envelope every event carries (some lose one: see dropEnvelopeField). */
 const ROWS_AT_SCALE_1 = 2_000_000;
@@ -39,24 +40,20 @@ export interface SessionCalendar {
 
 export function sessionCalendar(ctx: Ctx): SessionCalendar {
   return ctx.shared('events:sessions', () => {
-    const { start, end } = ctx.options;
-    const days = end - start + 1;
-    const sessions = Math.max(20, Math.round((ROWS_AT_SCALE_1 * ctx.scale) / MEAN_EVENTS));
-    const weights = Array.from({ length: days }, (_, d) => dayWeight(start + d) * (1 + (0.15 * d) / 365));
-    const sum = weights.reduce((a, b) => a + b, 0);
-    const exact = weights.map((w) => (w / sum) * sessions);
-    const counts = exact.map(Math.floor);
-    // Largest remainders, ties to the earlier day: exactly `sessions` in all.
-    let left = sessions - counts.reduce((a, b) => a + b, 0);
-    const order = exact.map((x, d) => [x - Math.floor(x), d] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (let k = 0; left > 0; k++, left--) counts[order[k % days]![1]]!++;
-    const firstSession = new Float64Array(days + 1);
-    for (let d = 0; d < days; d++) firstSession[d + 1] = firstSession[d]! + counts[d]!;
+    // The horizon's sessions are fixed by the scale; an increment's days continue at the same rate.
+    const firstSession = growingCalendar(ctx, Math.max(20, Math.round((ROWS_AT_SCALE_1 * ctx.scale) / MEAN_EVENTS)), 0.15);
+    const sessions = firstSession[firstSession.length - 1]!;
     const firstEvent = new Float64Array(sessions + 1);
     const key = ctx.at('events', 'length').key;
     for (let s = 0; s < sessions; s++) firstEvent[s + 1] = firstEvent[s]! + eventsOf(key, s);
     return { firstSession, firstEvent, sessions };
   });
+}
+
+/** Events through batch k (k = 0: the base run's). */
+function eventsThrough(ctx: Ctx, k: number): number {
+  const cal = sessionCalendar(ctx);
+  return cal.firstEvent[cal.firstSession[batchEnd(ctx, k) - ctx.options.start + 1]!]!;
 }
 
 /** Events in session s: 2-30, mostly short (a stateless hash, cheap for the index). */
@@ -130,6 +127,8 @@ interface CartItem {
  * (what was viewed, what is in the cart).
  */
 function sessionEvents(ctx: Ctx, streams: Streams, s: number, n: number, day: number, k: number, perDay: number): string[] {
+  // The price of the day: after the horizon, increments' price changes apply.
+  const priceOf = (id: number) => (day > ctx.options.end ? priceOn(ctx, id, day) : productAt(ctx, id).price);
   const rng = streams.session.fork(s);
   const userId = popularKey(streams.customers, rng);
   const sessionId = uuid4(rng);
@@ -186,7 +185,7 @@ function sessionEvents(ctx: Ctx, streams: Streams, s: number, n: number, day: nu
         case 'product_view': {
           viewed = popularKey(products, rng);
           const p = productAt(ctx, viewed);
-          payload = '{"product_id":' + viewed + ',"category":' + quote(p.category) + ',"subcategory":' + quote(p.subcategory) + ',"price":' + p.price + '}';
+          payload = '{"product_id":' + viewed + ',"category":' + quote(p.category) + ',"subcategory":' + quote(p.subcategory) + ',"price":' + priceOf(viewed) + '}';
           url = `/p/${viewed}`;
           break;
         }
@@ -194,7 +193,7 @@ function sessionEvents(ctx: Ctx, streams: Streams, s: number, n: number, day: nu
           // The product just looked at, at its current price.
           const productId = viewed!;
           const qty = rng.chance(0.8) ? 1 : rng.int(2, 3);
-          const price = productAt(ctx, productId).price;
+          const price = priceOf(productId);
           const item = cart.find((c) => c.productId === productId);
           if (item) item.qty += qty;
           else cart.push({ productId, qty, price });
@@ -277,6 +276,7 @@ export const events: TableDefinition<RetailOptions> = {
     return cal.firstEvent[cal.sessions]!;
   },
   references: { 'json.user_id': 'customers.customer_id', 'json.payload.product_id': 'products.product_id' },
+  increment: (ctx, k) => ({ from: eventsThrough(ctx, k - 1), to: eventsThrough(ctx, k) }),
   plan: (ctx) => {
     const cal = sessionCalendar(ctx);
     const lengthKey = ctx.at('events', 'length').key;

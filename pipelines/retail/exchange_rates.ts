@@ -1,7 +1,7 @@
 import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { isoWeekday } from '../../src/core/temporal.js';
-import { CURRENCIES, type Ctx, type RetailOptions } from './shared.js';
+import { batchEnd, CURRENCIES, daysThrough, type Ctx, type RetailOptions } from './shared.js';
 
 /**
  * AUD per one unit of each currency at the start of the horizon (early 2022 levels), and its
@@ -24,8 +24,9 @@ const START_RATE: Record<(typeof CURRENCIES)[number], { rate: number; vol: numbe
  */
 export function exchangeRates(ctx: Ctx): Float64Array {
   return ctx.shared('exchange_rates:walk', () => {
-    const { start, end } = ctx.options;
-    const days = end - start + 1;
+    const { start } = ctx.options;
+    // Through the run's last day: an increment continues the same walks.
+    const days = daysThrough(ctx);
     const C = CURRENCIES.length;
     const rates = new Float64Array(days * C);
     CURRENCIES.forEach((cur, c) => {
@@ -62,6 +63,7 @@ export const exchangeRatesTable: TableDefinition<RetailOptions> = {
     'cells are real Excel dates and numbers (no anomalies are injected in this table)',
   ],
   rows: (ctx) => (ctx.options.end - ctx.options.start + 1) * CURRENCIES.length,
+  increment: (ctx, k) => ({ from: (batchEnd(ctx, k - 1) - ctx.options.start + 1) * CURRENCIES.length, to: (batchEnd(ctx, k) - ctx.options.start + 1) * CURRENCIES.length }),
   plan: (ctx) => {
     const rates = exchangeRates(ctx);
     const C = CURRENCIES.length;

@@ -1,5 +1,6 @@
 import { defineDataset } from '../../src/core/dataset.js';
 import { customers } from './customers.js';
+import { customersChanges, productsChanges, storesChanges } from './dimension_changes.js';
 import { ordersHeader } from './orders_header.js';
 import { events } from './events.js';
 import { exchangeRatesTable } from './exchange_rates.js';
@@ -26,8 +27,11 @@ export const retail = defineDataset({
   examples: [
     'datagen generate retail --seed 42 --scale 0.01 --out data_raw',
     'datagen generate retail --scale 0.1 --tables customers,orders_header,orders_lines --out raw',
+    'datagen generate retail --seed 42 --scale 0.01 --out data_raw --increment 1   # the next 7 days, late rows, changes',
     'datagen describe retail',
   ],
   options: retailOptions,
   tables: [customers, products, stores, suppliers, ordersHeader, ordersLines, events, sensors, exchangeRatesTable, shipments, returns],
+  // Written by increments only (--increment k): the dimensions' changes.
+  changes: [customersChanges, productsChanges, storesChanges],
 });

@@ -2,7 +2,7 @@ import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { corruptFk } from '../../transforms/corrupt-fk.js';
 import { duplicate } from '../../transforms/duplicate.js';
-import { FK, orderAt, orderCalendar, partitionDay, PAYMENTS, type RetailOptions } from './shared.js';
+import { batchEnd, FK, orderAt, ordersThrough, partitionDay, PAYMENTS, type RetailOptions } from './shared.js';
 
 const COUPONS = ['WELCOME10', 'SPRING15', 'EOFY20', 'VIP25', 'FREESHIP', 'BLACKFRI30', 'XMAS10', 'BOXING20'];
 
@@ -31,6 +31,8 @@ export const ordersHeader: TableDefinition<RetailOptions> = {
   rows: 1_000_000,
   minRows: 200,
   references: { customer_id: 'customers.customer_id', store_id: 'stores.store_id' },
+  // Late arrivals: orders of the batch dated before it (isLateOrder), each old day a new file.
+  increment: (ctx, k) => ({ from: ordersThrough(ctx, k - 1), to: ordersThrough(ctx, k), late: (row) => (row.order_dt_local as number) <= batchEnd(ctx, k - 1) }),
   plan: (ctx) => ({
     rows(start, count) {
       const rows: Row[] = new Array(count);
@@ -55,7 +57,7 @@ export const ordersHeader: TableDefinition<RetailOptions> = {
     },
   }),
   stages: (ctx) => {
-    const perDay = ctx.rows('orders_header') / orderCalendar(ctx).days;
+    const perDay = ctx.rows('orders_header') / (ctx.options.end - ctx.options.start + 1);
     return [
       corruptFk(FK.ordersCustomer(ctx)),
       corruptFk(FK.ordersStore(ctx)),

@@ -2,7 +2,8 @@ import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { corruptFk } from '../../transforms/corrupt-fk.js';
 import { outliers } from '../../transforms/outliers.js';
-import { FK, lineAt, lineFacts, lineIndex, orderAt, partitionDay, productAt, type RetailOptions } from './shared.js';
+import { batchEnd, FK, lineAt, lineFacts, lineIndex, orderAt, ordersThrough, partitionDay, productAt, type RetailOptions } from './shared.js';
+import { priceOn } from './changes.js';
 
 /** Where a line's file goes: its order's partition, recomputed from the order key. */
 const ORDER_DAY = Symbol('orders_lines.order_day');
@@ -27,6 +28,11 @@ export const ordersLines: TableDefinition<RetailOptions> = {
   ],
   rows: (ctx) => lineIndex(ctx)[ctx.rows('orders_header')]!,
   references: { order_id: 'orders_header.order_id', product_id: 'products.product_id' },
+  // A late order's lines are late with it (in its old partition).
+  increment: (ctx, k) => {
+    const index = lineIndex(ctx);
+    return { from: index[ordersThrough(ctx, k - 1)]!, to: index[ordersThrough(ctx, k)]!, late: (row) => (row as { [ORDER_DAY]?: number })[ORDER_DAY]! <= batchEnd(ctx, k - 1) };
+  },
   plan: (ctx) => {
     const index = lineIndex(ctx);
     return {
@@ -49,7 +55,8 @@ export const ordersLines: TableDefinition<RetailOptions> = {
             line_number: lineNumber,
             product_id: productId,
             qty,
-            unit_price: product.price,
+            // The price of the order's day: after the horizon, increments' price changes apply.
+            unit_price: day > ctx.options.end ? priceOn(ctx, productId, day) : product.price,
             line_discount_pct: discount,
             tax_pct: product.category === 'Grocery' ? 0 : 0.1,
           };

@@ -5,7 +5,8 @@ import { uniformAt } from '../../src/random/hash.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import type { Batch } from '../../src/core/stage.js';
 import { formatDate } from '../../src/core/temporal.js';
-import { lineFacts, linesOf, orderAt, shipmentAt, type Ctx, type RetailOptions } from './shared.js';
+import { DatagenError } from '../../src/core/errors.js';
+import { batchEnd, lineFacts, linesOf, orderAt, orderCalendar, ordersThrough, shipmentAt, type Ctx, type RetailOptions } from './shared.js';
 
 const DAY = 86_400_000_000;
 const REASONS = [
@@ -32,14 +33,21 @@ const { return_reason_code: _code, ...baseFields } = fields;
 /** Version 0's schema: without return_reason_code. */
 const baseSchema = defineTable('returns', 'Returns of ordered products (version 0 schema)', baseFields);
 
+/** Returns through batch k: the base's, then the base's daily rate over each batch's days. */
+function returnsThrough(ctx: Ctx, k: number): number {
+  const n = ctx.rows('returns');
+  return k <= 0 ? n : n + Math.floor((n / (ctx.options.end - ctx.options.start + 1)) * k * ctx.options.incrementDays + 1e-9);
+}
+
 /** Return r's row, from its key alone (version 2 updates some of them). */
 function returnAt(ctx: Ctx, id: number): Row {
+  if (id > ctx.rows('returns')) return batchReturnAt(ctx, id);
   const rng = ctx.at('returns', 'facts').fork(id);
   const orders = ctx.rows('orders_header');
   const horizonEnd = (ctx.options.end + 1) * DAY;
   for (;;) {
     const orderId = 1 + Math.floor(rng.float() * orders);
-    const ship = shipmentAt(ctx, orderId);
+    const ship = shipmentAt(ctx, orderId, ctx.options.end);
     if (ship.deliveredAt === undefined) continue; // only delivered orders are returned
     const returnTs = ship.deliveredAt + Math.round(rng.between(1, 30) * DAY);
     if (returnTs >= horizonEnd) continue;
@@ -56,6 +64,57 @@ function returnAt(ctx: Ctx, id: number): Row {
       return_reason_code: code,
     };
   }
+}
+
+/**
+ * A return of an increment: logged in its batch's days, of an order placed up to 40 days
+ * before them and delivered by the end of the batch (the same row whatever batch asks).
+ */
+function batchReturnAt(ctx: Ctx, id: number): Row {
+  let k = 1;
+  while (returnsThrough(ctx, k) < id) k++;
+  const first = batchEnd(ctx, k - 1) + 1;
+  const last = batchEnd(ctx, k);
+  const cal = orderCalendar(ctx);
+  const lo = cal.firstOrder[Math.max(0, first - 40 - ctx.options.start)]!;
+  const hi = ordersThrough(ctx, k);
+  const rng = ctx.at('returns', 'facts').fork(id);
+  for (;;) {
+    const orderId = lo + 1 + Math.floor(rng.float() * (hi - lo));
+    const ship = shipmentAt(ctx, orderId, last);
+    if (ship.deliveredAt === undefined) continue;
+    const returnTs = ship.deliveredAt + Math.round(rng.between(1, 30) * DAY);
+    if (returnTs < first * DAY || returnTs >= (last + 1) * DAY) continue;
+    const line = 1 + Math.floor(rng.float() * linesOf(ctx, orderId));
+    const { productId, qty } = lineFacts(ctx, orderId, line, orderAt(ctx, orderId).localDay);
+    const [reason, code] = REASONS[rng.int(0, REASONS.length - 1)]!;
+    return { return_id: id, order_id: orderId, product_id: productId, return_ts: returnTs, qty: rng.int(1, qty), reason, return_reason_code: code };
+  }
+}
+
+/** Versions of the base run's returns (create, evolve, merge, delete); batch k appends version 3 + k. */
+const BASE_VERSIONS = 4;
+
+/**
+ * An increment's returns: batch k appends one version. The versions of earlier batches are
+ * written first when missing (batch k made before batch k-1), so the log has no gap; a version
+ * already there is the same bytes and is left as it is.
+ */
+async function appendBatches(ctx: Ctx, path: string, batches: AsyncIterable<Batch>): Promise<number> {
+  for (let j = 1; j <= ctx.batch; j++) {
+    const table = deltaTable(path, { commitTime: `${formatDate(batchEnd(ctx, j) + 1)}T00:00:00Z` });
+    const version = table.version();
+    if (version === undefined) throw new DatagenError('E_INCREMENT', `returns: ${path} holds no Delta table; generate the base run first`);
+    if (version >= BASE_VERSIONS - 1 + j) continue;
+    await table.append(j === ctx.batch ? batches : batchRows(ctx, j));
+  }
+  return deltaTable(path).snapshot().files.reduce((n, f) => n + (f.stats ? (JSON.parse(f.stats) as { numRecords: number }).numRecords : 0), 0);
+}
+
+async function* batchRows(ctx: Ctx, k: number): AsyncGenerator<Batch> {
+  const rows: Row[] = [];
+  for (let id = returnsThrough(ctx, k - 1) + 1; id <= returnsThrough(ctx, k); id++) rows.push(returnAt(ctx, id));
+  yield { schema, rows, offset: 0 };
 }
 
 /** Which returns version 2 corrects (about 5% of those written before it), and how. */
@@ -80,6 +139,7 @@ export const returns: TableDefinition<RetailOptions> = {
   rows: 100_000,
   minRows: 40,
   references: { order_id: 'orders_header.order_id', product_id: 'products.product_id' },
+  increment: (ctx, k) => ({ from: returnsThrough(ctx, k - 1), to: returnsThrough(ctx, k) }),
   plan: (ctx) => ({
     rows(start, count) {
       const rows: Row[] = new Array(count);
@@ -98,6 +158,7 @@ export const returns: TableDefinition<RetailOptions> = {
     path: 'returns/',
     async write(batches, { path, ctx }) {
       const c = ctx as Ctx;
+      if (c.batch > 0) return appendBatches(c, path, batches);
       const [v0, v1] = phaseEnds(c);
       const table = deltaTable(path, { commitTime: `${formatDate(c.options.end + 1)}T00:00:00Z` });
       const rows = splitter(batches);

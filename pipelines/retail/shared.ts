@@ -5,6 +5,7 @@ import { uniformAt } from '../../src/random/hash.js';
 import { deletedParentKeys } from '../../transforms/corrupt-fk.js';
 import type { Rng } from '../../src/random/rng.js';
 import { civilFromDays, formatDate, isoWeekday, MICROS_PER_DAY } from '../../src/core/temporal.js';
+import { closedInBatches, erasedThrough, newCustomersThrough } from './changes.js';
 
 /**
  * What the retail tables share: the options, and the random-access facts a child recomputes
@@ -17,6 +18,10 @@ export interface RetailOptions {
   /** First and last day of the horizon (days since the epoch); fixed, never relative to today. */
   start: number;
   end: number;
+  /** Days each increment adds after the previous batch (docs/increments.md). */
+  incrementDays: number;
+  /** Share of an increment's orders that arrive late, dated in an earlier batch's days. */
+  lateRate: number;
   [option: string]: unknown;
 }
 export type Ctx = DatasetContext<RetailOptions>;
@@ -24,7 +29,55 @@ export type Ctx = DatasetContext<RetailOptions>;
 export const retailOptions = {
   start: { type: 'date', description: 'first day of the horizon (orders, events, sensors, rates)', default: '2022-01-01' },
   end: { type: 'date', description: 'last day of the horizon', default: '2024-12-31' },
+  incrementDays: { type: 'integer', description: 'days each --increment adds after the previous batch', default: 7, min: 1, max: 366 },
+  lateRate: { type: 'number', description: "share of an increment's orders that arrive late, dated up to 14 days before the batch (0..0.5)", default: 0.02, min: 0, max: 0.5 },
 } as const;
+
+// ------------------------------------------------------------------ increments
+
+/** The last day of batch k (k = 0: the horizon's end; batch k >= 1 adds incrementDays days). */
+export function batchEnd(ctx: Ctx, k: number = ctx.batch): number {
+  return ctx.options.end + k * ctx.options.incrementDays;
+}
+
+/** The batch a day falls in: 0 up to the horizon's end, then k for days (batchEnd(k-1), batchEnd(k)]. */
+export function batchOfDay(ctx: Ctx, day: number): number {
+  return day <= ctx.options.end ? 0 : Math.ceil((day - ctx.options.end) / ctx.options.incrementDays);
+}
+
+/** Days of the horizon grown through the context's batch (the base horizon when batch is 0). */
+export function daysThrough(ctx: Ctx): number {
+  return batchEnd(ctx) - ctx.options.start + 1;
+}
+
+/**
+ * Events per day over a calendar that grows with the batches: the horizon's days get exactly
+ * `total` by largest remainders (as in a base run); each later day gets the running floor of
+ * the same rate (total per unit of weight), so batch k's days are the same whatever batch is
+ * asked for and the base stays a prefix. first[d] = events before day d; length days + 1.
+ */
+export function growingCalendar(ctx: Ctx, total: number, growth: number): Float64Array {
+  const { start, end } = ctx.options;
+  const base = end - start + 1;
+  const days = daysThrough(ctx);
+  const weight = (d: number) => dayWeight(start + d) * (1 + (growth * d) / 365);
+  const weights = Array.from({ length: base }, (_, d) => weight(d));
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const exact = weights.map((w) => (w / sum) * total);
+  const counts = exact.map(Math.floor);
+  let left = total - counts.reduce((a, b) => a + b, 0);
+  // Largest remainders, ties to the earlier day: exactly `total` over the horizon.
+  const order = exact.map((x, d) => [x - Math.floor(x), d] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let k = 0; left > 0; k++, left--) counts[order[k % base]![1]]!++;
+  const first = new Float64Array(days + 1);
+  for (let d = 0; d < base; d++) first[d + 1] = first[d]! + counts[d]!;
+  let after = 0;
+  for (let d = base; d < days; d++) {
+    after += weight(d);
+    first[d + 1] = total + Math.floor((after / sum) * total);
+  }
+  return first;
+}
 
 /** Currencies used anywhere in the dataset; exchange_rates has one row per day for each. */
 export const CURRENCIES = ['AUD', 'USD', 'EUR', 'GBP', 'NZD', 'SGD', 'JPY'] as const;
@@ -105,21 +158,12 @@ export function dayWeight(day: number): number {
 }
 
 export function orderCalendar(ctx: Ctx): OrderCalendar {
-  return ctx.shared('orders:calendar', () => {
-    const { start, end } = ctx.options;
-    const days = end - start + 1;
-    const total = ctx.rows('orders_header');
-    const weights = Array.from({ length: days }, (_, d) => dayWeight(start + d) * (1 + (0.12 * d) / 365));
-    const sum = weights.reduce((a, b) => a + b, 0);
-    const exact = weights.map((w) => (w / sum) * total);
-    const counts = exact.map(Math.floor);
-    let left = total - counts.reduce((a, b) => a + b, 0);
-    const order = exact.map((x, d) => [x - Math.floor(x), d] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
-    for (let k = 0; left > 0; k++, left--) counts[order[k % days]![1]]!++;
-    const firstOrder = new Float64Array(days + 1);
-    for (let d = 0; d < days; d++) firstOrder[d + 1] = firstOrder[d]! + counts[d]!;
-    return { firstOrder, days };
-  });
+  return ctx.shared('orders:calendar', () => ({ firstOrder: growingCalendar(ctx, ctx.rows('orders_header'), 0.12), days: daysThrough(ctx) }));
+}
+
+/** Orders placed through batch k (k = 0: the base run's orders). */
+export function ordersThrough(ctx: Ctx, k: number = ctx.batch): number {
+  return orderCalendar(ctx).firstOrder[batchEnd(ctx, k) - ctx.options.start + 1]!;
 }
 
 /** Hour-of-day weights (UTC+10 shopping hours shifted to UTC): late morning and evening peaks. */
@@ -155,25 +199,43 @@ export function orderAt(ctx: Ctx, orderId: number): OrderFacts {
     if (cal.firstOrder[mid]! < orderId) lo = mid;
     else hi = mid - 1;
   }
-  const day = ctx.options.start + lo;
+  let day = ctx.options.start + lo;
+  // An order of an increment (its key after the base's) may arrive late: dated before its batch.
+  const batch = orderId > ctx.rows('orders_header') ? batchOfDay(ctx, day) : 0;
+  const late = batch > 0 && isLateOrder(ctx, orderId);
+  if (late) day = Math.max(ctx.options.start, batchEnd(ctx, batch - 1) - Math.floor(uniformAt(ctx.at('orders_header', 'late_days').key, orderId) * 14));
   const rng = ctx.at('orders_header', 'facts').fork(orderId);
-  // A store open on the day (closed stores take no orders after they close).
+  // A store open on the day (closed stores take no orders after they close, nor after an increment closed them).
+  const closed = (s: StoreFacts, id: number) => (s.closeDay !== undefined && s.closeDay <= day) || (batch > 0 && (closedInBatches(ctx, id, batch) ?? Infinity) <= day);
   let storeId = rng.int(1, ctx.rows('stores'));
   let store = storeAt(ctx, storeId);
-  for (let tries = 0; tries < 16 && store.closeDay !== undefined && store.closeDay <= day; tries++) {
+  for (let tries = 0; tries < 16 && closed(store, storeId); tries++) {
     storeId = rng.int(1, ctx.rows('stores'));
     store = storeAt(ctx, storeId);
   }
   // A local shopping hour, then back to UTC: the UTC day may differ from the local one.
   const localSeconds = LOCAL_HOURS.pick(rng) * 3600 + rng.int(0, 3599);
   const ts = (day * 86_400 + localSeconds - store.state.offset * 60) * 1_000_000 + rng.int(0, 999_999);
-  // Not a customer the customers table drops as a deleted parent (only corrupt-fk points there).
+  // Not a customer the customers table drops as a deleted parent (only corrupt-fk points there),
+  // nor, in an increment, one erased by then.
   const gone = deletedParents(ctx, 'ordersCustomer');
+  const erased = batch > 0 ? erasedThrough(ctx, batch) : undefined;
   const customers = popular(ctx, 'customers');
   let customerId = popularKey(customers, rng);
-  while (gone.has(customerId)) customerId = popularKey(customers, rng);
+  while (gone.has(customerId) || erased?.has(customerId)) customerId = popularKey(customers, rng);
+  // Some orders of an increment come from customers who signed up in an earlier batch (late ones do not: they predate them).
+  const joined = batch > 1 && !late ? newCustomersThrough(ctx, batch - 1) : 0;
+  if (joined > 0 && rng.chance(0.05)) {
+    const candidate = ctx.rows('customers') + rng.int(1, joined);
+    if (!erased!.has(candidate)) customerId = candidate;
+  }
   const channel = store.channel === 'web' ? (rng.chance(0.35) ? 'app' : 'web') : 'pos';
   return { orderId, ts, localDay: day, customerId, storeId, channel, lines: linesOf(ctx, orderId) };
+}
+
+/** Is this order of an increment a late arrival (dated in the days before its batch)? */
+export function isLateOrder(ctx: Ctx, orderId: number): boolean {
+  return uniformAt(ctx.at('orders_header', 'late').key, orderId) < ctx.options.lateRate;
 }
 
 /** Lines of an order (1..8, mean about 3.4): a stateless hash of the key, cheap for the line index. */
@@ -187,7 +249,7 @@ export function linesOf(ctx: Ctx, orderId: number): number {
  * order k with firstLine[k-1] <= r < firstLine[k]. 8 bytes per order, not a table of rows.
  */
 export function lineIndex(ctx: Ctx): Float64Array {
-  return ctx.shared('orders:lines', () => runningCounts(ctx.rows('orders_header'), (p) => linesOf(ctx, p + 1)));
+  return ctx.shared('orders:lines', () => runningCounts(ordersThrough(ctx), (p) => linesOf(ctx, p + 1)));
 }
 
 /** The order holding line row r (0-based) of orders_lines, and the line's number in it (1-based). */
@@ -304,7 +366,7 @@ export interface ShipmentFacts {
 }
 
 /** Shipment k ships order k: its facts from the key, recomputed by returns. */
-export function shipmentAt(ctx: Ctx, shipmentId: number): ShipmentFacts {
+export function shipmentAt(ctx: Ctx, shipmentId: number, lastDay: number = batchEnd(ctx)): ShipmentFacts {
   const order = orderAt(ctx, shipmentId);
   const rng = ctx.at('shipments', 'facts').fork(shipmentId);
   const carrier = carrierChoice.pick(rng);
@@ -313,7 +375,8 @@ export function shipmentAt(ctx: Ctx, shipmentId: number): ShipmentFacts {
   const late = rng.chance(0.06);
   const hours = late ? carrier.sla * rng.between(1.05, 3) : carrier.sla * rng.between(0.25, 1);
   const arrival = shippedAt + Math.round(hours * HOUR);
-  const horizonEnd = (ctx.options.end + 1) * 86_400_000_000;
+  // In transit at the end of the run's last day (an increment's: its batch's last day).
+  const horizonEnd = (lastDay + 1) * 86_400_000_000;
   const lost = rng.chance(0.002);
   const deliveredAt = arrival >= horizonEnd || lost ? undefined : arrival;
   const cost = Math.round((carrier.sla <= 48 ? 14 : 8) * rng.between(0.7, 1.8) * 100) / 100;

@@ -1,6 +1,6 @@
 import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
-import { CARRIERS, shipmentAt, type RetailOptions } from './shared.js';
+import { CARRIERS, ordersThrough, shipmentAt, type RetailOptions } from './shared.js';
 
 /** shipments: one per order (shipment k ships order k), in one Parquet file. */
 export const shipments: TableDefinition<RetailOptions> = {
@@ -20,6 +20,7 @@ export const shipments: TableDefinition<RetailOptions> = {
     "about 6% of deliveries are late: delivered_at > shipped_at + the carrier's SLA (Australia Post and Aramex 96 h, Toll and CouriersPlease 72 h, StarTrack 48 h)",
   ],
   rows: (ctx) => ctx.rows('orders_header'),
+  increment: (ctx, k) => ({ from: ordersThrough(ctx, k - 1), to: ordersThrough(ctx, k) }),
   references: { order_id: 'orders_header.order_id' },
   plan: (ctx) => ({
     rows(start, count) {

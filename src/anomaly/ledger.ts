@@ -27,6 +27,8 @@ export interface LedgerEntry {
   load?: string;
   /** Datasets written in shards (--shards n, n > 1): the shard whose file holds the row. */
   shard?: number;
+  /** Increments (--increment k): the batch that wrote the row. */
+  batch?: number;
 }
 
 /**

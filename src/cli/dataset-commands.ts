@@ -34,6 +34,10 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
       overwrite: Flags.boolean({ description: "replace an earlier run's files in --out (only what this dataset writes there)" }),
       ...progressFlags,
       workers: Flags.string({ description: 'worker threads generating tables side by side (a number, or auto = one per core); the files are the same for any count', default: '1' }),
+      increment: Flags.integer({
+        description: 'add batch k (1, 2, ...) to the run already in --out: the next days of facts, late rows for earlier days, the dimensions\' changes (docs/increments.md)',
+        min: 1,
+      }),
       shards: Flags.integer({ description: 'cut every table into this many shards, all written here (the file layout of --shard i/n plus finish)', min: 1 }),
       shard: Flags.string({
         description: 'write only shard i of n (0-based), e.g. 3/64, beside the other shards in --out; env/64 takes i from JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID. Then run datagen finish',
@@ -71,6 +75,7 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
           ...(file ? { file } : {}),
           ...(shards !== undefined ? { shards } : {}),
           ...(shard && shard.count > 1 ? { shard: shard.index } : {}),
+          ...(flags.increment !== undefined ? { increment: flags.increment as number } : {}),
           onTable(e) {
             const id = `${e.table}${of(e)}`;
             if (e.phase === 'start') {
@@ -104,6 +109,14 @@ export function generateDatasetCommand(def: DatasetDefinition, file?: string): C
         return;
       }
       const seconds = (performance.now() - started) / 1000;
+      if (flags.increment !== undefined) {
+        const files = result.files.length;
+        p.stop(
+          `wrote batch ${flags.increment as number} of ${def.name} to ${out} in ${seconds.toFixed(1)}s: ${n(rows)} rows in ${n(files)} new file${files === 1 ? '' : 's'}; ` +
+            `what it added in _batches/${String(flags.increment).padStart(5, '0')}.json, every file in ${MANIFEST}`,
+        );
+        return;
+      }
       // Bytes of the tables' files (from the manifest); anomalies: the entries of the run's ledger.
       const data = result.files.filter((f) => !f.table.startsWith('_')).reduce((s, f) => s + f.bytes, 0);
       const injected = quiet ? 0 : ledgerFileEntries(join(out, LEDGER));

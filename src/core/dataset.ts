@@ -20,6 +20,12 @@ export interface DatasetContext<O = Record<string, unknown>> {
   readonly scale: number;
   /** The dataset's own options (horizon, ...), normalized. */
   readonly options: O;
+  /**
+   * The increment being written (docs/increments.md): 0 for the base run, k for batch k. A
+   * table that grows with time extends its calendars through batch k's last day, so the base
+   * rows stay a prefix of every later batch's rows.
+   */
+  readonly batch: number;
   /** Rows of a table at this scale (its target times the scale, at least its floor). */
   rows(table: string): number;
   /**
@@ -76,6 +82,19 @@ export interface TableDefinition<O = Record<string, unknown>> {
   /** The table's default anomaly stages (the wave-1 transforms, configured for this table). */
   stages?(ctx: DatasetContext<O>): Transform[];
   output: TableOutput;
+  /**
+   * What increment k (>= 1) adds to this table: rows [from, to) of the table grown through
+   * batch k (ctx.batch = k; the plan is the same), written as new files beside the base's.
+   * `late` marks rows that belong to an earlier batch's partitions (late arrivals): they are
+   * written first, each old partition getting one new file. Tables without it get nothing.
+   */
+  increment?(ctx: DatasetContext<O>, batch: number): IncrementRows;
+}
+
+export interface IncrementRows {
+  from: number;
+  to: number;
+  late?: (row: Row) => boolean;
 }
 
 export interface DatasetInfo<S extends OptionsSpec> {
@@ -86,13 +105,18 @@ export interface DatasetInfo<S extends OptionsSpec> {
   /** Dataset options besides seed and scale (e.g. the horizon). */
   options: S;
   tables: Array<TableDefinition<Options<S>>>;
+  /**
+   * Tables only increments write (dimension changes: a customer's new address): each needs
+   * `increment`; absent from the base run and its manifest's tables.
+   */
+  changes?: Array<TableDefinition<Options<S>>>;
 }
 
 export type DatasetDefinition<S extends OptionsSpec = OptionsSpec> = DatasetInfo<S> & { unit: 'dataset' };
 
 export function defineDataset<S extends OptionsSpec>(info: DatasetInfo<S>): DatasetDefinition<S> {
   const names = new Set<string>();
-  for (const t of info.tables) {
+  for (const t of [...info.tables, ...(info.changes ?? [])]) {
     if (names.has(t.name)) throw new Error(`${info.name}: table ${t.name} declared twice`);
     names.add(t.name);
   }
@@ -105,9 +129,9 @@ export function tableRows<O>(table: TableDefinition<O>, ctx: DatasetContext<O>):
 }
 
 /** The context of one run of a dataset (seed, scale, options). */
-export function datasetContext<S extends OptionsSpec>(def: DatasetDefinition<S>, seed: number, scale: number, rawOptions: Record<string, unknown> = {}): DatasetContext<Options<S>> {
+export function datasetContext<S extends OptionsSpec>(def: DatasetDefinition<S>, seed: number, scale: number, rawOptions: Record<string, unknown> = {}, batch = 0): DatasetContext<Options<S>> {
   const options = normalizeOptions(def.name, def.options, rawOptions);
-  const byName = new Map(def.tables.map((t) => [t.name, t]));
+  const byName = new Map([...def.tables, ...(def.changes ?? [])].map((t) => [t.name, t]));
   const root = Rng.seeded(seed).fork('dataset', def.name);
   const streams = new Map<string, Rng>();
   const memo = new Map<string, unknown>();
@@ -117,6 +141,7 @@ export function datasetContext<S extends OptionsSpec>(def: DatasetDefinition<S>,
     seed,
     scale,
     options,
+    batch,
     rows(table) {
       let n = counts.get(table);
       if (n === undefined) {

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_WORKER' // a worker thread of --workers stopped before its work was done
   | 'E_DATABASE' // a database cannot be written: a table exists with other columns, a value its column cannot hold
   | 'E_SHARDS' // `finish`: shards missing, or written with other options
+  | 'E_INCREMENT' // --increment: no base run in --out, or one made with another seed, scale or options
   | 'E_UPSTREAM'; // the datagen command piping into this one failed and said why: exit 1 without a second message
 
 export class DatagenError extends Error {

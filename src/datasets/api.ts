@@ -55,6 +55,8 @@ export interface DatasetTarget {
   shard?: number;
   /** The YAML or TypeScript file the dataset came from (worker threads load it from there). */
   file?: string;
+  /** Add batch k (>= 1) to the run already in `out` (docs/increments.md). */
+  increment?: number;
 }
 
 export interface DatasetValue {
@@ -170,14 +172,16 @@ export async function runDatasetValue(value: DatasetValue, target: DatasetTarget
       ...(target.shards !== undefined ? { shards: target.shards } : {}),
       ...(target.shard !== undefined ? { shard: target.shard } : {}),
       ...(target.file !== undefined ? { file: target.file } : {}),
+      ...(target.increment !== undefined ? { increment: target.increment } : {}),
       onTable(event) {
         started = true;
         target.onTable?.(event);
       },
     });
   } catch (err) {
-    // A shard removes only its own files (runDataset did): the other shards' stay.
-    if (started && target.shard === undefined) {
+    // A shard removes only its own files (runDataset did): the other shards' stay. An
+    // increment removes its batch's files (increment.ts) and leaves the run it adds to.
+    if (started && target.shard === undefined && target.increment === undefined) {
       for (const p of [MANIFEST, LEDGER, SUMMARY, SHARDS, ...value.tables.map((t) => t.output.path.replace(/\/$/, ''))]) rmSync(join(out, p), { recursive: true, force: true });
     }
     if (!existed) removeIfEmpty(out);

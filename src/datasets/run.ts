@@ -10,6 +10,7 @@ import { shardTag } from '../core/shard.js';
 import { runOrdered } from '../scale/pool.js';
 import { isDuckdbPath } from '../../sinks/duckdb.js';
 import { runDatasetDuckdb } from './duckdb-run.js';
+import { runIncrement } from './increment.js';
 import { describeFile, partitionedFile, runTableTask, splitsIntoShards, type DatasetJob, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
 
 export type { ManifestFile } from './task.js';
@@ -42,6 +43,8 @@ export interface DatasetRunOptions {
   shard?: number;
   /** The YAML or TypeScript file the dataset came from: worker threads load it from there. */
   file?: string;
+  /** Write batch k (>= 1) of new days, late rows and changes into the run already in `out` (increment.ts). */
+  increment?: number;
 }
 
 export const MANIFEST = '_manifest.json';
@@ -109,6 +112,10 @@ export function datasetJob(def: DatasetDefinition, o: DatasetRunOptions, run: { 
 }
 
 export async function runDataset(def: DatasetDefinition, o: DatasetRunOptions): Promise<DatasetResult> {
+  if (o.increment !== undefined) {
+    if (isDuckdbPath(o.out)) throw new DatagenError('E_OPTION', `${def.name}: --increment writes into a folder of files; ${o.out} is a DuckDB file (load the folder's tables into DuckDB instead)`);
+    return runIncrement(def, { ...o, increment: o.increment });
+  }
   if (isDuckdbPath(o.out)) return runDatasetDuckdb(def, o);
   const seed = o.seed ?? 42;
   const scale = o.scale ?? 1;
@@ -189,7 +196,7 @@ function sweepTemps(out: string, tables: readonly TableDefinition[]): void {
 }
 
 /** The tasks' results in task order: here one after another, or from worker threads. */
-async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: TableTask[], o: DatasetRunOptions): AsyncGenerator<TableTaskResult> {
+export async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tasks: TableTask[], o: DatasetRunOptions): AsyncGenerator<TableTaskResult> {
   const workers = Math.min(o.workers ?? 1, tasks.length);
   const registered = (() => {
     try {
@@ -222,7 +229,7 @@ function sum(xs: number[]): number {
 }
 
 /** Copy byte ranges of files, in order, into `path` (missing parts are empty: a ledger file is made on its first line). */
-function concatenate(path: string, parts: Array<{ path: string; range?: [number, number] }>): void {
+export function concatenate(path: string, parts: Array<{ path: string; range?: [number, number] }>): void {
   const temp = join(path, '..', `.${basename(path)}.tmp-${process.pid}`);
   const fd = openSync(temp, 'w');
   try {
@@ -249,7 +256,7 @@ function concatenate(path: string, parts: Array<{ path: string; range?: [number,
   renameSync(temp, path);
 }
 
-function writeAtomic(path: string, text: string): void {
+export function writeAtomic(path: string, text: string): void {
   const temp = join(path, '..', `.${basename(path)}.tmp-${process.pid}`);
   writeFileSync(temp, text);
   renameSync(temp, path);

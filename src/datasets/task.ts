@@ -11,7 +11,7 @@ import type { Row } from '../core/schema.js';
 import { shardFileName, shardTag, type Shard } from '../core/shard.js';
 import { normalizeOptions } from '../core/options.js';
 import { partitionedWrite } from '../codecs/partition.js';
-import type { Batch } from '../core/stage.js';
+import type { Batch, Source } from '../core/stage.js';
 import { defineScenario } from '../core/units.js';
 import { writeTableDuckdb } from './duckdb-run.js';
 
@@ -39,6 +39,8 @@ export interface DatasetJob {
   shards: number;
   /** Every table into this DuckDB database file instead of its files (duckdb-run.ts). */
   duckdb?: string;
+  /** An increment (increment.ts): batch k >= 1 of the tables' rows, into new files. */
+  batch?: number;
 }
 
 export interface TableTask {
@@ -60,6 +62,8 @@ export interface ManifestFile {
   version?: number;
   /** Delta tables: the schema the file was written with (0 = as created, +1 per schema change). */
   schemaVersion?: number;
+  /** Increments: the batch that wrote the file (absent: the base run). */
+  batch?: number;
 }
 
 export interface TableTaskResult {
@@ -87,23 +91,26 @@ export async function runTableTask(
   onRows?: (rows: number) => void,
 ): Promise<TableTaskResult> {
   const started = performance.now();
-  const key = JSON.stringify([job.dataset, job.seed, job.scale, job.options]);
+  const batch = job.batch ?? 0;
+  const key = JSON.stringify([job.dataset, job.seed, job.scale, job.options, batch]);
   let runs = contexts.get(def);
   if (!runs) contexts.set(def, (runs = new Map()));
   let ctx = runs.get(key);
-  if (!ctx) runs.set(key, (ctx = datasetContext(def, job.seed, job.scale, job.options)));
-  const table = (def.tables as unknown as TableDefinition[]).find((t) => t.name === task.table);
+  if (!ctx) runs.set(key, (ctx = datasetContext(def, job.seed, job.scale, job.options, batch)));
+  const table = ([...def.tables, ...(def.changes ?? [])] as unknown as TableDefinition[]).find((t) => t.name === task.table);
   if (!table) throw new DatagenError('E_OPTION', `${def.name}: no table '${task.table}'`);
   const shard: Shard = splitsIntoShards(table) ? { index: task.shard, count: job.shards } : { index: 0, count: 1 };
   const file = fileLedger(task.ledger, { overwrite: true, run: job.run });
   // In a sharded layout every line says its shard: a stage that drops rows before others
   // (customers drops its deleted parents first) numbers rows within the shard's share.
+  // An increment's lines say their batch.
+  const tag = { ...(shard.count > 1 ? { shard: shard.index } : {}), ...(batch > 0 ? { batch } : {}) };
   const ledger: Ledger =
-    shard.count > 1
-      ? { ...file, record: (e) => file.record({ ...e, shard: shard.index }), event: (e) => file.event({ ...e, shard: shard.index }), flush: () => file.flush(), close: () => file.close() }
+    Object.keys(tag).length > 0
+      ? { ...file, record: (e) => file.record({ ...e, ...tag }), event: (e) => file.event({ ...e, ...tag }), flush: () => file.flush(), close: () => file.close() }
       : file;
   try {
-    const source = tableSource(def, table, ctx, job.seed, shard, job.batchSize);
+    const source = batch > 0 ? incrementSource(def, table, ctx, job.seed, batch, job.batchSize) : tableSource(def, table, ctx, job.seed, shard, job.batchSize);
     const stages = job.clean ? [] : (table.stages?.(ctx) ?? []);
     const staged = applyTransforms(source, stages, { ledger });
     const batches = onRows ? counted(staged, onRows) : staged;
@@ -112,7 +119,7 @@ export async function runTableTask(
       return { table: table.name, shard: task.shard, rows, files: [], seconds: (performance.now() - started) / 1000 };
     }
     const folder = join(job.out, table.output.path);
-    const written = await writeTable(table, batches, folder, ctx, shard);
+    const written = await writeTable(table, batches, folder, ctx, shard, batch);
     // A Delta table's log says which version wrote each file; plain tables have one schema (0).
     const delta = table.output.format === 'delta' ? deltaFiles(folder) : undefined;
     const files: ManifestFile[] = [];
@@ -131,8 +138,9 @@ async function* counted(batches: AsyncIterable<Batch>, onRows: (rows: number) =>
   }
 }
 
-function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, shard: Shard, batchSize?: number) {
-  const rows = tableRows(table, ctx);
+function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, shard: Shard, batchSize?: number, range?: { from: number; to: number }) {
+  const rows = range ? range.to - range.from : tableRows(table, ctx);
+  const from = range?.from ?? 0;
   const scenarioDef = defineScenario({
     name: `${def.name}.${table.name}`,
     summary: table.name,
@@ -141,9 +149,62 @@ function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: Datase
     schema: table.schema,
     rules: table.rules,
     defaultRows: rows,
-    plan: (_o, p) => table.plan({ ...ctx, tableRows: p.rows, rng: p.rng }),
+    plan: (_o, p) => {
+      const plan = table.plan({ ...ctx, tableRows: p.rows, rng: p.rng });
+      return from === 0 ? plan : { rows: (start, count, rng) => plan.rows(from + start, count, rng) };
+    },
   });
   return scenario(scenarioDef, { rows, seed, ...(shard.count > 1 ? { shard: `${shard.index}/${shard.count}` } : {}), ...(batchSize ? { batchSize } : {}) });
+}
+
+/**
+ * Batch k's rows of a table (TableDefinition.increment): rows [from, to) of the table grown
+ * through the batch, numbered from `from` (ledger rows count on from the rows before). Late
+ * rows (dated in an earlier batch's partitions) come first, held in memory (a few percent of
+ * a batch) and sorted by partition, so each old partition gets one new file; then the others
+ * as they are made.
+ */
+function incrementSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, batch: number, batchSize?: number): Source {
+  const inc = table.increment!(ctx, batch);
+  const rows = tableSource(def, table, ctx, seed, { index: 0, count: 1 }, batchSize, inc);
+  const late = inc.late;
+  const output = table.output;
+  return {
+    kind: 'source',
+    name: rows.name,
+    schema: table.schema,
+    async *batches(): AsyncGenerator<Batch> {
+      let offset = inc.from;
+      const emit = (list: Row[]): Batch => {
+        const b = { schema: table.schema, rows: list, offset };
+        offset += list.length;
+        return b;
+      };
+      if (!late) {
+        for await (const b of rows.batches()) yield emit(b.rows);
+        return;
+      }
+      const held: Row[] = [];
+      for await (const b of rows.batches()) for (const r of b.rows) if (late(r)) held.push(r);
+      if (output.kind === 'partitioned') {
+        const keyOf = (r: Row) => output.partition(r).join('/');
+        held.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+      }
+      if (held.length > 0) yield emit(held);
+      for await (const b of rows.batches()) {
+        const onTime = b.rows.filter((r) => !late(r));
+        if (onTime.length > 0) yield emit(onTime);
+      }
+    },
+  };
+}
+
+/** A file name with its batch: part-0000.csv -> part-0000-b0001.csv (nothing for the base). */
+export function batchFileName(name: string, batch: number): string {
+  if (batch <= 0) return name;
+  const dot = name.indexOf('.', name.lastIndexOf('/') + 1);
+  const tag = `-b${String(batch).padStart(4, '0')}`;
+  return dot < 0 ? name + tag : name.slice(0, dot) + tag + name.slice(dot);
 }
 
 interface Written {
@@ -154,18 +215,18 @@ interface Written {
 }
 
 /** Writes a table; its rows, and the files it wrote (rows per file where the writer knows them). */
-async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>, path: string, ctx: DatasetContext, shard: Shard): Promise<{ rows: number; files: Written[] }> {
+async function writeTable(table: TableDefinition, batches: AsyncIterable<Batch>, path: string, ctx: DatasetContext, shard: Shard, batch = 0): Promise<{ rows: number; files: Written[] }> {
   const output = table.output;
   switch (output.kind) {
     case 'file': {
       if (partitionedFile(output)) return writeHivePartitions(table, output, batches, path, shard);
-      path = join(path, '..', shardFileName(table.output.path.split('/').pop()!, shard));
+      path = join(path, '..', batchFileName(shardFileName(table.output.path.split('/').pop()!, shard), batch));
       let rows = 0;
       await findSink(output.format)({ ...output.options, path, overwrite: true } as never).write(counted(batches, (n) => (rows += n)));
       return { rows, files: [{ path, table: table.name, rows }] };
     }
     case 'partitioned': {
-      const files = await writePartitions(table, batches, path, { ...output, file: shardFileName(output.file, shard) });
+      const files = await writePartitions(table, batches, path, { ...output, file: batchFileName(shardFileName(output.file, shard), batch) });
       return { rows: files.reduce((n, f) => n + f.rows!, 0), files };
     }
     case 'custom': {

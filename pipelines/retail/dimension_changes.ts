@@ -1,0 +1,134 @@
+import { Schema } from 'apache-arrow';
+import type { TableDefinition } from '../../src/core/dataset.js';
+import { defineTable, types, type Row } from '../../src/core/schema.js';
+import { Rng } from '../../src/random/rng.js';
+import { customerChanges, priceChanges, storeClosures, type CustomerChange } from './changes.js';
+import { applyCustomerChange, customerRow, customers } from './customers.js';
+import { products } from './products.js';
+import type { Ctx, RetailOptions } from './shared.js';
+import { stores } from './stores.js';
+
+/**
+ * The change files an increment writes for the dimensions (docs/increments.md): one row per
+ * change, the row as it is after the change (for an erasure, as it was), with what happened
+ * and when. `customers_changes/batch=0001/part-0000-b0001.csv` and so on; replaying them over
+ * the base tables in changed_at order gives each dimension's state at the end of a batch, the
+ * same state the customers_cdc stream ends in.
+ */
+interface Change {
+  op: 'c' | 'u' | 'd';
+  kind: string;
+  ts: number;
+  row(ctx: Ctx): Row;
+}
+
+const CHANGE_FIELDS = {
+  change_op: { type: types.string(), values: ['c', 'u', 'd'], description: 'what happened to the row: c = created, u = updated, d = deleted (the row as it was)' },
+  change_kind: { type: types.string(), description: 'why: signup, address, email, erasure (customers); price (products); closure (stores)', values: ['signup', 'address', 'email', 'erasure', 'price', 'closure'] },
+  changed_at: { type: types.timestamp(), description: "when it happened (UTC), inside the batch's days" },
+} as const;
+
+function changeTable(base: TableDefinition<RetailOptions>, description: string, rules: string[], changesOf: (ctx: Ctx, k: number) => Change[]): TableDefinition<RetailOptions> {
+  const name = `${base.name}_changes`;
+  const head = defineTable(name, description, CHANGE_FIELDS);
+  const schema = new Schema([...head.fields, ...base.schema.fields], head.metadata);
+  // Changes before batch k: a running count, so change i of the table is found by its batch.
+  const before = (ctx: Ctx, k: number) => {
+    let n = 0;
+    for (let j = 1; j < k; j++) n += changesOf(ctx, j).length;
+    return n;
+  };
+  return {
+    name,
+    schema,
+    rules,
+    rows: 0,
+    minRows: 0,
+    references: { [base.schema.fields[0]!.name]: `${base.name}.${base.schema.fields[0]!.name}` },
+    increment: (ctx, k) => ({ from: before(ctx, k), to: before(ctx, k + 1) }),
+    plan: (ctx) => ({
+      rows(start, count) {
+        const out: Row[] = [];
+        let k = 1;
+        let first = 0;
+        while (first + changesOf(ctx, k).length <= start) first += changesOf(ctx, k++).length;
+        for (let i = start; out.length < count; i++) {
+          while (i - first >= changesOf(ctx, k).length) first += changesOf(ctx, k++).length;
+          const c = changesOf(ctx, k)[i - first]!;
+          const row: Row = { change_op: c.op, change_kind: c.kind, changed_at: c.ts, ...c.row(ctx) };
+          (row as { [BATCH]?: number })[BATCH] = k;
+          out.push(row);
+        }
+        return out;
+      },
+    }),
+    output: { kind: 'partitioned', format: 'csv', path: `${name}/`, file: 'part-{num:04}.csv', partition: (row) => [`batch=${String((row as { [BATCH]?: number })[BATCH]).padStart(4, '0')}`] },
+  };
+}
+
+const BATCH = Symbol('changes.batch');
+const noRng = Rng.seeded(0);
+
+/** One row of a base table by its key, from the table's own plan (plans are random access by key). */
+function baseRow(table: TableDefinition<RetailOptions>, ctx: Ctx, id: number): Row {
+  return table.plan({ ...ctx, tableRows: ctx.rows(table.name), rng: noRng }).rows(id - 1, 1, noRng)[0]!;
+}
+
+/**
+ * A customer's row just after each change of batches 1..k, by change: the state a change
+ * starts from is the one the customer's previous change left (across batches).
+ */
+export function customerStates(ctx: Ctx, k: number): Map<CustomerChange, { before: Row | null; after: Row | null }> {
+  return ctx.shared(`customers:states:${k}`, () => {
+    const previous = k > 1 ? customerStates(ctx, k - 1) : new Map<CustomerChange, { before: Row | null; after: Row | null }>();
+    const current = new Map<number, Row>();
+    for (let j = 1; j < k; j++) {
+      for (const c of customerChanges(ctx, j)) {
+        const s = previous.get(c)!;
+        if (s.after) current.set(c.customerId, s.after);
+      }
+    }
+    const states = new Map(previous);
+    for (const c of customerChanges(ctx, k)) {
+      const before = c.op === 'c' ? null : (current.get(c.customerId) ?? customerRow(ctx, c.customerId));
+      const after = c.op === 'd' ? null : c.op === 'c' ? customerRow(ctx, c.customerId) : applyCustomerChange(ctx, before!, c);
+      if (after) current.set(c.customerId, after);
+      states.set(c, { before, after });
+    }
+    return states;
+  });
+}
+
+export const customersChanges = changeTable(
+  customers,
+  'Changes to customers in each increment: sign-ups, moves, new emails and erasures (GDPR), the row after the change',
+  [
+    'one row per change, in changed_at order within a batch; batch k is in customers_changes/batch=000k/',
+    'c: a new customer (customer_id after the base ones), u: a new address (address_line1..longitude) or email, d: an erasure (the row as it was)',
+    "orders after an erasure's batch never name the erased customer; orders of the base keep the customer_id they had",
+  ],
+  (ctx, k) =>
+    customerChanges(ctx, k).map((c) => ({
+      op: c.op,
+      kind: c.kind,
+      ts: c.ts,
+      row: () => {
+        const s = customerStates(ctx, k).get(c)!;
+        return (s.after ?? s.before)!;
+      },
+    })),
+);
+
+export const productsChanges = changeTable(
+  products,
+  'Changes to products in each increment: new prices, the row after the change',
+  ['one row per price change (u, price): current_price is the new price; order lines from the next day on use it'],
+  (ctx, k) => priceChanges(ctx, k).map((c) => ({ op: 'u' as const, kind: 'price', ts: c.ts, row: () => ({ ...baseRow(products, ctx, c.productId), current_price: c.price }) })),
+);
+
+export const storesChanges = changeTable(
+  stores,
+  'Changes to stores in each increment: closures, the row after the change',
+  ['one row per closure (u, closure): close_dt is the day it closed; no order is placed there from that day on'],
+  (ctx, k) => storeClosures(ctx, k).map((c) => ({ op: 'u' as const, kind: 'closure', ts: c.ts, row: () => ({ ...baseRow(stores, ctx, c.storeId), close_dt: c.day }) })),
+);
