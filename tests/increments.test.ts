@@ -121,6 +121,18 @@ describe('retail increments, read back by DuckDB', () => {
     expect(late).toBeGreaterThan(0);
   });
 
+  it('continue every shelf sensor hour by hour across the batches, batteries draining', async () => {
+    await con.run(`CREATE TABLE sensors AS SELECT * FROM ${csv(clean, 'sensors/*/*/*.csv')}`);
+    const ctx = datasetContext(retail, SEED, SCALE, OPTIONS, 3);
+    const steps = `SELECT sensor_ts - lag(sensor_ts) OVER w AS gap, battery_mv, lag(battery_mv) OVER w AS before FROM sensors WINDOW w AS (PARTITION BY store_id, shelf_id ORDER BY sensor_ts)`;
+    expect(await one(`SELECT count(*) FROM (${steps}) WHERE gap IS NOT NULL AND gap <> INTERVAL 1 HOUR`)).toBe(0);
+    expect(await one(`SELECT count(*) FROM (${steps}) WHERE battery_mv > before AND battery_mv < 3590`)).toBe(0);
+    const shelves = await one('SELECT count(DISTINCT (store_id, shelf_id)) FROM sensors');
+    const hours = (batchEnd(ctx, 3) - ctx.options.start + 1) * 24;
+    expect(await one('SELECT count(*) FROM sensors')).toBe(shelves * hours);
+    expect(String((await q('SELECT max(sensor_ts)::DATE::VARCHAR AS d FROM sensors'))[0]!.d)).toBe(formatDate(batchEnd(ctx, 3)));
+  });
+
   it('price order lines after a price change at the new price', async () => {
     const ctx = datasetContext(retail, SEED, SCALE, OPTIONS, 3);
     const changes = BATCHES.flatMap((k) => priceChanges(ctx, k));

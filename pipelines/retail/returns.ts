@@ -96,19 +96,22 @@ function batchReturnAt(ctx: Ctx, id: number): Row {
 const BASE_VERSIONS = 4;
 
 /**
- * An increment's returns: batch k appends one version. The versions of earlier batches are
+ * An increment's returns: batch k appends one version; resolves to the rows it appended. The versions of earlier batches are
  * written first when missing (batch k made before batch k-1), so the log has no gap; a version
  * already there is the same bytes and is left as it is.
  */
 async function appendBatches(ctx: Ctx, path: string, batches: AsyncIterable<Batch>): Promise<number> {
+  let added = 0;
   for (let j = 1; j <= ctx.batch; j++) {
     const table = deltaTable(path, { commitTime: `${formatDate(batchEnd(ctx, j) + 1)}T00:00:00Z` });
     const version = table.version();
     if (version === undefined) throw new DatagenError('E_INCREMENT', `returns: ${path} holds no Delta table; generate the base run first`);
     if (version >= BASE_VERSIONS - 1 + j) continue;
-    await table.append(j === ctx.batch ? batches : batchRows(ctx, j));
+    const commit = await table.append(j === ctx.batch ? batches : batchRows(ctx, j));
+    if (j === ctx.batch) added = commit.rowsWritten ?? 0;
   }
-  return deltaTable(path).snapshot().files.reduce((n, f) => n + (f.stats ? (JSON.parse(f.stats) as { numRecords: number }).numRecords : 0), 0);
+  // The rows this batch appended (0 when its version was there already).
+  return added;
 }
 
 async function* batchRows(ctx: Ctx, k: number): AsyncGenerator<Batch> {

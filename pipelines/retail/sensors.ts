@@ -4,7 +4,7 @@ import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { formatDate } from '../../src/core/temporal.js';
 import { missing } from '../../transforms/missing.js';
 import { outliers } from '../../transforms/outliers.js';
-import { storeAt, type Ctx, type RetailOptions } from './shared.js';
+import { batchEnd, storeAt, type Ctx, type RetailOptions } from './shared.js';
 
 /** Readings per shelf sensor per day (hourly), and the rows asked for at scale 1. */
 const PER_DAY = 24;
@@ -133,6 +133,80 @@ const TWO_PI = 2 * Math.PI;
 /** Day number (since the epoch) of a 20 January: the warmest time of the Australian year. */
 const MIDSUMMER = 19;
 
+/** Readings per sensor in one increment (every hour of its days). */
+function batchReadings(ctx: Ctx): number {
+  return ctx.options.incrementDays * PER_DAY;
+}
+
+/**
+ * A sensor's facts with batteries through the run's last batch: the base's batteries, then
+ * more from a stream of their own (the base's draws stay as they were).
+ */
+function extended(ctx: Ctx, s: SensorFacts): SensorFacts {
+  const through = (batchEnd(ctx) - ctx.options.start + 1) * PER_DAY;
+  return ctx.shared(`sensors:batteries:${s.storeId}:${s.shelfId}`, () => {
+    const rng = ctx.at('sensors', 'sensor', 'batteries').fork(s.storeId, s.shelfId);
+    const more = { ...s, batteryStart: [...s.batteryStart], batteryLife: [...s.batteryLife], batteryMv: [...s.batteryMv] };
+    let at = more.batteryStart.at(-1)! + more.batteryLife.at(-1)!;
+    while (at < through) {
+      const life = rng.int(240, 420) * PER_DAY;
+      more.batteryStart.push(at);
+      more.batteryLife.push(life);
+      more.batteryMv.push(rng.int(3590, 3650));
+      at += life;
+    }
+    return more;
+  });
+}
+
+/** One reading: sensor s at hour t of the horizon (t past its end in increments); r numbers the row (its noise). */
+function readingMaker(ctx: Ctx): (s: SensorFacts, t: number, r: number) => Row {
+  const startSeconds = ctx.options.start * 86_400;
+  const noiseA = ctx.at('sensors', 'noise', 'a').key;
+  const noiseB = ctx.at('sensors', 'noise', 'b').key;
+  let day = -1;
+  let store = -1;
+  let partition: string[] = [];
+  let season = 0;
+  return (s, t, r) => {
+    const d = ctx.options.start + Math.floor(t / PER_DAY);
+    if (d !== day || s.storeId !== store) {
+      day = d;
+      store = s.storeId;
+      partition = [`store_id=${s.storeId}`, `month=${formatDate(d).slice(0, 7)}`];
+      season = Math.cos((TWO_PI * (d - MIDSUMMER)) / 365.2425);
+    }
+    const seconds = startSeconds + t * 3600 + s.offset;
+    // Hour of the day in the store's time zone: the daily cycle peaks around 15:00.
+    const localHour = (t + s.tzHours + s.offset / 3600) % 24;
+    const daily = Math.cos((TWO_PI * (localHour - 15)) / 24);
+    // Two normal draws (Box-Muller) addressed by the row: no state between chunks.
+    const radius = Math.sqrt(-2 * Math.log(1 - uniformAt(noiseA, r)));
+    const angle = TWO_PI * uniformAt(noiseB, r);
+    const z1 = radius * Math.cos(angle);
+    const z2 = radius * Math.sin(angle);
+    let temp: number;
+    let humidity: number;
+    if (s.chilled) {
+      temp = s.tempBase + 0.5 * daily + 0.2 * season + 0.2 * z1;
+      humidity = Math.min(97, s.humidityBase + 1.0 * daily + 1.2 * z2);
+    } else {
+      temp = s.tempBase + 1.6 * daily + 1.5 * season + 0.25 * z1;
+      humidity = Math.max(15, Math.min(90, s.humidityBase - 2.5 * daily + 3 * season + 1.5 * z2));
+    }
+    const row: Row = {
+      sensor_ts: seconds * 1_000_000,
+      store_id: s.storeId,
+      shelf_id: s.shelfId,
+      temperature_c: Math.round(temp * 100) / 100,
+      humidity_pct: Math.round(humidity * 100) / 100,
+      battery_mv: batteryAt(s, t),
+    };
+    (row as { [PARTITION]?: string[] })[PARTITION] = partition;
+    return row;
+  };
+}
+
 /** sensors: hourly shelf readings of the stores with sensors, store by store, then time, then shelf. */
 export const sensors: TableDefinition<RetailOptions> = {
   name: 'sensors',
@@ -158,15 +232,40 @@ export const sensors: TableDefinition<RetailOptions> = {
     return layout.firstRow[layout.stores.length]!;
   },
   references: { store_id: 'stores.store_id' },
+  // Batch k: every sensor's readings of the batch's hours (store by store), numbered after the
+  // base's rows and the earlier batches' (every batch has the same number of rows).
+  increment: (ctx, k) => {
+    const layout = sensorLayout(ctx);
+    const base = layout.firstRow[layout.stores.length]!;
+    const perBatch = batchReadings(ctx) * layout.shelves.reduce((a, b) => a + b, 0);
+    return { from: base + (k - 1) * perBatch, to: base + k * perBatch };
+  },
   plan: (ctx) => {
     const layout = sensorLayout(ctx);
     const N = layout.readings;
-    const startSeconds = ctx.options.start * 86_400;
-    const noiseA = ctx.at('sensors', 'noise', 'a').key;
-    const noiseB = ctx.at('sensors', 'noise', 'b').key;
+    const reading = readingMaker(ctx);
+    const base = layout.firstRow[layout.stores.length]!;
+    const W = batchReadings(ctx);
+    const perStore = layout.shelves.map((sh) => sh * W);
+    const perBatch = perStore.reduce((a, b) => a + b, 0);
     return {
       rows(start, count) {
         const rows: Row[] = new Array(count);
+        if (start >= base) {
+          // An increment's rows: batch, store, hour of the batch, shelf (the same row whatever batch asks).
+          for (let i = 0; i < count; i++) {
+            const p = start + i - base;
+            const batch = Math.floor(p / perBatch) + 1;
+            let local = p - (batch - 1) * perBatch;
+            let k = 0;
+            while (local >= perStore[k]!) local -= perStore[k++]!;
+            const sh = layout.shelves[k]!;
+            const t = N + (batch - 1) * W + Math.floor(local / sh);
+            const s = extended(ctx, layout.sensors[layout.firstSensor[k]! + (local % sh)]!);
+            rows[i] = reading(s, t, start + i);
+          }
+          return rows;
+        }
         // The store holding row `start`: the last k with firstRow[k] <= start.
         let k = 0;
         while (layout.firstRow[k + 1]! <= start) k++;
@@ -174,9 +273,6 @@ export const sensors: TableDefinition<RetailOptions> = {
         const local = start - layout.firstRow[k]!;
         let t = Math.floor(local / sh);
         let j = local - t * sh;
-        let day = -1;
-        let partition: string[] = [];
-        let season = 0;
         for (let i = 0; i < count; i++) {
           if (j === sh) {
             j = 0;
@@ -186,44 +282,8 @@ export const sensors: TableDefinition<RetailOptions> = {
             k++;
             sh = layout.shelves[k]!;
             t = 0;
-            day = -1;
           }
-          const s = layout.sensors[layout.firstSensor[k]! + j]!;
-          const d = ctx.options.start + Math.floor(t / PER_DAY);
-          if (d !== day) {
-            day = d;
-            partition = [`store_id=${s.storeId}`, `month=${formatDate(d).slice(0, 7)}`];
-            season = Math.cos((TWO_PI * (d - MIDSUMMER)) / 365.2425);
-          }
-          const seconds = startSeconds + t * 3600 + s.offset;
-          // Hour of the day in the store's time zone: the daily cycle peaks around 15:00.
-          const localHour = (t + s.tzHours + s.offset / 3600) % 24;
-          const daily = Math.cos((TWO_PI * (localHour - 15)) / 24);
-          // Two normal draws (Box-Muller) addressed by the row: no state between chunks.
-          const r = start + i;
-          const radius = Math.sqrt(-2 * Math.log(1 - uniformAt(noiseA, r)));
-          const angle = TWO_PI * uniformAt(noiseB, r);
-          const z1 = radius * Math.cos(angle);
-          const z2 = radius * Math.sin(angle);
-          let temp: number;
-          let humidity: number;
-          if (s.chilled) {
-            temp = s.tempBase + 0.5 * daily + 0.2 * season + 0.2 * z1;
-            humidity = Math.min(97, s.humidityBase + 1.0 * daily + 1.2 * z2);
-          } else {
-            temp = s.tempBase + 1.6 * daily + 1.5 * season + 0.25 * z1;
-            humidity = Math.max(15, Math.min(90, s.humidityBase - 2.5 * daily + 3 * season + 1.5 * z2));
-          }
-          const row: Row = {
-            sensor_ts: seconds * 1_000_000,
-            store_id: s.storeId,
-            shelf_id: s.shelfId,
-            temperature_c: Math.round(temp * 100) / 100,
-            humidity_pct: Math.round(humidity * 100) / 100,
-            battery_mv: batteryAt(s, t),
-          };
-          (row as { [PARTITION]?: string[] })[PARTITION] = partition;
-          rows[i] = row;
+          rows[i] = reading(layout.sensors[layout.firstSensor[k]! + j]!, t, start + i);
           j++;
         }
         return rows;

@@ -209,7 +209,7 @@ export async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tas
   if (workers > 1 && (registered || job.file)) {
     for (const t of tasks) o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
     for await (const { result: r } of runOrdered<DatasetJob, TableTask, TableTaskResult>(tasks, { workers, inFlight: 1, ahead: tasks.length, init: job, describe: (t) => label(t as TableTask) })) {
-      o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
+      o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.newFiles ?? r.files.length, shard: r.shard, seconds: r.seconds });
       yield r;
     }
     return;
@@ -219,7 +219,7 @@ export async function* executeTasks(def: DatasetDefinition, job: DatasetJob, tas
     o.onTable?.({ table: t.table, phase: 'start', shard: t.shard });
     const onRows = o.onTable && ((rows: number) => o.onTable!({ table: t.table, phase: 'rows', rows, shard: t.shard }));
     const r = await runTableTask(job, t, def, onRows);
-    o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.files.length, shard: r.shard, seconds: r.seconds });
+    o.onTable?.({ table: r.table, phase: 'end', rows: r.rows, files: r.newFiles ?? r.files.length, shard: r.shard, seconds: r.seconds });
     yield r;
   }
 }

@@ -71,6 +71,8 @@ export interface TableTaskResult {
   shard: number;
   rows: number;
   files: ManifestFile[];
+  /** An increment's table written by itself (Delta): files lists all of them, this many are new. */
+  newFiles?: number;
   seconds: number;
 }
 
@@ -119,12 +121,14 @@ export async function runTableTask(
       return { table: table.name, shard: task.shard, rows, files: [], seconds: (performance.now() - started) / 1000 };
     }
     const folder = join(job.out, table.output.path);
+    const existing = batch > 0 && table.output.kind === 'custom' ? new Set(listFiles(folder)) : undefined;
     const written = await writeTable(table, batches, folder, ctx, shard, batch);
     // A Delta table's log says which version wrote each file; plain tables have one schema (0).
     const delta = table.output.format === 'delta' ? deltaFiles(folder) : undefined;
     const files: ManifestFile[] = [];
     for (const f of written.files) files.push({ ...(await describeFile(job.out, f)), ...(delta?.get(f.path) ?? { schemaVersion: 0 }) });
-    return { table: table.name, shard: task.shard, rows: written.rows, files, seconds: (performance.now() - started) / 1000 };
+    const newFiles = existing ? { newFiles: written.files.filter((f) => !existing.has(f.path)).length } : {};
+    return { table: table.name, shard: task.shard, rows: written.rows, files, ...newFiles, seconds: (performance.now() - started) / 1000 };
   } finally {
     ledger.close();
   }
