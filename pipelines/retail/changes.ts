@@ -59,11 +59,13 @@ export function newCustomersThrough(ctx: Ctx, k: number): number {
   return k <= 0 ? 0 : through(ctx, k, SIGNUPS_PER_DAY * ctx.rows('customers'));
 }
 
-/** The batch a customer signed up in (0: a base customer). */
+/** The batch a customer signed up in (0: a base customer): the first k whose sign-ups reach the key (an estimate, then a step or two). */
 export function customerBatch(ctx: Ctx, customerId: number): number {
   const n = ctx.rows('customers');
   if (customerId <= n) return 0;
-  let k = 1;
+  const perBatch = SIGNUPS_PER_DAY * n * ctx.options.incrementDays;
+  let k = Math.max(1, Math.floor((customerId - n) / perBatch));
+  while (k > 1 && n + newCustomersThrough(ctx, k - 1) >= customerId) k--;
   while (n + newCustomersThrough(ctx, k) < customerId) k++;
   return k;
 }
@@ -81,42 +83,79 @@ export function signupTs(ctx: Ctx, customerId: number): number {
  */
 export function customerChanges(ctx: Ctx, k: number): CustomerChange[] {
   return ctx.shared(`customers:changes:${k}`, () => {
-    const n = ctx.rows('customers');
-    const before = n + newCustomersThrough(ctx, k - 1);
-    const gone = new Set([...deletedParents(ctx, 'ordersCustomer'), ...erasedThrough(ctx, k - 1)]);
-    const out: CustomerChange[] = [];
-    for (let id = before + 1; id <= n + newCustomersThrough(ctx, k); id++) {
-      out.push({ op: 'c', kind: 'signup', customerId: id, ts: signupTs(ctx, id), batch: k, index: id - n - 1 });
-    }
-    const pick = (rng: { int(a: number, b: number): number }, avoid: Set<number>) => {
-      let id = rng.int(1, before);
-      for (let tries = 0; avoid.has(id) && tries < 1000; tries++) id = rng.int(1, before);
-      return id;
-    };
-    const erasedNow = new Set<number>();
-    for (let j = through(ctx, k - 1, ERASURES_PER_DAY * n); j < through(ctx, k, ERASURES_PER_DAY * n); j++) {
-      const rng = ctx.at('customers', 'erasure').fork(j);
-      const id = pick(rng, new Set([...gone, ...erasedNow]));
-      erasedNow.add(id);
-      out.push({ op: 'd', kind: 'erasure', customerId: id, ts: momentIn(ctx, k, rng), batch: k, index: j });
-    }
-    const avoid = new Set([...gone, ...erasedNow]);
-    for (let j = through(ctx, k - 1, UPDATES_PER_DAY * n); j < through(ctx, k, UPDATES_PER_DAY * n); j++) {
-      const rng = ctx.at('customers', 'update').fork(j);
-      const id = pick(rng, avoid);
-      const kind = rng.chance(0.65) ? 'address' : 'email';
-      out.push({ op: 'u', kind, customerId: id, ts: momentIn(ctx, k, rng), batch: k, index: j });
-    }
-    return out.sort((a, b) => a.ts - b.ts || a.customerId - b.customerId || a.op.localeCompare(b.op));
+    return customerChangesOf(ctx, k, erasedBefore(ctx, k));
   });
+}
+
+/**
+ * customerChanges without the memo, for a reader running forward through many batches (the
+ * customers_cdc stream) that keeps its own record of erasures: `erased(id)` says whether an
+ * earlier batch erased the customer.
+ */
+export function customerChangesOf(ctx: Ctx, k: number, erased: (id: number) => boolean): CustomerChange[] {
+  const n = ctx.rows('customers');
+  const before = n + newCustomersThrough(ctx, k - 1);
+  const deleted = deletedParents(ctx, 'ordersCustomer');
+  const out: CustomerChange[] = [];
+  for (let id = before + 1; id <= n + newCustomersThrough(ctx, k); id++) {
+    out.push({ op: 'c', kind: 'signup', customerId: id, ts: signupTs(ctx, id), batch: k, index: id - n - 1 });
+  }
+  const erasedNow = new Set<number>();
+  const avoid = (id: number) => deleted.has(id) || erased(id) || erasedNow.has(id);
+  const pick = (rng: { int(a: number, b: number): number }) => {
+    let id = rng.int(1, before);
+    for (let tries = 0; avoid(id) && tries < 1000; tries++) id = rng.int(1, before);
+    return id;
+  };
+  for (let j = through(ctx, k - 1, ERASURES_PER_DAY * n); j < through(ctx, k, ERASURES_PER_DAY * n); j++) {
+    const rng = ctx.at('customers', 'erasure').fork(j);
+    const id = pick(rng);
+    erasedNow.add(id);
+    out.push({ op: 'd', kind: 'erasure', customerId: id, ts: momentIn(ctx, k, rng), batch: k, index: j });
+  }
+  for (let j = through(ctx, k - 1, UPDATES_PER_DAY * n); j < through(ctx, k, UPDATES_PER_DAY * n); j++) {
+    const rng = ctx.at('customers', 'update').fork(j);
+    const id = pick(rng);
+    const kind = rng.chance(0.65) ? 'address' : 'email';
+    out.push({ op: 'u', kind, customerId: id, ts: momentIn(ctx, k, rng), batch: k, index: j });
+  }
+  return out.sort(byChangeOrder);
+}
+
+/** Time order, ties by key, then c < d < u. */
+function byChangeOrder(a: CustomerChange, b: CustomerChange): number {
+  return a.ts - b.ts || a.customerId - b.customerId || a.op.localeCompare(b.op);
+}
+
+/**
+ * The batch each erased customer was erased in, through batch k: one record per context, run
+ * forward as far as asked and never copied per batch (a stream of many batches stays linear).
+ */
+function erasuresThrough(ctx: Ctx, k: number): Map<number, number> {
+  const run = ctx.shared('customers:erasures', () => ({ through: 0, at: new Map<number, number>() }));
+  while (run.through < k) {
+    const j = run.through + 1;
+    for (const c of customerChanges(ctx, j)) if (c.op === 'd') run.at.set(c.customerId, j);
+    run.through = j;
+  }
+  return run.at;
+}
+
+/** Was the customer erased in a batch before k? */
+function erasedBefore(ctx: Ctx, k: number): (id: number) => boolean {
+  const at = erasuresThrough(ctx, k - 1);
+  return (id) => {
+    const b = at.get(id);
+    return b !== undefined && b < k;
+  };
 }
 
 /** Customers erased in batches 1..k. */
 export function erasedThrough(ctx: Ctx, k: number): Set<number> {
   if (k <= 0) return new Set();
   return ctx.shared(`customers:erased:${k}`, () => {
-    const set = new Set(erasedThrough(ctx, k - 1));
-    for (const c of customerChanges(ctx, k)) if (c.op === 'd') set.add(c.customerId);
+    const set = new Set<number>();
+    for (const [id, b] of erasuresThrough(ctx, k)) if (b <= k) set.add(id);
     return set;
   });
 }

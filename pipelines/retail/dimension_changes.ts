@@ -2,7 +2,7 @@ import { Schema } from 'apache-arrow';
 import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { Rng } from '../../src/random/rng.js';
-import { customerChanges, priceChanges, storeClosures, type CustomerChange } from './changes.js';
+import { customerChanges, customerChangesOf, priceChanges, storeClosures, type CustomerChange } from './changes.js';
 import { applyCustomerChange, customerRow, customers } from './customers.js';
 import { products } from './products.js';
 import type { Ctx, RetailOptions } from './shared.js';
@@ -74,28 +74,57 @@ function baseRow(table: TableDefinition<RetailOptions>, ctx: Ctx, id: number): R
   return table.plan({ ...ctx, tableRows: ctx.rows(table.name), rng: noRng }).rows(id - 1, 1, noRng)[0]!;
 }
 
+/** A change with the customer's row just before it (null for a sign-up) and just after it (null for an erasure). */
+export interface CustomerEvent {
+  change: CustomerChange;
+  before: Row | null;
+  after: Row | null;
+}
+
 /**
- * A customer's row just after each change of batches 1..k, by change: the state a change
- * starts from is the one the customer's previous change left (across batches).
+ * The customers table run forward through the increments, one batch at a time: what each
+ * change found and left. It keeps only what the next batch needs (the rows updates made, the
+ * erased keys), never a copy per batch, so a stream of many batches (customers_cdc) costs
+ * time and memory linear in its changes.
  */
-export function customerStates(ctx: Ctx, k: number): Map<CustomerChange, { before: Row | null; after: Row | null }> {
-  return ctx.shared(`customers:states:${k}`, () => {
-    const previous = k > 1 ? customerStates(ctx, k - 1) : new Map<CustomerChange, { before: Row | null; after: Row | null }>();
-    const current = new Map<number, Row>();
-    for (let j = 1; j < k; j++) {
-      for (const c of customerChanges(ctx, j)) {
-        const s = previous.get(c)!;
-        if (s.after) current.set(c.customerId, s.after);
-      }
-    }
-    const states = new Map(previous);
-    for (const c of customerChanges(ctx, k)) {
-      const before = c.op === 'c' ? null : (current.get(c.customerId) ?? customerRow(ctx, c.customerId));
+export class CustomerReplay {
+  /** Batches replayed so far. */
+  batch = 0;
+  /** Rows as updates left them (others are as customerRow makes them). */
+  private readonly current = new Map<number, Row>();
+  private readonly erased = new Set<number>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** The next batch's changes in time order, with their rows. */
+  next(): CustomerEvent[] {
+    const ctx = this.ctx;
+    const k = ++this.batch;
+    const changes = customerChangesOf(ctx, k, (id) => this.erased.has(id));
+    const out: CustomerEvent[] = new Array(changes.length);
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
+      const before = c.op === 'c' ? null : (this.current.get(c.customerId) ?? customerRow(ctx, c.customerId));
       const after = c.op === 'd' ? null : c.op === 'c' ? customerRow(ctx, c.customerId) : applyCustomerChange(ctx, before!, c);
-      if (after) current.set(c.customerId, after);
-      states.set(c, { before, after });
+      if (c.op === 'u') this.current.set(c.customerId, after!);
+      out[i] = { change: c, before, after };
     }
-    return states;
+    // Erased only now: the batch's own picks already avoided its erasures.
+    for (const c of changes) {
+      if (c.op !== 'd') continue;
+      this.erased.add(c.customerId);
+      this.current.delete(c.customerId);
+    }
+    return out;
+  }
+}
+
+/** Batch k's customer changes with their rows, in customerChanges(ctx, k)'s order (replayed from batch 1). */
+export function customerStates(ctx: Ctx, k: number): CustomerEvent[] {
+  return ctx.shared(`customers:states:${k}`, () => {
+    const replay = new CustomerReplay(ctx);
+    while (replay.batch < k - 1) replay.next();
+    return replay.next();
   });
 }
 
@@ -108,12 +137,12 @@ export const customersChanges = changeTable(
     "orders after an erasure's batch never name the erased customer; orders of the base keep the customer_id they had",
   ],
   (ctx, k) =>
-    customerChanges(ctx, k).map((c) => ({
+    customerChanges(ctx, k).map((c, i) => ({
       op: c.op,
       kind: c.kind,
       ts: c.ts,
       row: () => {
-        const s = customerStates(ctx, k).get(c)!;
+        const s = customerStates(ctx, k)[i]!;
         return (s.after ?? s.before)!;
       },
     })),
