@@ -2,6 +2,7 @@ import { attendance } from './attendance.js';
 import { bankTransactions } from './bank_transactions.js';
 import { creditCardSpend } from './credit_card_spend.js';
 import { customer360 } from './customer_360.js';
+import { customersCdc } from './customers_cdc.js';
 import { ecommerceEvents } from './ecommerce_events.js';
 import { experiments } from './experiments.js';
 import { iotSensors } from './iot_sensors.js';
@@ -23,4 +24,5 @@ export const scenarios = [
   experiments,
   sales,
   ecommerceEvents,
+  customersCdc,
 ] as const;

@@ -1,13 +1,14 @@
 import { jsonEncoder, textEncoder, TRUNCATE_LINE } from '../src/codecs/codec.js';
 import { DatagenError } from '../src/core/errors.js';
-import { kindOf, tableName, type Kind, type Value } from '../src/core/schema.js';
+import { isJsonField, kindOf, tableName, type Kind, type Value } from '../src/core/schema.js';
 import { chunkedText, fileOptions, writeText } from '../src/codecs/text-sink.js';
 import { defineSink } from '../src/core/units.js';
 
 /**
  * JSON Lines / NDJSON: one object per row, keys in schema order, nulls written as null.
  * Dates, times and timestamps are ISO strings; decimals are number literals with exactly
- * their scale's digits. This is also what `datagen pipe` sends between processes. A row the
+ * their scale's digits. A JSON column's text (FieldSpec.json) is written as it is: nested
+ * objects, not strings holding JSON. This is also what `datagen pipe` sends between processes. A row the
  * truncate-lines stage marked is written cut short (a deliberately broken line).
  */
 export const jsonl = defineSink({
@@ -65,10 +66,15 @@ function quotedFastPath(kind: Kind, exact: (v: Exclude<Value, null>) => string):
   return exact;
 }
 
+/** A JSON column's value: its text is the JSON (a value that is not text is encoded as any JSON value). */
+const jsonText = (v: Exclude<Value, null>): string => (typeof v === 'string' ? v : JSON.stringify(v));
+
 export function ndjsonFormatter(schema: import('apache-arrow').Schema) {
   const names = schema.fields.map((f) => f.name);
   const prefixes = names.map((name, i) => (i === 0 ? '{' : ',') + JSON.stringify(name) + ':');
-  const encoders = schema.fields.map((f) => quotedFastPath(kindOf(f.type), jsonEncoder(kindOf(f.type), (f.type as { scale?: number }).scale ?? 0)));
+  const encoders = schema.fields.map((f) =>
+    isJsonField(f) ? jsonText : quotedFastPath(kindOf(f.type), jsonEncoder(kindOf(f.type), (f.type as { scale?: number }).scale ?? 0)),
+  );
   const n = names.length;
   return ({ rows }: { rows: import('../src/core/schema.js').Row[] }) => {
     let out = '';

@@ -3,7 +3,7 @@ import type { Field, Schema } from 'apache-arrow';
 import { jsonDecoder, type JsonDecoder } from '../src/codecs/codec.js';
 import { DatagenError } from '../src/core/errors.js';
 import { inferSchema } from '../src/codecs/infer.js';
-import { columnNames, kindOf, tableName, typeLabel, type Row, type Value } from '../src/core/schema.js';
+import { columnNames, isJsonField, kindOf, tableName, typeLabel, type Row, type Value } from '../src/core/schema.js';
 import type { Batch, Source } from '../src/core/stage.js';
 
 /**
@@ -192,6 +192,9 @@ interface Column {
 }
 
 function column(field: Field, inferred: boolean): Column {
+  // A JSON column holds the document as text: whatever JSON value the line has there (an
+  // object, a string, a number), its text; null stays null.
+  if (isJsonField(field)) return { name: field.name, decode: (v) => (v === undefined || v === null ? null : JSON.stringify(v)) };
   const kind = kindOf(field.type);
   const decode = jsonDecoder(kind);
   const finite = (v: Value) => (typeof v === 'number' && !Number.isFinite(v) ? 'holds a number beyond the range of a double (e.g. 1e400)' : undefined);

@@ -111,7 +111,7 @@ export function planScenario(nameOrDefinition: string | ScenarioDefinition, opti
   // Round k > 0 of an endless run (pacedScenarioSource) draws from its own stream.
   const root = round === 0 ? Rng.seeded(engine.seed).fork(def.name) : Rng.seeded(engine.seed).fork(def.name, 'follow', round);
   // Planned now, so option mistakes surface before the first row moves.
-  const generator = def.plan(own, { rows: total, rng: root.fork('plan') });
+  const generator = def.plan(own, { rows: total, rng: root.fork('plan'), seed: engine.seed });
   return { def, total, from, to, batchSize: engine.batchSize, generator, root, options: own };
 }
 

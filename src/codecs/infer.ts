@@ -7,7 +7,7 @@ import { parseDate, parseTime, parseTimestamp } from '../core/temporal.js';
  * schema we were not told). Strings that all parse as dates, times or timestamps get those
  * kinds; numbers that are all integers become int64. Numbers whose text all carries the same
  * count of fraction digits (`12.0`, `3.5`; `1847.00`) become decimal(18, that count), so they
- * are written again as they were read. Columns named `id` or `*_id` count as keys. `--schema <scenario>` replaces the guess with the declared schema.
+ * are written again as they were read. Columns of objects or arrays are JSON columns. Columns named `id` or `*_id` count as keys. `--schema <scenario>` replaces the guess with the declared schema.
  */
 export function inferSchema(rows: readonly Record<string, unknown>[], table = 'data', numberTexts?: ReadonlyMap<string, readonly string[]>): Schema {
   const names: string[] = [];
@@ -31,6 +31,7 @@ export function inferSchema(rows: readonly Record<string, unknown>[], table = 'd
     let dates = 0;
     let times = 0;
     let stamps = 0;
+    let documents = 0;
     for (const r of rows) {
       const v = r[name];
       if (v === null || v === undefined) nulls++;
@@ -43,7 +44,10 @@ export function inferSchema(rows: readonly Record<string, unknown>[], table = 'd
         if (parseDate(v) !== undefined) dates++;
         else if (parseTime(v) !== undefined) times++;
         else if (parseTimestamp(v) !== undefined) stamps++;
-      } else strings++;
+      } else {
+        strings++;
+        documents++;
+      }
     }
     const present = rows.length - nulls;
     let type;
@@ -56,6 +60,8 @@ export function inferSchema(rows: readonly Record<string, unknown>[], table = 'd
     else type = types.string();
     fields[name] = {
       type,
+      // Objects and arrays: a JSON column, so they are written nested again (FieldSpec.json).
+      json: present > 0 && documents === present,
       description: 'inferred from input',
       nullable: true, // a later batch may hold nulls the first did not
       key: name === 'id' || name.endsWith('_id'),

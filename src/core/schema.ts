@@ -58,6 +58,22 @@ export interface FieldSpec {
    * shipped_at after orders_header.order_ts, joined through the table's `references`).
    */
   after?: string;
+  /**
+   * The column holds one JSON document per value, as text (a change event's `before` row):
+   * JSON writers (jsonl, the NDJSON pipe) write it nested, the NDJSON reader reads it back to
+   * text, every other format keeps the text. Marked as Arrow's canonical JSON extension type
+   * (field metadata ARROW:extension:name = arrow.json), which Arrow and Parquet readers know.
+   */
+  json?: boolean;
+}
+
+/** Field metadata of a JSON text column: Arrow's canonical extension type `arrow.json` (storage utf8). */
+export const EXTENSION_NAME = 'ARROW:extension:name';
+export const JSON_EXTENSION = 'arrow.json';
+
+/** Does the field hold JSON documents as text (FieldSpec.json)? */
+export function isJsonField(field: Field): boolean {
+  return field.metadata.get(EXTENSION_NAME) === JSON_EXTENSION;
 }
 
 /** A version-4 UUID as uuid4() prints it (lowercase hex, variant 10xx): a FieldSpec pattern. */
@@ -86,6 +102,11 @@ export function defineTable(name: string, description: string, fields: Record<st
     if (spec.min !== undefined) meta.set('min', JSON.stringify(spec.min));
     if (spec.max !== undefined) meta.set('max', JSON.stringify(spec.max));
     if (spec.after !== undefined) meta.set('after', spec.after);
+    if (spec.json) {
+      if (kindOf(spec.type) !== 'string') throw new Error(`${name}.${fieldName}: json needs a string column, got ${typeLabel(spec.type)}`);
+      meta.set(EXTENSION_NAME, JSON_EXTENSION);
+      meta.set('ARROW:extension:metadata', '');
+    }
     return new Field(fieldName, spec.type, spec.nullable ?? false, meta);
   });
   return new Schema(list, new Map([['table', name], ['description', description]]));

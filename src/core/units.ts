@@ -100,6 +100,8 @@ export interface PlanContext {
   rows: number;
   /** The table's root stream; fork it for anything shared by all chunks (employees, days). */
   rng: Rng;
+  /** The run's seed, for a scenario made from a dataset's context (customers_cdc). */
+  seed?: number;
 }
 
 export interface ScenarioInfo<S extends OptionsSpec> extends UnitInfo<S> {
