@@ -37,6 +37,8 @@ export interface Described {
   examples: string[];
   /** A dataset's tables. */
   tables?: DescribedTable[];
+  /** A dataset's increments (--increment k): the tables that grow, and the change tables. */
+  increments?: { grow: string[]; changes: Array<{ name: string; summary: string; layout: string }> };
 }
 
 type DescribedField = NonNullable<Described['fields']>[number];
@@ -116,6 +118,10 @@ export function renderDescription(d: Described): string {
   const lines = [`${d.name} (${d.kind}): ${d.summary}`];
   if (d.description) lines.push('', d.description);
   if (d.tables) lines.push('', ...renderTables(d.tables));
+  if (d.increments) {
+    lines.push('', 'increments (--increment k adds batch k to a run in --out; docs/increments.md):', `  new files (named ...-bNNNN) for: ${d.increments.grow.join(', ')}`);
+    for (const c of d.increments.changes) lines.push(`  ${c.name}: ${c.summary}`, `    files     ${c.layout}`);
+  }
   if (d.fields) {
     lines.push('', 'fields:');
     const w = Math.max(...d.fields.map((f) => f.name.length)) + 2;
@@ -205,6 +211,8 @@ export function describeDataset(def: DatasetDefinition): Described {
       return { name: st.name, columns: cols, ...(perColumn ? { rates: perColumn } : typeof rate === 'number' ? { rate } : {}), options: rest };
     }),
   }));
+  const grow = (def.tables as unknown as TableDefinition[]).filter((t) => t.increment).map((t) => t.name);
+  const changes = ((def.changes ?? []) as unknown as TableDefinition[]).map((t) => ({ name: t.name, summary: t.schema.metadata.get('description') ?? '', layout: `${t.output.path}batch=NNNN/part-0000-bNNNN.${t.output.format}` }));
   return {
     kind: 'dataset',
     name: def.name,
@@ -215,9 +223,11 @@ export function describeDataset(def: DatasetDefinition): Described {
       ...options(def.options),
       { flag: '--out', type: 'string', default: DEFAULT_OUT, description: 'folder to write the tables, ledger and manifest into' },
       { flag: '--overwrite', type: 'boolean', description: "replace an earlier run's files in --out" },
+      ...(grow.length > 0 ? [{ flag: '--increment', type: 'integer', description: 'add batch k (1, 2, ...) to the run already in --out (docs/increments.md)' }] : []),
     ],
     examples: def.examples,
     tables,
+    ...(grow.length > 0 ? { increments: { grow, changes } } : {}),
   };
 }
 

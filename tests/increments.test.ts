@@ -197,6 +197,17 @@ describe('retail increments, read back by DuckDB', () => {
   }, 120_000);
 });
 
+describe('describe retail', () => {
+  it('lists the tables increments grow and the change tables with their files', () => {
+    const r = sh(`node ${BIN} describe retail`, tempDir());
+    expect(r.status).toBe(0);
+    const part = r.stdout.slice(r.stdout.indexOf('increments (--increment k'));
+    expect(part).toContain('new files (named ...-bNNNN) for: customers, orders_header, orders_lines, events, sensors, exchange_rates, shipments, returns\n');
+    for (const t of ['customers', 'products', 'stores']) expect(part).toContain(`files     ${t}_changes/batch=NNNN/part-0000-bNNNN.csv`);
+    expect(r.stdout).toMatch(/--increment\s+add batch k/);
+  });
+});
+
 describe('increment errors: one line, a code, nothing written', () => {
   it('refuses another seed, scale or option, a missing base, a batch already there, a DuckDB file and a dataset without increments', () => {
     const folder = tempDir();
