@@ -189,10 +189,12 @@ describe('retail increments, read back by DuckDB', () => {
     expect(result.findings.filter((f) => f.status === 'extra' || f.status === 'missed')).toEqual([]);
   }, 120_000);
 
-  it('makes the same folder whatever order the batches are made in', async () => {
+  it('makes the same folder whatever order the batches are made in, with any workers or batch size', async () => {
     const other = tempDir();
     await runDataset(retail, { out: other, scale: SCALE, seed: SEED, clean: true, options: OPTIONS });
-    for (const k of [3, 1, 2]) await runDataset(retail, { out: other, scale: SCALE, seed: SEED, clean: true, options: OPTIONS, increment: k });
+    for (const k of [3, 1, 2]) {
+      await runDataset(retail, { out: other, scale: SCALE, seed: SEED, clean: true, options: OPTIONS, increment: k, ...(k === 1 ? { workers: 2 } : {}), ...(k === 2 ? { batchSize: 100 } : {}) });
+    }
     expect(hashes(other)).toEqual(hashes(clean));
   }, 120_000);
 });
