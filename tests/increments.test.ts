@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDataset } from '../src/datasets/run.js';
@@ -233,6 +233,18 @@ describe('increment errors: one line, a code, nothing written', () => {
       expect(hashes(join(folder, 'raw')), args).toEqual(before);
     }
     expect(existsSync(join(folder, 'nothing'))).toBe(false);
+    // A batch that fails part way (a folder it needs is a file) removes what it wrote, Delta
+    // versions included: once early (orders_lines), once after returns got its version.
+    for (const blocker of ['orders_lines/order_dt=2025-01-03', 'customers_changes']) {
+      writeFileSync(join(folder, 'raw', blocker), '');
+      const state = hashes(join(folder, 'raw'));
+      const r = run('retail --scale 0.01 --out raw --increment 1');
+      expect(r.status, blocker).toBe(1);
+      expect(r.stderr, blocker).toMatch(/a parent is not a folder \(ENOTDIR\) \[E_OUTPUT\]\n$/);
+      expect(hashes(join(folder, 'raw')), blocker).toEqual(state);
+      rmSync(join(folder, 'raw', blocker));
+    }
+    expect(hashes(join(folder, 'raw'))).toEqual(before);
     expect(run('retail --scale 0.01 --out raw --increment 2').status).toBe(0);
     const again = run('retail --scale 0.01 --out raw --increment 2');
     expect(again.status).toBe(1);

@@ -87,8 +87,10 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
   if (existsSync(recordFile) && !o.overwrite) {
     throw new DatagenError('E_OUTPUT', `${owner}: ${out} already holds batch ${k} (${BATCHES}/${tag(k)}.json); pass --overwrite to write it again`);
   }
+  const madeBatches = !existsSync(join(out, BATCHES));
   ensureDir(join(out, BATCHES));
-  if (!existsSync(batchRecordPath(out, 0))) writeAtomic(batchRecordPath(out, 0), JSON.stringify(base, null, 2) + '\n');
+  const madeBase = !existsSync(batchRecordPath(out, 0));
+  if (madeBase) writeAtomic(batchRecordPath(out, 0), JSON.stringify(base, null, 2) + '\n');
   if (existsSync(recordFile)) removeBatchFiles(out, JSON.parse(readFileSync(recordFile, 'utf8')) as BatchRecord);
 
   // The tables of the base run that grow, and the change tables of its dimensions.
@@ -100,10 +102,15 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
   ensureDir(work);
   const tasks: TableTask[] = [...tables, ...changes].map((t) => ({ table: t.name, shard: 0, ledger: join(work, `${t.name}.jsonl`) }));
   const job = { ...datasetJob(def, o, { seed, scale, clean, out, shards: 1 }), batch: k };
-  // A failed or stopped batch leaves no file of its own behind (the base and other batches stay).
+  // A failed or stopped batch leaves no file of its own behind (the base and other batches stay):
+  // its tagged files, the Delta versions it committed, and the records it started.
+  const deltaVersions = new Map(tables.filter((t) => t.output.format === 'delta').map((t) => [t, deltaTable(join(out, t.output.path)).version() ?? -1]));
   const dropPartial = () => {
     rmSync(work, { recursive: true, force: true });
     for (const t of [...tables, ...changes]) removeBatchTagged(join(out, t.output.path), k);
+    for (const [t, version] of deltaVersions) removeVersionsAfter(join(out, t.output.path), version);
+    if (madeBase) rmSync(batchRecordPath(out, 0), { force: true });
+    if (madeBatches) rmSync(join(out, BATCHES), { recursive: true, force: true });
   };
   const undo = onAbort(dropPartial);
   let done = false;
@@ -237,6 +244,19 @@ function removeBatchTagged(path: string, k: number): void {
     }
   };
   sweep(folder);
+}
+
+/** Delta commits after `version` and the data files they added (a batch that did not complete). */
+function removeVersionsAfter(table: string, version: number): void {
+  const log = join(table, '_delta_log');
+  if (!existsSync(log)) return;
+  for (const name of readdirSync(log).filter((n) => /^\d{20}\.json$/.test(n) && Number(n.slice(0, 20)) > version)) {
+    for (const line of readFileSync(join(log, name), 'utf8').split('\n')) {
+      const add = line ? (JSON.parse(line) as { add?: { path: string } }).add : undefined;
+      if (add) rmSync(join(table, decodeURIComponent(add.path)), { force: true });
+    }
+    rmSync(join(log, name), { force: true });
+  }
 }
 
 /** Before a batch is written again: its files (not Delta's, whose versions stay and are skipped). */
