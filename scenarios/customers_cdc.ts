@@ -24,9 +24,9 @@ export const customersCdc = defineScenario({
     'Replayed in order, the events give the customers table of generate retail --clean plus its increments (docs/cdc.md).',
   defaultRows: 100_000,
   examples: [
-    'datagen pipe customers_cdc --rows 100000 | datagen jsonl',
+    'datagen pipe customers_cdc --rows 100000 | datagen jsonl > customers_cdc.jsonl',
     'datagen generate customers_cdc --scale 0.01 --rows 1000 --out cdc.parquet',
-    'datagen pipe customers_cdc --seed 42 --scale 0.01 --rows 5',
+    'datagen generate customers_cdc --seed 42 --scale 0.01 --rows 2000 --out cdc.csv   # the story of generate retail --seed 42 --scale 0.01 and its increments',
   ],
   schema: envelopeSchema('customers_cdc', "Change events of retail's customers (Debezium envelope)", 'customers'),
   rules: [
@@ -38,9 +38,9 @@ export const customersCdc = defineScenario({
   ],
   options: {
     scale: { type: 'number', description: "the retail dataset's scale: 1 = 80,000 customers (as generate retail --scale)", default: 1, max: 1000 },
-    start: retailOptions.start,
-    end: retailOptions.end,
-    incrementDays: retailOptions.incrementDays,
+    start: { ...retailOptions.start, description: "first day of retail's horizon (the base customers joined in the ten years before it)" },
+    end: { ...retailOptions.end, description: "last day of retail's horizon: the snapshot is taken at midnight after it, increment 1 starts the day after" },
+    incrementDays: { ...retailOptions.incrementDays, description: 'days each increment covers (as generate retail --increment-days)' },
   },
   plan: ({ scale, start, end, incrementDays }, plan) => {
     if (!(scale > 0)) throw new DatagenError('E_OPTION', `customers_cdc: scale must be above 0 and at most 1000, got ${scale}`);

@@ -1,0 +1,196 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetContext } from '../src/core/dataset.js';
+import { collect } from '../src/core/pipeline.js';
+import { kindOf, type Row } from '../src/core/schema.js';
+import { customers } from '../pipelines/retail/customers.js';
+import { retail } from '../pipelines/retail/index.js';
+import { deletedParents } from '../pipelines/retail/shared.js';
+import { customersCdc } from '../scenarios/customers_cdc.js';
+import { ndjsonFormatter } from '../sinks/jsonl.js';
+import { decimalBytes } from '../sources/change-stream.js';
+import { scenarioSource } from '../sources/scenario.js';
+import { BIN, sh, tempDir } from './helpers.js';
+
+/**
+ * customers_cdc (docs/cdc.md): the envelope per op, exact row counts, the same bytes in and
+ * out of process, and the story the increments tell: replayed in DuckDB, the events give the
+ * customers of `generate retail --clean` plus its increments' files (a 30-day increment has
+ * an erasure at scale 0.01, a 7-day one not before batch 5).
+ */
+const OPTS = { scale: 0.01, incrementDays: 30 };
+const events = (options: Record<string, unknown>) => collect(scenarioSource(customersCdc, { ...OPTS, ...options }));
+const parse = (v: unknown) => (v === null ? null : (JSON.parse(v as string) as Record<string, unknown>));
+
+const ctx = datasetContext(retail, 42, 0.01, { incrementDays: 30 });
+const SNAPSHOT = ctx.rows('customers') - deletedParents(ctx, 'ordersCustomer').size;
+const COLUMNS = customers.schema.fields.map((f) => f.name);
+
+describe('customers_cdc: the envelope', () => {
+  it('r, c, u and d events have the Debezium shape: before null for r/c, after null for d; lsn counts events; snapshot true..last, then false', async () => {
+    const rows = await events({ rows: 1000 });
+    const seen = new Set<string>();
+    let lastBatch = 0;
+    let lastChange = 0;
+    for (const [i, row] of rows.entries()) {
+      expect(Object.keys(row)).toEqual(['before', 'after', 'source', 'op', 'ts_ms', 'transaction']);
+      const op = row.op as string;
+      seen.add(op);
+      const before = parse(row.before);
+      const after = parse(row.after);
+      const source = parse(row.source)!;
+      expect(Object.keys(source)).toEqual(['version', 'connector', 'name', 'ts_ms', 'snapshot', 'db', 'schema', 'table', 'lsn', 'batch']);
+      expect(source).toMatchObject({ connector: 'datagen', name: 'retail', db: 'retail', schema: 'public', table: 'customers', lsn: i + 1 });
+      expect(row.transaction).toBeNull();
+      expect(row.ts_ms as number).toBeGreaterThanOrEqual(source.ts_ms as number);
+      if (op === 'r' || op === 'c') expect(before).toBeNull();
+      else expect(Object.keys(before!)).toEqual(COLUMNS);
+      if (op === 'd') expect(after).toBeNull();
+      else expect(Object.keys(after!)).toEqual(COLUMNS);
+      if (op === 'u' || op === 'd') expect(before!.customer_id).toBe((after ?? before)!.customer_id);
+      if (i < SNAPSHOT) {
+        expect(op).toBe('r');
+        expect(source).toMatchObject({ snapshot: i === SNAPSHOT - 1 ? 'last' : 'true', batch: 0 });
+        if (i > 0) expect(after!.customer_id as number).toBeGreaterThan(parse(rows[i - 1]!.after)!.customer_id as number);
+      } else {
+        expect(op).not.toBe('r');
+        expect(source.snapshot).toBe('false');
+        // Batches in order; inside one, changes in time order (source.ts_ms is changed_at in ms).
+        expect(source.batch as number).toBeGreaterThanOrEqual(lastBatch);
+        if (source.batch === lastBatch) expect(source.ts_ms as number).toBeGreaterThanOrEqual(lastChange);
+        lastBatch = source.batch as number;
+        lastChange = source.ts_ms as number;
+      }
+    }
+    expect([...seen].sort()).toEqual(['c', 'd', 'r', 'u']);
+    // Debezium's default encodings: a date as days since the epoch, a timestamp as µs, booleans.
+    const first = parse(rows[0]!.after)!;
+    expect(Number.isInteger(first.birth_date) && Number.isInteger(first.join_ts)).toBe(true);
+    expect(first.join_ts as number).toBeGreaterThan(1e15);
+    expect(typeof first.is_vip).toBe('boolean');
+    // Kafka Connect's Decimal (products would use it): base64 of the unscaled two's complement.
+    expect([decimalBytes(12.95, 2), decimalBytes(-1, 0), decimalBytes(1.28, 2), decimalBytes(0, 4)]).toEqual(['BQ8=', '/w==', 'AIA=', 'AA==']);
+  });
+
+  it('--rows N gives exactly the first N events, whichever chunk or shard makes them', async () => {
+    for (const n of [0, 1, SNAPSHOT, SNAPSHOT + 1, 8193]) expect((await events({ rows: n })).length).toBe(n);
+    const all = await events({ rows: 9000 });
+    const shards = (await Promise.all(['0/3', '1/3', '2/3'].map((shard) => events({ rows: 9000, shard })))).flat();
+    expect(shards).toEqual(all);
+    // A longer run starts with the shorter one.
+    expect(all.slice(0, 1000)).toEqual(await events({ rows: 1000 }));
+  });
+
+  it('another seed tells another story', async () => {
+    const a = await events({ rows: 900, seed: 1 });
+    const b = await events({ rows: 900, seed: 2 });
+    expect(a.map((r) => r.after)).not.toEqual(b.map((r) => r.after));
+  });
+});
+
+describe('customers_cdc: against the increments, in DuckDB', () => {
+  let con: DuckDBConnection;
+  let dir: string;
+  let inProcess: Row[];
+  const query = async (sql: string) => (await con.runAndReadAll(sql)).getRowObjectsJson();
+
+  beforeAll(async () => {
+    dir = tempDir('datagen-cdc-');
+    const D = `node ${BIN}`;
+    const o = '--scale 0.01 --increment-days 30';
+    const r = sh(
+      [
+        `(${D} generate retail ${o} --clean --out raw -q && for k in 1 2 3; do ${D} generate retail ${o} --clean --out raw --increment $k -q || exit 1; done) &`,
+        `(${D} pipe customers_cdc ${o} --rows 1000 -q > piped.jsonl && ${D} pipe customers_cdc ${o} --rows 1000 -q | ${D} jsonl -q > twice.jsonl) &`,
+        `(${D} generate customers_cdc ${o} --rows 1000 --out cdc.csv -q && ${D} generate customers_cdc ${o} --rows 1000 --out cdc.parquet -q) &`,
+        'for j in 1 2 3; do wait -n || exit 1; done',
+      ].join('\n'),
+      dir,
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    inProcess = await events({ rows: 1000 });
+    con = await (await DuckDBInstance.create(':memory:')).connect();
+    await con.run("SET TimeZone = 'UTC'");
+  }, 120_000);
+
+  afterAll(() => con?.closeSync());
+
+  it('the same bytes in one process, from the CLI and through a pipe (JSON columns stay nested objects)', () => {
+    const piped = readFileSync(join(dir, 'piped.jsonl'), 'utf8');
+    expect(readFileSync(join(dir, 'twice.jsonl'), 'utf8')).toBe(piped);
+    expect(ndjsonFormatter(customersCdc.schema)({ rows: inProcess })).toBe(piped);
+    expect(piped.split('\n', 1)[0]).toMatch(/^\{"before":null,"after":\{"customer_id":1,/);
+  });
+
+  it('CSV and Parquet hold the JSON as text DuckDB reads back, equal to the events', async () => {
+    const text = (v: unknown) => (v === null ? null : String(v));
+    const expected = inProcess.map((r) => [text(r.before), text(r.after), text(r.source), r.op, String(r.ts_ms)]);
+    for (const file of ['cdc.csv', 'cdc.parquet']) {
+      const from = file.endsWith('.csv') ? `read_csv('${join(dir, file)}', all_varchar = true)` : `'${join(dir, file)}'`;
+      const rows = await query(`SELECT "before", "after", "source", op, ts_ms::VARCHAR AS ts_ms, "transaction" FROM ${from}`);
+      expect(rows.map((r) => [r.before, r.after, r.source, r.op, r.ts_ms])).toEqual(expected);
+      expect(rows.every((r) => r.transaction === null)).toBe(true);
+      expect(await query(`SELECT count(*)::INT AS n FROM ${from} WHERE json_valid("after") AND json_valid("source")`)).toEqual([{ n: inProcess.filter((r) => r.after !== null).length }]);
+    }
+  });
+
+  it('each batch is its change file row for row, and replaying the events gives the files\' final customers, EXCEPT both ways empty', async () => {
+    const raw = join(dir, 'raw');
+    const types = Object.fromEntries(customers.schema.fields.map((f) => [f.name, duckType(kindOf(f.type))]));
+    const typeList = (extra: Record<string, string>) => `{${Object.entries({ ...extra, ...types }).map(([k, v]) => `'${k}': '${v}'`).join(', ')}}`;
+    // The events, with before/after typed as the table's columns (dates and timestamps decoded).
+    const typedRow = (side: string) =>
+      customers.schema.fields
+        .map((f) => {
+          const kind = kindOf(f.type);
+          const v = `(${side}->>'${f.name}')`;
+          if (kind === 'date') return `DATE '1970-01-01' + ${v}::INTEGER AS ${f.name}`;
+          if (kind === 'timestamp') return `make_timestamp(${v}::BIGINT) AS ${f.name}`;
+          return `${v}::${duckType(kind)} AS ${f.name}`;
+        })
+        .join(', ');
+    await con.run(
+      `CREATE TABLE ev AS SELECT "before"::JSON AS "before", "after"::JSON AS "after", (source->>'lsn')::BIGINT AS lsn, (source->>'batch')::INT AS batch,
+         (source->>'ts_ms')::BIGINT AS ts_ms, op FROM read_json('${join(dir, 'piped.jsonl')}', columns = {before: 'JSON', after: 'JSON', source: 'JSON', op: 'VARCHAR', ts_ms: 'BIGINT', transaction: 'JSON'})
+       WHERE (source->>'batch')::INT <= 3`,
+    );
+    const files = `read_csv('${raw}/customers_changes/*/*.csv', types = ${typeList({ changed_at: 'TIMESTAMP' })}, filename = true, hive_partitioning = false)`;
+    await con.run(`CREATE TABLE changes AS SELECT *, regexp_extract(filename, 'batch=(\\d+)', 1)::INT AS batch, row_number() OVER (PARTITION BY filename ORDER BY changed_at, customer_id, change_op) AS pos FROM ${files}`);
+    expect((await query('SELECT count(*)::INT AS n FROM changes WHERE change_op = \'d\''))[0]!.n).toBeGreaterThan(0);
+
+    // 1. Batch k's events are customers_changes/batch=000k/ in order: op, time (ms), the row after (before for d).
+    const eventSide = `SELECT batch, row_number() OVER (PARTITION BY batch ORDER BY lsn) AS pos, op, ts_ms, ${typedRow('coalesce("after", "before")')} FROM ev WHERE op <> 'r'`;
+    const fileSide = `SELECT batch, pos, change_op, epoch_ms(changed_at), ${COLUMNS.join(', ')} FROM changes`;
+    expect(await query(`(${eventSide}) EXCEPT ALL (${fileSide})`)).toEqual([]);
+    expect(await query(`(${fileSide}) EXCEPT ALL (${eventSide})`)).toEqual([]);
+
+    // 2. The events chain: each u/d starts from the row the key's previous event left; r/c come first, nothing after d.
+    const broken = await query(`SELECT lsn, op FROM (
+        SELECT lsn, op, "before", lag("after") OVER w AS prev, lag(op) OVER w AS prev_op
+        FROM ev WINDOW w AS (PARTITION BY coalesce("after", "before")->>'customer_id' ORDER BY lsn))
+      WHERE (op IN ('r', 'c') AND prev_op IS NOT NULL) OR (op IN ('u', 'd') AND (prev IS NULL OR "before"::VARCHAR <> prev::VARCHAR)) OR prev_op = 'd'`);
+    expect(broken).toEqual([]);
+
+    // 3. Replayed, the last event of each key (unless a delete) is the table; from the files: the
+    //    base (the deleted parents were never in the database) and sign-ups, then the last change.
+    const replayed = `SELECT ${typedRow('"after"')} FROM (SELECT *, row_number() OVER (PARTITION BY coalesce("after", "before")->>'customer_id' ORDER BY lsn DESC) AS last FROM ev) WHERE last = 1 AND op <> 'd'`;
+    const gone = [0, ...deletedParents(ctx, 'ordersCustomer')].join(', ');
+    const loaded = `SELECT ${COLUMNS.join(', ')} FROM read_csv(['${raw}/customers.csv', '${raw}/customers-b0001.csv', '${raw}/customers-b0002.csv', '${raw}/customers-b0003.csv'], types = ${typeList({})}) WHERE customer_id NOT IN (${gone})`;
+    const lastChange = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY batch DESC, pos DESC) AS last FROM changes) WHERE last = 1`;
+    const fromFiles = `SELECT * FROM (${loaded}) WHERE customer_id NOT IN (SELECT customer_id FROM changes)
+      UNION ALL SELECT ${COLUMNS.join(', ')} FROM (${lastChange}) WHERE change_op <> 'd'`;
+    expect(await query(`(${replayed}) EXCEPT ALL (${fromFiles})`)).toEqual([]);
+    expect(await query(`(${fromFiles}) EXCEPT ALL (${replayed})`)).toEqual([]);
+    const [{ n }] = (await query(`SELECT count(*)::INT AS n FROM (${replayed})`)) as [{ n: number }];
+    const signups = inProcess.filter((r) => r.op === 'c' && (parse(r.source)!.batch as number) <= 3).length;
+    const erased = inProcess.filter((r) => r.op === 'd' && (parse(r.source)!.batch as number) <= 3).length;
+    expect(n).toBe(SNAPSHOT + signups - erased);
+  });
+});
+
+function duckType(kind: ReturnType<typeof kindOf>): string {
+  return { int: 'BIGINT', float: 'DOUBLE', decimal: 'DOUBLE', string: 'VARCHAR', bool: 'BOOLEAN', date: 'DATE', time: 'TIME', timestamp: 'TIMESTAMP' }[kind];
+}
