@@ -91,7 +91,8 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
   ensureDir(join(out, BATCHES));
   const madeBase = !existsSync(batchRecordPath(out, 0));
   if (madeBase) writeAtomic(batchRecordPath(out, 0), JSON.stringify(base, null, 2) + '\n');
-  if (existsSync(recordFile)) removeBatchFiles(out, JSON.parse(readFileSync(recordFile, 'utf8')) as BatchRecord);
+  const rewriting = existsSync(recordFile);
+  if (rewriting) removeBatchFiles(out, JSON.parse(readFileSync(recordFile, 'utf8')) as BatchRecord);
 
   // The tables of the base run that grow, and the change tables of its dimensions.
   const inBase = new Set(Object.keys(base.manifest.tables));
@@ -113,7 +114,6 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
     if (madeBatches) rmSync(join(out, BATCHES), { recursive: true, force: true });
   };
   const undo = onAbort(dropPartial);
-  let done = false;
   try {
     const results: TableTaskResult[] = [];
     for await (const r of executeTasks(def, job, tasks, o)) results.push(r);
@@ -159,11 +159,17 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
     writeAtomic(recordFile, JSON.stringify(record, null, 2) + '\n');
     await rebuild(def, out, base);
     const mine = Object.entries({ ...record.tables, ...record.changes });
-    done = true;
     return { out, batch: k, tables: mine.map(([name, t]) => ({ name, rows: t.rows, files: t.files.length })), files: mine.flatMap(([, t]) => t.files) };
+  } catch (err) {
+    dropPartial();
+    // Written again with --overwrite and failed: the old batch k is gone, so is its record.
+    if (rewriting) {
+      for (const p of [recordFile, join(out, BATCHES, `${tag(k)}.ledger.jsonl`)]) rmSync(p, { force: true });
+      await rebuild(def, out, base);
+    }
+    throw err;
   } finally {
     undo();
-    if (!done) dropPartial();
     rmSync(work, { recursive: true, force: true });
   }
 }
