@@ -59,7 +59,8 @@ interface Column {
   name: string;
   sql: string;
   notNull: boolean;
-  ok: (v: Exclude<Value, null>) => boolean;
+  /** Whether DuckDB reads a non-null value as the column's type; undefined: any value (text). */
+  ok?: (v: Exclude<Value, null>) => boolean;
 }
 
 /** Rows per part file: DuckDB's row group, so each part is written to the file as full row groups. */
@@ -105,6 +106,7 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     const schema = first.value.schema;
     const table = target.table ?? schema.metadata.get('table') ?? basename(path).replace(/\.duckdb$/i, '');
     const columns = schema.fields.map((f) => column(f, table, target.textColumns ?? false));
+    const check = rowCheck(columns, table);
     const encode = csv({ header: false }).chunked!.encoder(schema);
     const partRows = target.partRows ?? PART_ROWS;
     // Every value of a column is read as the type of its table column, from the CSV text datagen writes.
@@ -128,7 +130,9 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
         loading = db.run(`INSERT INTO ${sqlIdent(table)} ${read(file)}`).then(
           () => rmSync(file),
           (err: unknown) => {
-            throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table} in ${path}: ${firstLine(err)}`);
+            // A value DuckDB could not read as its column's type (an INTEGER out of range, say): that line of its message.
+            const why = /Error when converting column "(.*)"\. (.*)/.exec(String((err as Error)?.message));
+            throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table} in ${path}: ${why ? `column ${why[1]}: ${why[2]}` : firstLine(err)}`);
           },
         );
         // Its failure is seen at the next await of it; until then it is not unhandled.
@@ -138,7 +142,7 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
         const batch = next.value;
         if (batch.schema.fields.length !== columns.length) throw new DatagenError('E_INPUT', `duckdb: a batch with ${batch.schema.fields.length} columns after ${columns.length}`);
         if (batch.rows.length === 0) continue;
-        check(batch.rows, columns, table, rows);
+        check(batch.rows, rows);
         try {
           fd ??= openSync(parts[part % 2]!, 'w');
           writeFileSync(fd, encode(batch));
@@ -180,17 +184,32 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
   }
 }
 
-/** Values DuckDB would refuse (or read as something else), found here so the error names the column and the value. */
-function check(rows: readonly Row[], columns: readonly Column[], table: string, before: number): void {
-  for (const col of columns) {
-    const { name, ok, notNull } = col;
-    for (let r = 0; r < rows.length; r++) {
-      const v = rows[r]![name];
-      if (v === null || v === undefined) {
-        if (notNull) throw new DatagenError('E_DATABASE', `duckdb: null in ${table}.${name}, declared NOT NULL (row ${before + r + 1})`);
-      } else if (!ok(v)) throw new DatagenError('E_DATABASE', `duckdb: ${table}.${name} is ${col.sql}, got ${JSON.stringify(v)}`);
-    }
-  }
+/**
+ * The test of a batch's rows: values DuckDB would refuse (or read as something else) are found
+ * here, so the error names the column and the value. The loop is made for the schema, with the
+ * column names as constants, as the CSV sink's row loop is: `row[name]` over many names is a
+ * slow megamorphic lookup. Columns that take any value are not looked at.
+ */
+function rowCheck(columns: readonly Column[], table: string): (rows: readonly Row[], before: number) => void {
+  const fail = (c: number, v: Value | undefined, row: number): never => {
+    const { name, sql } = columns[c]!;
+    if (v === null || v === undefined) throw new DatagenError('E_DATABASE', `duckdb: null in ${table}.${name}, declared NOT NULL (row ${row})`);
+    throw new DatagenError('E_DATABASE', `duckdb: ${table}.${name} is ${sql}, got ${JSON.stringify(v)}`);
+  };
+  const tests = columns.map((col, c) => {
+    const v = `row[${JSON.stringify(col.name)}]`;
+    const isNull = `(${v} === null || ${v} === undefined)`;
+    if (!col.ok) return col.notNull ? `if ${isNull} fail(${c}, ${v}, before + r + 1);` : '';
+    return `if (${col.notNull ? '' : `!${isNull} && `}!ok${c}(${v})) fail(${c}, ${v}, before + r + 1);`;
+  });
+  const make = new Function('fail', ...columns.map((_, c) => `ok${c}`), `
+    return (rows, before) => {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r];
+        ${tests.join('\n        ')}
+      }
+    };`) as (...args: unknown[]) => (rows: readonly Row[], before: number) => void;
+  return make(fail, ...columns.map((c) => c.ok));
 }
 
 /** Create the table, replace it (overwrite), or check an existing one has the same columns (append). */
@@ -234,7 +253,7 @@ function column(field: Field, table: string, textColumns: boolean): Column {
       );
     }
     // The CSV text of any value, as the CSV sink writes it.
-    return { name, sql: 'VARCHAR', notNull, ok: () => true };
+    return { name, sql: 'VARCHAR', notNull };
   }
   switch (kind) {
     case 'int':
@@ -249,7 +268,7 @@ function column(field: Field, table: string, textColumns: boolean): Column {
       return { name, sql, notNull, ok: (v) => typeof v === 'number' && Math.abs(Math.round(v * unit)) < limit };
     }
     case 'string':
-      return { name, sql, notNull, ok: () => true };
+      return { name, sql, notNull };
     case 'bool':
       return { name, sql, notNull, ok: (v) => typeof v === 'boolean' };
     case 'date':

@@ -5,12 +5,13 @@
  * leaves the file as it was, or no file), and a whole dataset into one file whose tables and
  * row counts are those of the manifest written as files. DuckDB itself reads everything back.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckdb } from '../sinks/duckdb.js';
+import { duckdb, writeDuckdb } from '../sinks/duckdb.js';
 import { defineTable, types, type Row } from '../src/core/schema.js';
+import { collect } from '../src/core/pipeline.js';
 import type { Batch } from '../src/core/stage.js';
 import { scenario } from '../sources/scenario.js';
 import { sh, tempDir } from './helpers.js';
@@ -24,6 +25,8 @@ const run = (script: string) => sh(script.replaceAll('datagen ', `${BIN_CMD} `),
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
   return (await conn.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
 }
+/** Part files the sink writes beside the database while loading: none may stay behind. */
+const parts = () => readdirSync(dir).filter((f) => f.includes('.part-'));
 async function value(sql: string): Promise<unknown> {
   return Object.values((await rows(sql))[0]!)[0];
 }
@@ -40,6 +43,7 @@ beforeAll(async () => {
   // One process per output; loans of one seed as DuckDB and as CSV.
   const r = run('datagen generate loans --rows 3000 --seed 7 --out loans.duckdb -q && datagen generate loans --rows 3000 --seed 7 --out loans.csv -q && datagen generate loans --rows 3000 --seed 7 --out again.duckdb -q');
   expect(r.status, r.stderr).toBe(0);
+  expect(parts()).toEqual([]);
 }, 120_000);
 
 afterAll(() => {
@@ -182,6 +186,7 @@ describe('duckdb sink: existing tables, malformed text, failures', () => {
     await expect(duckdb({ path: join(dir, 'new.duckdb') }).write(failing())).rejects.toThrow('upstream broke');
     expect(existsSync(join(dir, 'new.duckdb'))).toBe(false);
     expect(existsSync(join(dir, 'new.duckdb.wal'))).toBe(false);
+    expect(parts()).toEqual([]);
   });
 
   it('a value the column cannot hold is one E_DATABASE line naming the column', async () => {
@@ -191,6 +196,48 @@ describe('duckdb sink: existing tables, malformed text, failures', () => {
     })();
     await expect(duckdb({ path: join(dir, 'bad.duckdb') }).write(bad)).rejects.toMatchObject({ code: 'E_DATABASE', message: 'duckdb: x.n is INTEGER, got "twelve"' });
     expect(existsSync(join(dir, 'bad.duckdb'))).toBe(false);
+  });
+});
+
+describe('duckdb sink: rows loaded in parts', () => {
+  it('loads several parts in the order the rows were made, and removes every part file', async () => {
+    // 3,000 rows in batches of 500, parts of 1,000 rows: three parts, one loading while the next is written.
+    const source = () => scenario('loans', { rows: 3000, seed: 3, batchSize: 500 });
+    const made = await collect(source());
+    expect(await writeDuckdb({ path: join(dir, 'parts.duckdb'), partRows: 1000 }, source().batches())).toBe(3000);
+    expect(parts()).toEqual([]);
+    await attach('parts.duckdb', 'p');
+    const ids = (await rows('SELECT loan_id FROM p.loans ORDER BY rowid')).map((r) => r.loan_id);
+    expect(ids).toEqual(made.map((r) => r.loan_id));
+    // The same table as one part.
+    await writeDuckdb({ path: join(dir, 'one-part.duckdb') }, source().batches());
+    await attach('one-part.duckdb', 'o');
+    expect(await value('SELECT count(*) FROM (SELECT * FROM p.loans EXCEPT ALL SELECT * FROM o.loans)')).toBe('0');
+    expect(await value('SELECT count(*) FROM o.loans')).toBe('3000');
+  });
+
+  it('a failure while parts are loading (upstream, or a value DuckDB refuses) rolls back and leaves no part file', async () => {
+    const schema = defineTable('x', 'x', { n: { type: types.int32(), description: 'n' } });
+    const batch = (from: number): Batch => ({ schema, rows: Array.from({ length: 500 }, (_, i) => ({ n: from + i })), offset: from });
+    async function* failing(): AsyncGenerator<Batch> {
+      for (let b = 0; b < 5; b++) yield batch(b * 500);
+      throw new Error('upstream broke');
+    }
+    await expect(writeDuckdb({ path: join(dir, 'gone.duckdb'), partRows: 1000 }, failing())).rejects.toThrow('upstream broke');
+    expect(existsSync(join(dir, 'gone.duckdb'))).toBe(false);
+    expect(parts()).toEqual([]);
+    // 2^31 is an integer (the check here passes it) that INTEGER cannot hold: DuckDB refuses the second part.
+    async function* tooBig(): AsyncGenerator<Batch> {
+      for (let b = 0; b < 4; b++) yield batch(b * 500);
+      yield { schema, rows: [{ n: 2 ** 31 }], offset: 2000 };
+      for (let b = 5; b < 8; b++) yield batch(b * 500);
+    }
+    await expect(writeDuckdb({ path: join(dir, 'gone.duckdb'), partRows: 1000 }, tooBig())).rejects.toMatchObject({
+      code: 'E_DATABASE',
+      message: expect.stringMatching(/^duckdb: cannot write table x in .*gone\.duckdb: column n: Could not convert string "2147483648" to 'INTEGER'$/),
+    });
+    expect(existsSync(join(dir, 'gone.duckdb'))).toBe(false);
+    expect(parts()).toEqual([]);
   });
 });
 
