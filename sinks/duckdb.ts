@@ -110,24 +110,29 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     const encode = csv({ header: false }).chunked!.encoder(schema);
     const partRows = target.partRows ?? PART_ROWS;
     // Every value of a column is read as the type of its table column, from the CSV text datagen writes.
-    const read = (file: string) =>
+    // A row is no longer than its batch's text: past DuckDB's default line limit (2 MB), that is the limit.
+    const read = (file: string, longest: number) =>
       `SELECT * FROM read_csv(${sqlString(file)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
-      `allow_quoted_nulls = false, columns = {${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.sql)}`).join(', ')}})`;
+      `new_line = '\\n', allow_quoted_nulls = false, ${longest > 2_000_000 ? `max_line_size = ${longest}, ` : ''}` +
+      `columns = {${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.sql)}`).join(', ')}})`;
     // One part is loaded (by DuckDB's threads) while the next is written (on this one).
     let loading: Promise<void> = Promise.resolve();
     let part = 0;
     let fd: number | undefined;
     let inPart = 0;
+    let longest = 0;
     await db.run('BEGIN TRANSACTION');
     try {
       await prepareTable(db, path, table, columns, target.overwrite ?? false);
       const load = async () => {
         closeSync(fd!);
         fd = undefined;
-        inPart = 0;
         const file = parts[part++ % 2]!;
+        const sql = `INSERT INTO ${sqlIdent(table)} ${read(file, longest)}`;
+        inPart = 0;
+        longest = 0;
         await loading;
-        loading = db.run(`INSERT INTO ${sqlIdent(table)} ${read(file)}`).then(
+        loading = db.run(sql).then(
           () => rmSync(file),
           (err: unknown) => {
             // A value DuckDB could not read as its column's type (an INTEGER out of range, say): that line of its message.
@@ -145,7 +150,9 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
         check(batch.rows, rows);
         try {
           fd ??= openSync(parts[part % 2]!, 'w');
-          writeFileSync(fd, encode(batch));
+          const text = encode(batch);
+          writeFileSync(fd, text);
+          longest = Math.max(longest, text.length);
         } catch (err) {
           throw new DatagenError('E_OUTPUT', `duckdb: cannot write ${parts[part % 2]} (rows on their way into ${path}): ${describeIoError(err)}`);
         }

@@ -130,6 +130,27 @@ describe('duckdb sink: types and values', () => {
       { i32: 2147483647, i64: null, f64: -1e300, dec: '-0.0001', s: null, b: false, d: '2024-01-01', t: '23:59:59', ts: '2024-01-01T00:00:00.123456Z' },
     ]);
   });
+  it('keeps text and floats a CSV reader could misread: CR, blanks, quotes, NUL, NULL and \\N spelt out, empty vs null, a 3 MB string, NaN and infinities', async () => {
+    const schema = defineTable('edge', 'edge', { f: { type: types.float64(), description: 'f' }, s: { type: types.string(), description: 's', nullable: true } });
+    const data: Row[] = [
+      { f: Number.NaN, s: 'a\rb' },
+      { f: Infinity, s: '  lead' },
+      { f: -Infinity, s: 'trail ' },
+      { f: 5e-324, s: 'q"q,😀' },
+      { f: Number.MAX_VALUE, s: '' },
+      { f: 0.1 + 0.2, s: null },
+      { f: 1, s: 'nul\u0000x' },
+      { f: 2, s: 'x'.repeat(3_000_000) },
+      { f: 3, s: 'NULL' },
+      { f: 4, s: '\\N' },
+    ];
+    await writeDuckdb({ path: join(dir, 'edge.duckdb') }, (async function* () {
+      yield { schema, rows: data, offset: 0 } as Batch;
+    })());
+    await attach('edge.duckdb', 'e');
+    const got = (await conn.runAndReadAll('SELECT f, s FROM e.edge ORDER BY rowid')).getRowObjectsJS();
+    expect(got).toEqual(data);
+  });
 });
 
 describe('duckdb sink: existing tables, malformed text, failures', () => {
