@@ -14,7 +14,8 @@ import { defineTable, types, type Row } from '../src/core/schema.js';
 import { collect } from '../src/core/pipeline.js';
 import type { Batch } from '../src/core/stage.js';
 import { scenario } from '../sources/scenario.js';
-import { sh, tempDir } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { BIN, cliEnv, sh, tempDir } from './helpers.js';
 
 const BIN_CMD = `"${process.execPath}" "${join(import.meta.dirname, '..', 'bin', 'run.js')}"`;
 const dir = tempDir('datagen-duckdb-');
@@ -260,6 +261,17 @@ describe('duckdb sink: rows loaded in parts', () => {
     expect(existsSync(join(dir, 'gone.duckdb'))).toBe(false);
     expect(parts()).toEqual([]);
   });
+  it('Ctrl-C while loading removes the part files and the new database', async () => {
+    // Far more rows than it gets through: it is stopped as soon as a part file shows.
+    const child = spawn(process.execPath, [BIN, 'generate', 'loans', '--clean', '--rows', '50000000', '--out', 'stopped.duckdb', '-q'], { cwd: dir, env: cliEnv, stdio: 'ignore' });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    for (let i = 0; i < 600 && parts().length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(parts().length).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(parts()).toEqual([]);
+    expect(existsSync(join(dir, 'stopped.duckdb'))).toBe(false);
+  }, 120_000);
 });
 
 describe('a dataset into one DuckDB file', () => {
