@@ -1,13 +1,6 @@
-import { datasetContext } from '../src/core/dataset.js';
-import { DatagenError } from '../src/core/errors.js';
-import { checkDateRange } from '../src/core/options.js';
-import { MICROS_PER_DAY, formatDate } from '../src/core/temporal.js';
 import { defineScenario } from '../src/core/units.js';
 import { changeStreamPlan, envelopeSchema } from '../sources/change-stream.js';
-import { customerRow, customers } from '../pipelines/retail/customers.js';
-import { CustomerReplay } from '../pipelines/retail/dimension_changes.js';
-import { retail } from '../pipelines/retail/index.js';
-import { deletedParents, retailOptions } from '../pipelines/retail/shared.js';
+import { customersHistory, retailCdcContext, retailCdcOptions } from '../pipelines/retail/cdc.js';
 
 /**
  * The retail dataset's customers as a change stream (docs/cdc.md): the snapshot of the base
@@ -36,50 +29,6 @@ export const customersCdc = defineScenario({
     "a batch's events are exactly the rows of customers_changes/batch=000k/ of generate retail --increment k with the same seed, scale and options",
     'transaction is always null',
   ],
-  options: {
-    scale: { type: 'number', description: "the retail dataset's scale: 1 = 80,000 customers (as generate retail --scale)", default: 1, max: 1000 },
-    start: { ...retailOptions.start, description: "first day of retail's horizon (the base customers joined in the ten years before it)" },
-    end: { ...retailOptions.end, description: "last day of retail's horizon: the snapshot is taken at midnight after it, increment 1 starts the day after" },
-    incrementDays: { ...retailOptions.incrementDays, description: 'days each increment covers (as generate retail --increment-days)' },
-  },
-  plan: ({ scale, start, end, incrementDays }, plan) => {
-    if (!(scale > 0)) throw new DatagenError('E_OPTION', `customers_cdc: scale must be above 0 and at most 1000, got ${scale}`);
-    checkDateRange('customers_cdc', start, end);
-    const ctx = datasetContext(retail, plan.seed ?? 42, scale, { start: formatDate(start), end: formatDate(end), incrementDays });
-    const n = ctx.rows('customers');
-    // The base customers the database holds: 1..N without the deleted parents, in key order.
-    const dropped = deletedParents(ctx, 'ordersCustomer');
-    const gone = [...dropped].sort((a, b) => a - b);
-    const goneUpTo = (id: number) => {
-      let lo = 0;
-      let hi = gone.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (gone[mid]! <= id) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    return changeStreamPlan({
-      table: 'customers',
-      rowSchema: customers.schema,
-      database: 'retail',
-      snapshotRows: n - gone.length,
-      snapshot(first, count) {
-        // The first-th kept key: the smallest id with id - goneUpTo(id) = first + 1.
-        let id = first + 1;
-        while (id - goneUpTo(id) < first + 1) id = first + 1 + goneUpTo(id);
-        const rows = [];
-        for (; rows.length < count; id++) if (!dropped.has(id)) rows.push(customerRow(ctx, id));
-        return rows;
-      },
-      // Taken at midnight after the horizon's last day: before any increment's change.
-      snapshotTs: (end + 1) * MICROS_PER_DAY,
-      batches() {
-        const replay = new CustomerReplay(ctx);
-        return { next: () => replay.next().map((e) => ({ op: e.change.op, ts: e.change.ts, batch: e.change.batch, before: e.before, after: e.after })) };
-      },
-      lagKey: ctx.at('customers_cdc', 'lag').key,
-    });
-  },
+  options: retailCdcOptions,
+  plan: (o, plan) => changeStreamPlan(customersHistory(retailCdcContext('customers_cdc', o, plan.seed ?? 42))),
 });

@@ -8,6 +8,7 @@ import { experiments } from './experiments.js';
 import { iotSensors } from './iot_sensors.js';
 import { loanRepayments } from './loan_repayments.js';
 import { loans } from './loans.js';
+import { productsCdc } from './products_cdc.js';
 import { sales } from './sales.js';
 import { sparkLogs } from './spark_logs.js';
 
@@ -25,4 +26,5 @@ export const scenarios = [
   sales,
   ecommerceEvents,
   customersCdc,
+  productsCdc,
 ] as const;

@@ -39,6 +39,36 @@ export interface ChangeHistory {
   lagKey: number;
 }
 
+/**
+ * A snapshot of keys 1..keys without `dropped` (rows the source database never had), in key
+ * order: snapshot(first, count) finds the first-th kept key by a binary search over the
+ * dropped keys, then walks on.
+ */
+export function keyedSnapshot(keys: number, dropped: ReadonlySet<number>, rowOf: (id: number) => Row): Pick<ChangeHistory, 'snapshotRows' | 'snapshot'> {
+  const gone = [...dropped].filter((id) => id >= 1 && id <= keys).sort((a, b) => a - b);
+  const goneUpTo = (id: number) => {
+    let lo = 0;
+    let hi = gone.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (gone[mid]! <= id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return {
+    snapshotRows: keys - gone.length,
+    snapshot(first, count) {
+      // The smallest id with first + 1 kept keys up to it (it is a kept one).
+      let id = first + 1;
+      while (id - goneUpTo(id) < first + 1) id = first + 1 + goneUpTo(id);
+      const rows: Row[] = [];
+      for (; rows.length < count; id++) if (!dropped.has(id)) rows.push(rowOf(id));
+      return rows;
+    },
+  };
+}
+
 /** The envelope's version (source.version): bump it when the shape of an event changes. */
 export const ENVELOPE_VERSION = '1.0.0';
 

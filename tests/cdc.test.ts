@@ -2,12 +2,14 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetContext } from '../src/core/dataset.js';
+import type { DataType } from 'apache-arrow';
+import { datasetContext, type TableDefinition } from '../src/core/dataset.js';
 import { collect } from '../src/core/pipeline.js';
 import { kindOf, type Row } from '../src/core/schema.js';
 import { customers } from '../pipelines/retail/customers.js';
 import { retail } from '../pipelines/retail/index.js';
-import { deletedParents } from '../pipelines/retail/shared.js';
+import { products } from '../pipelines/retail/products.js';
+import { deletedParents, type RetailOptions } from '../pipelines/retail/shared.js';
 import { customersCdc } from '../scenarios/customers_cdc.js';
 import { ndjsonFormatter } from '../sinks/jsonl.js';
 import { decimalBytes } from '../sources/change-stream.js';
@@ -17,8 +19,8 @@ import { BIN, sh, tempDir } from './helpers.js';
 /**
  * customers_cdc (docs/cdc.md): the envelope per op, exact row counts, the same bytes in and
  * out of process, and the story the increments tell: replayed in DuckDB, the events give the
- * customers of `generate retail --clean` plus its increments' files (a 30-day increment has
- * an erasure at scale 0.01, a 7-day one not before batch 5).
+ * customers and products of `generate retail --clean` plus its increments' files (a 30-day
+ * increment has an erasure at scale 0.01, a 7-day one not before batch 5).
  */
 const OPTS = { scale: 0.01, incrementDays: 30 };
 const events = (options: Record<string, unknown>) => collect(scenarioSource(customersCdc, { ...OPTS, ...options }));
@@ -104,7 +106,7 @@ describe('customers_cdc: against the increments, in DuckDB', () => {
       [
         `(${D} generate retail ${o} --clean --out raw -q && for k in 1 2 3; do ${D} generate retail ${o} --clean --out raw --increment $k -q || exit 1; done) &`,
         `(${D} pipe customers_cdc ${o} --rows 1000 -q > piped.jsonl && ${D} pipe customers_cdc ${o} --rows 1000 -q | ${D} jsonl -q > twice.jsonl) &`,
-        `(${D} generate customers_cdc ${o} --rows 1000 --out cdc.csv -q && ${D} generate customers_cdc ${o} --rows 1000 --out cdc.parquet -q) &`,
+        `(${D} generate customers_cdc ${o} --rows 1000 --out cdc.csv -q && ${D} generate customers_cdc ${o} --rows 1000 --out cdc.parquet -q && ${D} generate products_cdc ${o} --rows 400 --out products.jsonl -q) &`,
         'for j in 1 2 3; do wait -n || exit 1; done',
       ].join('\n'),
       dir,
@@ -137,60 +139,88 @@ describe('customers_cdc: against the increments, in DuckDB', () => {
     }
   });
 
-  it('each batch is its change file row for row, and replaying the events gives the files\' final customers, EXCEPT both ways empty', async () => {
+  /**
+   * Three checks of one table's stream (events of batches 1..3) against the increments' files:
+   * 1. batch k's events are the rows of <table>_changes/batch=000k/, in order: op, time (ms), the
+   *    row after (before for d);
+   * 2. the events chain: each u/d starts from the row the key's previous event left, r/c come
+   *    first, nothing follows a d;
+   * 3. replayed (each key's last event, unless a d), they are the base file without the
+   *    deleted parents, plus sign-up files, with each key's last change applied.
+   * Returns the rows the replay gives.
+   */
+  async function againstFiles(table: TableDefinition<RetailOptions>, jsonl: string, extraFiles: string[], gone: Set<number>): Promise<number> {
     const raw = join(dir, 'raw');
-    const types = Object.fromEntries(customers.schema.fields.map((f) => [f.name, duckType(kindOf(f.type))]));
+    const t = table.name;
+    const key = table.schema.fields[0]!.name;
+    const columns = table.schema.fields.map((f) => f.name);
+    const types = Object.fromEntries(table.schema.fields.map((f) => [f.name, duckType(f.type)]));
     const typeList = (extra: Record<string, string>) => `{${Object.entries({ ...extra, ...types }).map(([k, v]) => `'${k}': '${v}'`).join(', ')}}`;
-    // The events, with before/after typed as the table's columns (dates and timestamps decoded).
+    // before/after typed as the table's columns: Debezium's dates, timestamps and decimals decoded.
     const typedRow = (side: string) =>
-      customers.schema.fields
+      table.schema.fields
         .map((f) => {
           const kind = kindOf(f.type);
           const v = `(${side}->>'${f.name}')`;
           if (kind === 'date') return `DATE '1970-01-01' + ${v}::INTEGER AS ${f.name}`;
           if (kind === 'timestamp') return `make_timestamp(${v}::BIGINT) AS ${f.name}`;
-          return `${v}::${duckType(kind)} AS ${f.name}`;
+          if (kind === 'decimal') return `(('0x' || hex(from_base64(${v})))::BIGINT / ${10 ** (f.type as { scale: number }).scale})::${duckType(f.type)} AS ${f.name}`;
+          return `${v}::${duckType(f.type)} AS ${f.name}`;
         })
         .join(', ');
     await con.run(
-      `CREATE TABLE ev AS SELECT "before"::JSON AS "before", "after"::JSON AS "after", (source->>'lsn')::BIGINT AS lsn, (source->>'batch')::INT AS batch,
-         (source->>'ts_ms')::BIGINT AS ts_ms, op FROM read_json('${join(dir, 'piped.jsonl')}', columns = {before: 'JSON', after: 'JSON', source: 'JSON', op: 'VARCHAR', ts_ms: 'BIGINT', transaction: 'JSON'})
+      `CREATE TABLE ${t}_ev AS SELECT "before", "after", (source->>'lsn')::BIGINT AS lsn, (source->>'batch')::INT AS batch, (source->>'ts_ms')::BIGINT AS ts_ms, op
+       FROM read_json('${join(dir, jsonl)}', columns = {before: 'JSON', after: 'JSON', source: 'JSON', op: 'VARCHAR', ts_ms: 'BIGINT', transaction: 'JSON'})
        WHERE (source->>'batch')::INT <= 3`,
     );
-    const files = `read_csv('${raw}/customers_changes/*/*.csv', types = ${typeList({ changed_at: 'TIMESTAMP' })}, filename = true, hive_partitioning = false)`;
-    await con.run(`CREATE TABLE changes AS SELECT *, regexp_extract(filename, 'batch=(\\d+)', 1)::INT AS batch, row_number() OVER (PARTITION BY filename ORDER BY changed_at, customer_id, change_op) AS pos FROM ${files}`);
-    expect((await query('SELECT count(*)::INT AS n FROM changes WHERE change_op = \'d\''))[0]!.n).toBeGreaterThan(0);
+    const files = `read_csv('${raw}/${t}_changes/*/*.csv', types = ${typeList({ changed_at: 'TIMESTAMP' })}, filename = true, hive_partitioning = false)`;
+    await con.run(
+      `CREATE TABLE ${t}_ch AS SELECT *, regexp_extract(filename, 'batch=(\\d+)', 1)::INT AS batch,
+         row_number() OVER (PARTITION BY filename ORDER BY changed_at, ${key}, change_op) AS pos FROM ${files}`,
+    );
+    expect((await query(`SELECT count(DISTINCT batch)::INT AS n FROM ${t}_ch`))[0]!.n).toBe(3);
 
-    // 1. Batch k's events are customers_changes/batch=000k/ in order: op, time (ms), the row after (before for d).
-    const eventSide = `SELECT batch, row_number() OVER (PARTITION BY batch ORDER BY lsn) AS pos, op, ts_ms, ${typedRow('coalesce("after", "before")')} FROM ev WHERE op <> 'r'`;
-    const fileSide = `SELECT batch, pos, change_op, epoch_ms(changed_at), ${COLUMNS.join(', ')} FROM changes`;
+    const eventSide = `SELECT batch, row_number() OVER (PARTITION BY batch ORDER BY lsn) AS pos, op, ts_ms, ${typedRow('coalesce("after", "before")')} FROM ${t}_ev WHERE op <> 'r'`;
+    const fileSide = `SELECT batch, pos, change_op, epoch_ms(changed_at), ${columns.join(', ')} FROM ${t}_ch`;
     expect(await query(`(${eventSide}) EXCEPT ALL (${fileSide})`)).toEqual([]);
     expect(await query(`(${fileSide}) EXCEPT ALL (${eventSide})`)).toEqual([]);
 
-    // 2. The events chain: each u/d starts from the row the key's previous event left; r/c come first, nothing after d.
+    const id = `coalesce("after", "before")->>'${key}'`;
     const broken = await query(`SELECT lsn, op FROM (
-        SELECT lsn, op, "before", lag("after") OVER w AS prev, lag(op) OVER w AS prev_op
-        FROM ev WINDOW w AS (PARTITION BY coalesce("after", "before")->>'customer_id' ORDER BY lsn))
+        SELECT lsn, op, "before", lag("after") OVER w AS prev, lag(op) OVER w AS prev_op FROM ${t}_ev WINDOW w AS (PARTITION BY ${id} ORDER BY lsn))
       WHERE (op IN ('r', 'c') AND prev_op IS NOT NULL) OR (op IN ('u', 'd') AND (prev IS NULL OR "before"::VARCHAR <> prev::VARCHAR)) OR prev_op = 'd'`);
     expect(broken).toEqual([]);
 
-    // 3. Replayed, the last event of each key (unless a delete) is the table; from the files: the
-    //    base (the deleted parents were never in the database) and sign-ups, then the last change.
-    const replayed = `SELECT ${typedRow('"after"')} FROM (SELECT *, row_number() OVER (PARTITION BY coalesce("after", "before")->>'customer_id' ORDER BY lsn DESC) AS last FROM ev) WHERE last = 1 AND op <> 'd'`;
-    const gone = [0, ...deletedParents(ctx, 'ordersCustomer')].join(', ');
-    const loaded = `SELECT ${COLUMNS.join(', ')} FROM read_csv(['${raw}/customers.csv', '${raw}/customers-b0001.csv', '${raw}/customers-b0002.csv', '${raw}/customers-b0003.csv'], types = ${typeList({})}) WHERE customer_id NOT IN (${gone})`;
-    const lastChange = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY batch DESC, pos DESC) AS last FROM changes) WHERE last = 1`;
-    const fromFiles = `SELECT * FROM (${loaded}) WHERE customer_id NOT IN (SELECT customer_id FROM changes)
-      UNION ALL SELECT ${COLUMNS.join(', ')} FROM (${lastChange}) WHERE change_op <> 'd'`;
+    const replayed = `SELECT ${typedRow('"after"')} FROM (SELECT *, row_number() OVER (PARTITION BY ${id} ORDER BY lsn DESC) AS last FROM ${t}_ev) WHERE last = 1 AND op <> 'd'`;
+    const loaded = `SELECT ${columns.join(', ')} FROM read_csv([${[`${t}.csv`, ...extraFiles].map((f) => `'${raw}/${f}'`).join(', ')}], types = ${typeList({})})
+      WHERE ${key} NOT IN (${[0, ...gone].join(', ')})`;
+    const lastChange = `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY ${key} ORDER BY batch DESC, pos DESC) AS last FROM ${t}_ch) WHERE last = 1`;
+    const fromFiles = `SELECT * FROM (${loaded}) WHERE ${key} NOT IN (SELECT ${key} FROM ${t}_ch)
+      UNION ALL SELECT ${columns.join(', ')} FROM (${lastChange}) WHERE change_op <> 'd'`;
     expect(await query(`(${replayed}) EXCEPT ALL (${fromFiles})`)).toEqual([]);
     expect(await query(`(${fromFiles}) EXCEPT ALL (${replayed})`)).toEqual([]);
-    const [{ n }] = (await query(`SELECT count(*)::INT AS n FROM (${replayed})`)) as [{ n: number }];
-    const signups = inProcess.filter((r) => r.op === 'c' && (parse(r.source)!.batch as number) <= 3).length;
-    const erased = inProcess.filter((r) => r.op === 'd' && (parse(r.source)!.batch as number) <= 3).length;
+    return (await query(`SELECT count(*)::INT AS n FROM (${replayed})`))[0]!.n as number;
+  }
+
+  it("customers: each batch is its change file row for row, and the replayed events are the files' final customers (EXCEPT both ways empty)", async () => {
+    const files = ['customers-b0001.csv', 'customers-b0002.csv', 'customers-b0003.csv'];
+    const n = await againstFiles(customers, 'piped.jsonl', files, deletedParents(ctx, 'ordersCustomer'));
+    const batch = (r: Row) => parse(r.source)!.batch as number;
+    const signups = inProcess.filter((r) => r.op === 'c' && batch(r) <= 3).length;
+    const erased = inProcess.filter((r) => r.op === 'd' && batch(r) <= 3).length;
+    expect(erased).toBeGreaterThan(0);
     expect(n).toBe(SNAPSHOT + signups - erased);
+  });
+
+  it("products_cdc: price changes match products_changes, and the replay is the files' final products", async () => {
+    const gone = deletedParents(ctx, 'linesProduct');
+    const n = await againstFiles(products, 'products.jsonl', [], gone);
+    expect(n).toBe(ctx.rows('products') - gone.size);
   });
 });
 
-function duckType(kind: ReturnType<typeof kindOf>): string {
-  return { int: 'BIGINT', float: 'DOUBLE', decimal: 'DOUBLE', string: 'VARCHAR', bool: 'BOOLEAN', date: 'DATE', time: 'TIME', timestamp: 'TIMESTAMP' }[kind];
+function duckType(type: DataType): string {
+  const kind = kindOf(type);
+  if (kind === 'decimal') return `DECIMAL(${(type as { precision: number }).precision}, ${(type as { scale: number }).scale})`;
+  return { int: 'BIGINT', float: 'DOUBLE', string: 'VARCHAR', bool: 'BOOLEAN', date: 'DATE', time: 'TIME', timestamp: 'TIMESTAMP' }[kind];
 }

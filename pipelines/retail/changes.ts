@@ -174,23 +174,31 @@ export interface PriceChange {
 /** Batch k's price changes in time order: a product still sold gets a new price 8-25% up or down. */
 export function priceChanges(ctx: Ctx, k: number): PriceChange[] {
   return ctx.shared(`products:prices:${k}`, () => {
-    const p = ctx.rows('products');
-    const deleted = deletedParents(ctx, 'linesProduct');
     const { first } = batchWindow(ctx, k);
-    const out: PriceChange[] = [];
-    for (let j = through(ctx, k - 1, PRICE_CHANGES_PER_DAY * p); j < through(ctx, k, PRICE_CHANGES_PER_DAY * p); j++) {
-      const rng = ctx.at('products', 'price_change').fork(j);
-      let id = rng.int(1, p);
-      for (let tries = 0; tries < 100 && (deleted.has(id) || productLife(ctx, id).discontinued !== undefined); tries++) id = rng.int(1, p);
-      const ts = momentIn(ctx, k, rng);
-      const previous = priceOn(ctx, id, first, k - 1);
-      const factor = (rng.chance(0.6) ? 1 : -1) * rng.between(0.08, 0.25);
-      // Prices end in .95 or .99 as the base prices mostly do.
-      const whole = Math.max(1, Math.floor(previous * (1 + factor)));
-      out.push({ productId: id, ts, batch: k, index: j, price: whole + (rng.chance(0.5) ? 0.95 : 0.99) });
-    }
-    return out.sort((a, b) => a.ts - b.ts || a.productId - b.productId);
+    return priceChangesOf(ctx, k, (id) => priceOn(ctx, id, first, k - 1));
   });
+}
+
+/**
+ * priceChanges without the memo, for a reader running forward through many batches (the
+ * products_cdc stream): `previous(id)` is the product's price when the batch starts (its base
+ * price or the last change of an earlier batch).
+ */
+export function priceChangesOf(ctx: Ctx, k: number, previous: (id: number) => number): PriceChange[] {
+  const p = ctx.rows('products');
+  const deleted = deletedParents(ctx, 'linesProduct');
+  const out: PriceChange[] = [];
+  for (let j = through(ctx, k - 1, PRICE_CHANGES_PER_DAY * p); j < through(ctx, k, PRICE_CHANGES_PER_DAY * p); j++) {
+    const rng = ctx.at('products', 'price_change').fork(j);
+    let id = rng.int(1, p);
+    for (let tries = 0; tries < 100 && (deleted.has(id) || productLife(ctx, id).discontinued !== undefined); tries++) id = rng.int(1, p);
+    const ts = momentIn(ctx, k, rng);
+    const factor = (rng.chance(0.6) ? 1 : -1) * rng.between(0.08, 0.25);
+    // Prices end in .95 or .99 as the base prices mostly do.
+    const whole = Math.max(1, Math.floor(previous(id) * (1 + factor)));
+    out.push({ productId: id, ts, batch: k, index: j, price: whole + (rng.chance(0.5) ? 0.95 : 0.99) });
+  }
+  return out.sort((a, b) => a.ts - b.ts || a.productId - b.productId);
 }
 
 /**

@@ -2,10 +2,10 @@ import { Schema } from 'apache-arrow';
 import type { TableDefinition } from '../../src/core/dataset.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
 import { Rng } from '../../src/random/rng.js';
-import { customerChanges, customerChangesOf, priceChanges, storeClosures, type CustomerChange } from './changes.js';
+import { customerChanges, customerChangesOf, priceChanges, priceChangesOf, storeClosures, type CustomerChange, type PriceChange } from './changes.js';
 import { applyCustomerChange, customerRow, customers } from './customers.js';
 import { products } from './products.js';
-import type { Ctx, RetailOptions } from './shared.js';
+import { productAt, type Ctx, type RetailOptions } from './shared.js';
 import { stores } from './stores.js';
 
 /**
@@ -70,7 +70,7 @@ const BATCH = Symbol('changes.batch');
 const noRng = Rng.seeded(0);
 
 /** One row of a base table by its key, from the table's own plan (plans are random access by key). */
-function baseRow(table: TableDefinition<RetailOptions>, ctx: Ctx, id: number): Row {
+export function baseRow(table: TableDefinition<RetailOptions>, ctx: Ctx, id: number): Row {
   return table.plan({ ...ctx, tableRows: ctx.rows(table.name), rng: noRng }).rows(id - 1, 1, noRng)[0]!;
 }
 
@@ -126,6 +126,39 @@ export function customerStates(ctx: Ctx, k: number): CustomerEvent[] {
     while (replay.batch < k - 1) replay.next();
     return replay.next();
   });
+}
+
+/** A price change with the product's row just before it and just after it. */
+export interface ProductEvent {
+  change: PriceChange;
+  before: Row;
+  after: Row;
+}
+
+/**
+ * The products table run forward through the increments (products_cdc): each batch's price
+ * changes with the rows they found and left. A batch's new prices start from the prices of
+ * the batch's first day (priceChanges); a second change of one product in the same batch
+ * finds the first one's price in `before`.
+ */
+export class ProductReplay {
+  batch = 0;
+  /** Prices changes left, by product (the others have their base price). */
+  private readonly price = new Map<number, number>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  next(): ProductEvent[] {
+    const ctx = this.ctx;
+    const k = ++this.batch;
+    const priceOf = (id: number) => this.price.get(id) ?? productAt(ctx, id).price;
+    return priceChangesOf(ctx, k, priceOf).map((c) => {
+      const row = baseRow(products, ctx, c.productId);
+      const before = { ...row, current_price: priceOf(c.productId) };
+      this.price.set(c.productId, c.price);
+      return { change: c, before, after: { ...row, current_price: c.price } };
+    });
+  }
 }
 
 export const customersChanges = changeTable(
