@@ -1,11 +1,12 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DataType } from 'apache-arrow';
+import type { DataType, Schema } from 'apache-arrow';
 import { datasetContext, type TableDefinition } from '../src/core/dataset.js';
 import { collect } from '../src/core/pipeline.js';
-import { kindOf, type Row } from '../src/core/schema.js';
+import { isJsonField, kindOf, type Row } from '../src/core/schema.js';
 import { customers } from '../pipelines/retail/customers.js';
 import { retail } from '../pipelines/retail/index.js';
 import { products } from '../pipelines/retail/products.js';
@@ -13,6 +14,7 @@ import { deletedParents, type RetailOptions } from '../pipelines/retail/shared.j
 import { customersCdc } from '../scenarios/customers_cdc.js';
 import { ndjsonFormatter } from '../sinks/jsonl.js';
 import { decimalBytes } from '../sources/change-stream.js';
+import { ndjsonSource } from '../sources/ndjson.js';
 import { scenarioSource } from '../sources/scenario.js';
 import { BIN, sh, tempDir } from './helpers.js';
 
@@ -92,6 +94,29 @@ describe('customers_cdc: the envelope', () => {
   });
 });
 
+describe('JSON columns', () => {
+  const read = (text: string, schema?: Schema) => collect(ndjsonSource({ input: Readable.from([text]), schema }));
+
+  it('are inferred from objects and arrays, held as their JSON text, and written nested again', async () => {
+    const text = '{"id":1,"doc":{"a":[1,"x"],"b":null},"list":[1,2],"s":"{}"}\n{"id":2,"doc":{"c":true},"list":[],"s":"t"}\n';
+    const source = ndjsonSource({ input: Readable.from([text]) });
+    const rows = await collect(source);
+    expect(rows[0]).toEqual({ id: 1, doc: '{"a":[1,"x"],"b":null}', list: '[1,2]', s: '{}' });
+    const batches = [];
+    for await (const b of ndjsonSource({ input: Readable.from([text]) }).batches()) batches.push(b);
+    const schema = batches[0]!.schema;
+    expect(schema.fields.map((f) => isJsonField(f))).toEqual([false, true, true, false]);
+    expect(ndjsonFormatter(schema)({ rows })).toBe(text);
+  });
+
+  it("with a declared JSON column, any JSON value there is its text (a string stays a JSON string); null stays null", async () => {
+    const line = '{"before":"plain","after":{"x":1},"source":{"lsn":1},"op":"u","ts_ms":5,"transaction":null}\n';
+    const rows = await read(line, customersCdc.schema);
+    expect(rows[0]).toMatchObject({ before: '"plain"', after: '{"x":1}', transaction: null });
+    expect(ndjsonFormatter(customersCdc.schema)({ rows })).toBe(line);
+  });
+});
+
 describe('customers_cdc: against the increments, in DuckDB', () => {
   let con: DuckDBConnection;
   let dir: string;
@@ -105,9 +130,10 @@ describe('customers_cdc: against the increments, in DuckDB', () => {
     const r = sh(
       [
         `(${D} generate retail ${o} --clean --out raw -q && for k in 1 2 3; do ${D} generate retail ${o} --clean --out raw --increment $k -q || exit 1; done) &`,
-        `(${D} pipe customers_cdc ${o} --rows 1000 -q > piped.jsonl && ${D} pipe customers_cdc ${o} --rows 1000 -q | ${D} jsonl -q > twice.jsonl) &`,
+        `(${D} pipe customers_cdc ${o} --rows 1000 -q > piped.jsonl && ${D} pipe customers_cdc ${o} --rows 1000 -q | ${D} jsonl -q > twice.jsonl && ${D} jsonl -q < piped.jsonl > inferred.jsonl) &`,
+        `(${D} pipe customers_cdc ${o} --rows 1000 --ipc -q | ${D} jsonl -q > ipc.jsonl) &`,
         `(${D} generate customers_cdc ${o} --rows 1000 --out cdc.csv -q && ${D} generate customers_cdc ${o} --rows 1000 --out cdc.parquet -q && ${D} generate products_cdc ${o} --rows 400 --out products.jsonl -q) &`,
-        'for j in 1 2 3; do wait -n || exit 1; done',
+        'for j in 1 2 3 4; do wait -n || exit 1; done',
       ].join('\n'),
       dir,
     );
@@ -120,9 +146,10 @@ describe('customers_cdc: against the increments, in DuckDB', () => {
 
   afterAll(() => con?.closeSync());
 
-  it('the same bytes in one process, from the CLI and through a pipe (JSON columns stay nested objects)', () => {
+  it('the same bytes in one process, from the CLI and through a pipe, NDJSON or Arrow IPC (JSON columns stay nested objects)', () => {
     const piped = readFileSync(join(dir, 'piped.jsonl'), 'utf8');
-    expect(readFileSync(join(dir, 'twice.jsonl'), 'utf8')).toBe(piped);
+    // Through a pipe with the producer's schema, as Arrow IPC, and from a file (objects: JSON columns inferred).
+    for (const file of ['twice.jsonl', 'ipc.jsonl', 'inferred.jsonl']) expect(readFileSync(join(dir, file), 'utf8'), file).toBe(piped);
     expect(ndjsonFormatter(customersCdc.schema)({ rows: inProcess })).toBe(piped);
     expect(piped.split('\n', 1)[0]).toMatch(/^\{"before":null,"after":\{"customer_id":1,/);
   });
