@@ -87,6 +87,11 @@ describe('customers_cdc: the envelope', () => {
     expect(all.slice(0, 1000)).toEqual(await events({ rows: 1000 }));
   });
 
+  it('refuses a scale retail refuses and a horizon that ends before it starts', () => {
+    expect(() => scenarioSource(customersCdc, { scale: 0 })).toThrow(/customers_cdc: scale must be above 0 and at most 1000, got 0/);
+    expect(() => scenarioSource(customersCdc, { start: '2024-01-01', end: '2023-01-01' })).toThrow(/end 2023-01-01 is before start 2024-01-01/);
+  });
+
   it('another seed tells another story', async () => {
     const a = await events({ rows: 900, seed: 1 });
     const b = await events({ rows: 900, seed: 2 });
