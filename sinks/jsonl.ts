@@ -66,8 +66,20 @@ function quotedFastPath(kind: Kind, exact: (v: Exclude<Value, null>) => string):
   return exact;
 }
 
-/** A JSON column's value: its text is the JSON (a value that is not text is encoded as any JSON value). */
-const jsonText = (v: Exclude<Value, null>): string => (typeof v === 'string' ? v : JSON.stringify(v));
+/**
+ * A JSON column's value: its text is the JSON. Text that does not parse (a stage such as
+ * noise put a typo in it) is written as a JSON string instead, so the line stays valid.
+ */
+const jsonText = (v: Exclude<Value, null>): string => (typeof v === 'string' && isJson(v) ? v : JSON.stringify(v));
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function ndjsonFormatter(schema: import('apache-arrow').Schema) {
   const names = schema.fields.map((f) => f.name);

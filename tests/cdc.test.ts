@@ -119,6 +119,9 @@ describe('JSON columns', () => {
     const rows = await read(line, customersCdc.schema);
     expect(rows[0]).toMatchObject({ before: '"plain"', after: '{"x":1}', transaction: null });
     expect(ndjsonFormatter(customersCdc.schema)({ rows })).toBe(line);
+    // Text a stage made invalid (a typo from noise) is written as a JSON string: the line stays JSON.
+    const broken = ndjsonFormatter(customersCdc.schema)({ rows: [{ ...rows[0]!, after: '{"x":1' }] });
+    expect(JSON.parse(broken)).toMatchObject({ after: '{"x":1', before: 'plain' });
   });
 });
 
