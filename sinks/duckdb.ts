@@ -13,8 +13,13 @@ import { duckdbType, sqlIdent, sqlString } from '../src/codecs/sql.js';
 /**
  * Rows into a table of a DuckDB database file, with the schema's exact types (int32 INTEGER,
  * int64 BIGINT, decimal(p,s) DECIMAL(p,s), timestamp TIMESTAMPTZ, ...) and NOT NULL where a
- * field is not nullable. Rows go in through the appender a data chunk (2048 rows) at a time:
- * numbers are written into the chunk's typed arrays, a native call per chunk and column.
+ * field is not nullable.
+ *
+ * Rows go in as CSV part files beside the database (the CSV sink's text, 122,880 rows each),
+ * each read by DuckDB's read_csv with the table's column types in an INSERT, while this thread
+ * writes the next parts: generating and loading run on both cores. DuckDB's appender was 2-3x
+ * slower here: one native call per string value, and each chunk compressed on this thread.
+ * Values are checked before they are written, so a wrong one is named with its column.
  *
  * One transaction per run: the table is created (or replaced with --overwrite, or appended to
  * when it has the same columns) and filled, then committed; any failure rolls back, and a
@@ -65,6 +70,8 @@ interface Column {
 
 /** Rows per part file: DuckDB's row group, so each part is written to the file as full row groups. */
 const PART_ROWS = 122_880;
+/** Parts written ahead of the one loading (on disk: about 11 MB each for loans), so generating seldom waits. */
+const AHEAD = 3;
 
 export function isDuckdbPath(path: string): boolean {
   return path.toLowerCase().endsWith('.duckdb');
@@ -75,7 +82,7 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
   const isNew = !existsSync(path);
   const before = isNew ? 0 : statSync(path).size;
   // The parts are written beside the database (the same disk), under names of this process.
-  const parts = [0, 1].map((n) => join(dirname(path), `.${basename(path)}.part-${process.pid}-${n}.csv`));
+  const parts = Array.from({ length: AHEAD + 1 }, (_, n) => join(dirname(path), `.${basename(path)}.part-${process.pid}-${n}.csv`));
   const removeParts = () => {
     for (const p of parts) rmQuietly(p);
   };
@@ -97,7 +104,10 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
     // Loaded here, not at start-up: every other command would pay for DuckDB's native module.
     const { DuckDBInstance } = await import('@duckdb/node-api');
     try {
-      instance = await DuckDBInstance.create(path);
+      // One DuckDB thread: this thread generates on the other core. With two, DuckDB's threads
+      // compete with generation for the cores and wait for work by spinning (measured: same
+      // time at best, a third more CPU).
+      instance = await DuckDBInstance.create(path, { threads: '1' });
       conn = await instance.connect();
     } catch (err) {
       throw new DatagenError('E_DATABASE', `duckdb: cannot open the database ${path}: ${firstLine(err)}`);
@@ -115,8 +125,9 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
       `SELECT * FROM read_csv(${sqlString(file)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', ` +
       `new_line = '\\n', allow_quoted_nulls = false, ${longest > 2_000_000 ? `max_line_size = ${longest}, ` : ''}` +
       `columns = {${columns.map((c) => `${sqlString(c.name)}: ${sqlString(c.sql)}`).join(', ')}})`;
-    // One part is loaded (by DuckDB's threads) while the next is written (on this one).
+    // Parts are loaded one after another (one connection), while the next ones are written.
     let loading: Promise<void> = Promise.resolve();
+    const waiting: Promise<void>[] = [];
     let part = 0;
     let fd: number | undefined;
     let inPart = 0;
@@ -127,21 +138,26 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
       const load = async () => {
         closeSync(fd!);
         fd = undefined;
-        const file = parts[part++ % 2]!;
+        const file = parts[part++ % parts.length]!;
         const sql = `INSERT INTO ${sqlIdent(table)} ${read(file, longest)}`;
         inPart = 0;
         longest = 0;
-        await loading;
-        loading = db.run(sql).then(
-          () => rmSync(file),
-          (err: unknown) => {
-            // A value DuckDB could not read as its column's type (an INTEGER out of range, say): that line of its message.
-            const why = /Error when converting column "(.*)"\. (.*)/.exec(String((err as Error)?.message));
-            throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table} in ${path}: ${why ? `column ${why[1]}: ${why[2]}` : firstLine(err)}`);
-          },
+        const loaded = loading.then(() =>
+          db.run(sql).then(
+            () => rmSync(file),
+            (err: unknown) => {
+              // A value DuckDB could not read as its column's type (an INTEGER out of range, say): that line of its message.
+              const why = /Error when converting column "(.*)"\. (.*)/.exec(String((err as Error)?.message));
+              throw new DatagenError('E_DATABASE', `duckdb: cannot write table ${table} in ${path}: ${why ? `column ${why[1]}: ${why[2]}` : firstLine(err)}`);
+            },
+          ),
         );
-        // Its failure is seen at the next await of it; until then it is not unhandled.
-        loading.catch(() => {});
+        // A failure is seen when this load is awaited (below, or at the end); until then it is not unhandled.
+        loaded.catch(() => {});
+        loading = loaded;
+        waiting.push(loaded);
+        // The next part's file is free once the load AHEAD parts back is done.
+        if (waiting.length > AHEAD) await waiting.shift();
       };
       for (let next: IteratorResult<Batch> = first; !next.done; next = await it.next()) {
         const batch = next.value;
@@ -149,12 +165,12 @@ export async function writeDuckdb(target: DuckdbTarget, batches: AsyncIterable<B
         if (batch.rows.length === 0) continue;
         check(batch.rows, rows);
         try {
-          fd ??= openSync(parts[part % 2]!, 'w');
+          fd ??= openSync(parts[part % parts.length]!, 'w');
           const text = encode(batch);
           writeFileSync(fd, text);
           longest = Math.max(longest, text.length);
         } catch (err) {
-          throw new DatagenError('E_OUTPUT', `duckdb: cannot write ${parts[part % 2]} (rows on their way into ${path}): ${describeIoError(err)}`);
+          throw new DatagenError('E_OUTPUT', `duckdb: cannot write ${parts[part % parts.length]} (rows on their way into ${path}): ${describeIoError(err)}`);
         }
         rows += batch.rows.length;
         inPart += batch.rows.length;
