@@ -6,6 +6,7 @@
 //   sink:     `datagen duckdb --out loans.duckdb < loans.arrows` (the sink command reading Arrow IPC made beforehand)
 //   csv:      `datagen generate loans --clean --out loans.csv`, the same rows as CSV, for scale
 // Target (issue 15): >= 500k rows/s into DuckDB on a 2-core machine.
+// MB/s is the DuckDB file's size over the time (the CSV case: the CSV file's).
 // Prints a table and writes bench/results/duckdb.json.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -41,17 +42,22 @@ const n = String(rows);
 const cases = [];
 cases.push({ name: 'generate loans --clean --out loans.duckdb', ...median3(() => (fresh(), timed(['generate', 'loans', '--rows', n, '--seed', '1', '--clean', '--out', db, '--quiet']))) });
 const dbMB = Math.round(statSync(db).size / 1e5) / 10;
+cases[0].mb = dbMB;
 timed(['generate', 'loans', '--rows', n, '--seed', '1', '--clean', '--out', arrows, '--quiet']);
-cases.push({ name: 'duckdb --out loans.duckdb < loans.arrows', ...median3(() => (fresh(), timed(['duckdb', '--out', db, '--quiet'], arrows))) });
+cases.push({ name: 'duckdb --out loans.duckdb < loans.arrows', mb: dbMB, ...median3(() => (fresh(), timed(['duckdb', '--out', db, '--quiet'], arrows))) });
 cases.push({ name: 'generate loans --clean --out loans.csv (for scale)', ...median3(() => timed(['generate', 'loans', '--rows', n, '--seed', '1', '--clean', '--out', join(tmp, 'loans.csv'), '--overwrite', '--quiet'])) });
+cases[2].mb = Math.round(statSync(join(tmp, 'loans.csv')).size / 1e5) / 10;
 rmSync(tmp, { recursive: true, force: true });
 
 const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, rows, dbMB, loadBefore, loadAfter: loadavg().map((x) => Math.round(x * 100) / 100), cases };
-for (const c of cases) c.rowsPerS = Math.round(rows / c.seconds);
+for (const c of cases) {
+  c.rowsPerS = Math.round(rows / c.seconds);
+  c.mbPerS = Math.round((c.mb / c.seconds) * 10) / 10;
+}
 console.log(`\nmachine: ${results.machine.cpus} x ${results.machine.model}, Node ${results.machine.node}; load before ${loadBefore.join(' ')}, after ${results.loadAfter.join(' ')}`);
 console.log(`loans ${rows.toLocaleString('en-US')} rows; the DuckDB file: ${dbMB} MB\n`);
-console.log('| command | s (median of 3) | runs | rows/s | peak RSS MB |');
-console.log('|---|---:|---|---:|---:|');
-for (const c of cases) console.log(`| \`${c.name}\` | ${c.seconds} | ${c.runs.join(', ')} | ${c.rowsPerS.toLocaleString('en-US')} | ${c.peakMB} |`);
+console.log('| command | s (median of 3) | runs | rows/s | MB/s | peak RSS MB |');
+console.log('|---|---:|---|---:|---:|---:|');
+for (const c of cases) console.log(`| \`${c.name}\` | ${c.seconds} | ${c.runs.join(', ')} | ${c.rowsPerS.toLocaleString('en-US')} | ${c.mbPerS} | ${c.peakMB} |`);
 mkdirSync(join(here, 'results'), { recursive: true });
 writeFileSync(join(here, 'results', 'duckdb.json'), JSON.stringify(results, null, 2) + '\n');
