@@ -17,8 +17,9 @@ import { duckdbType, sqlIdent, sqlString } from '../src/codecs/sql.js';
  *
  * Rows go in as CSV part files beside the database (the CSV sink's text, 122,880 rows each),
  * each read by DuckDB's read_csv with the table's column types in an INSERT, while this thread
- * writes the next parts: generating and loading run on both cores. DuckDB's appender was 2-3x
- * slower here: one native call per string value, and each chunk compressed on this thread.
+ * writes the next parts: generating and loading run on both cores. DuckDB's appender took 1.6x
+ * as long for loans: one native call per string value, and every row group compressed on this
+ * thread (docs/BENCHMARKS.md).
  * Values are checked before they are written, so a wrong one is named with its column.
  *
  * One transaction per run: the table is created (or replaced with --overwrite, or appended to
@@ -30,7 +31,8 @@ export const duckdb = defineSink({
   summary: 'Write rows into a table of a DuckDB database file (exact types, one transaction)',
   description:
     'The table is created from the schema; an existing table with the same columns is appended to, one with other columns is refused ' +
-    '(--overwrite replaces it). Columns that may hold malformed text (after malform) are refused unless --text-columns makes them VARCHAR.',
+    '(--overwrite replaces it). Columns that may hold malformed text (after malform) are refused unless --text-columns makes them VARCHAR. ' +
+    'Rows go in through CSV part files written beside the database, removed as they are loaded.',
   examples: [
     'datagen generate loans --rows 1000000 --out loans.duckdb',
     'datagen pipe loans --rows 1000 | datagen duckdb --out loans.duckdb --table loans_raw',
