@@ -18,8 +18,9 @@ import { BIN, sh, sha256, tempDir } from './helpers.js';
  */
 const SCALE = 0.01;
 const SEED = 7;
-// A higher late rate and longer batches than the defaults: enough late rows and changes at this scale.
-const OPTIONS = { lateRate: 0.2, incrementDays: 14 };
+// A higher late rate and longer batches than the defaults: enough late rows and changes at this
+// scale; a half-year horizon keeps the day partitions (files) few.
+const OPTIONS = { lateRate: 0.2, incrementDays: 14, end: '2022-06-30' };
 const BATCHES = [1, 2, 3];
 
 type Rec = Record<string, unknown>;
@@ -213,7 +214,8 @@ describe('describe retail', () => {
 describe('increment errors: one line, a code, nothing written', () => {
   it('refuses another seed, scale or option, a missing base, a batch already there, a DuckDB file and a dataset without increments', () => {
     const folder = tempDir();
-    const run = (args: string) => sh(`node ${BIN} generate ${args} -q`, folder);
+    // A short horizon (--end) keeps the base small; every command below gives the same one.
+    const run = (args: string) => sh(`node ${BIN} generate ${args.replace(/^retail /, 'retail --end 2022-02-28 ')} -q`, folder);
     expect(run(`retail --scale 0.01 --out raw`).status).toBe(0);
     const before = hashes(join(folder, 'raw'));
     const cases: Array<[string, string, RegExp]> = [
@@ -235,7 +237,7 @@ describe('increment errors: one line, a code, nothing written', () => {
     expect(existsSync(join(folder, 'nothing'))).toBe(false);
     // A batch that fails part way (a folder it needs is a file) removes what it wrote, Delta
     // versions included: once early (orders_lines), once after returns got its version.
-    for (const blocker of ['orders_lines/order_dt=2025-01-03', 'customers_changes']) {
+    for (const blocker of ['orders_lines/order_dt=2022-03-03', 'customers_changes']) {
       writeFileSync(join(folder, 'raw', blocker), '');
       const state = hashes(join(folder, 'raw'));
       const r = run('retail --scale 0.01 --out raw --increment 1');
