@@ -6,7 +6,8 @@ import { runDataset } from '../src/datasets/run.js';
 import { datasetContext } from '../src/core/dataset.js';
 import { retail } from '../pipelines/retail/index.js';
 import { batchEnd } from '../pipelines/retail/shared.js';
-import { customerChanges, erasedThrough, priceChanges } from '../pipelines/retail/changes.js';
+import { customerChanges, erasedThrough, priceChanges, storeClosures } from '../pipelines/retail/changes.js';
+import { sensorLayout } from '../pipelines/retail/sensors.js';
 import { formatDate } from '../src/core/temporal.js';
 import { BIN, sh, sha256, tempDir } from './helpers.js';
 
@@ -132,6 +133,16 @@ describe('retail increments, read back by DuckDB', () => {
     const hours = (batchEnd(ctx, 3) - ctx.options.start + 1) * 24;
     expect(await one('SELECT count(*) FROM sensors')).toBe(shelves * hours);
     expect(String((await q('SELECT max(sensor_ts)::DATE::VARCHAR AS d FROM sensors'))[0]!.d)).toBe(formatDate(batchEnd(ctx, 3)));
+  });
+
+  it('close stores over the batches, never one with shelf sensors', () => {
+    // Scale 1 over 100 batches: enough closures to see (about 1.75 a batch).
+    const ctx = datasetContext(retail, SEED, 1, {}, 100);
+    const closures = Array.from({ length: 100 }, (_, k) => storeClosures(ctx, k + 1)).flat();
+    expect(closures.length).toBeGreaterThan(100);
+    const sensored = new Set(sensorLayout(ctx).stores);
+    expect(closures.filter((c) => sensored.has(c.storeId))).toEqual([]);
+    expect(new Set(closures.map((c) => c.storeId)).size).toBe(closures.length);
   });
 
   it('price order lines after a price change at the new price', async () => {

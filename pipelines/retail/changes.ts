@@ -1,4 +1,5 @@
 import { batchEnd, deletedParents, productAt, productLife, storeAt, type Ctx } from './shared.js';
+import { sensorLayout } from './sensors.js';
 
 /**
  * What changes in the dimensions from one increment to the next (docs/increments.md): customers
@@ -237,7 +238,9 @@ export function storeClosures(ctx: Ctx, k: number): StoreClosure[] {
     for (let j = through(ctx, k - 1, CLOSURES_PER_DAY * s); j < through(ctx, k, CLOSURES_PER_DAY * s); j++) {
       const rng = ctx.at('stores', 'closure').fork(j);
       let id = rng.int(1, s);
-      for (let tries = 0; tries < 100 && (closed.has(id) || storeAt(ctx, id).closeDay !== undefined); tries++) id = rng.int(1, s);
+      // Not a store with shelf sensors: the sensors table reports from its stores every hour of every batch.
+      const sensored = new Set(sensorLayout(ctx).stores);
+      for (let tries = 0; tries < 100 && (closed.has(id) || storeAt(ctx, id).closeDay !== undefined || sensored.has(id)); tries++) id = rng.int(1, s);
       closed.add(id);
       const ts = momentIn(ctx, k, rng);
       out.push({ storeId: id, day: Math.floor(ts / DAY_MICROS), ts, batch: k, index: j });
