@@ -1,5 +1,4 @@
-import { datasetContext } from '../../src/core/dataset.js';
-import { DatagenError } from '../../src/core/errors.js';
+import { checkScale, datasetContext } from '../../src/core/dataset.js';
 import { checkDateRange } from '../../src/core/options.js';
 import { formatDate, MICROS_PER_DAY } from '../../src/core/temporal.js';
 import { keyedSnapshot, type ChangeHistory } from '../../sources/change-stream.js';
@@ -26,7 +25,7 @@ export const retailCdcOptions = {
 
 /** The retail run a stream tells the story of. */
 export function retailCdcContext(owner: string, o: { scale: number; start: number; end: number; incrementDays: number }, seed: number): Ctx {
-  if (!(o.scale > 0)) throw new DatagenError('E_OPTION', `${owner}: scale must be above 0 and at most 1000, got ${o.scale}`);
+  checkScale(owner, o.scale);
   checkDateRange(owner, o.start, o.end);
   return datasetContext(retail, seed, o.scale, { start: formatDate(o.start), end: formatDate(o.end), incrementDays: o.incrementDays });
 }

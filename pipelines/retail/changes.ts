@@ -210,7 +210,13 @@ export function priceOn(ctx: Ctx, productId: number, day: number, upTo: number =
   let price = productAt(ctx, productId).price;
   const history = ctx.shared(`products:history:${upTo}`, () => {
     const byProduct = new Map<number, PriceChange[]>();
-    for (let k = 1; k <= upTo; k++) for (const c of priceChanges(ctx, k)) byProduct.set(c.productId, [...(byProduct.get(c.productId) ?? []), c]);
+    for (let k = 1; k <= upTo; k++) {
+      for (const c of priceChanges(ctx, k)) {
+        const list = byProduct.get(c.productId);
+        if (list) list.push(c);
+        else byProduct.set(c.productId, [c]);
+      }
+    }
     return byProduct;
   });
   for (const c of history.get(productId) ?? []) if (Math.floor(c.ts / DAY_MICROS) < day) price = c.price;
@@ -234,12 +240,12 @@ export function storeClosures(ctx: Ctx, k: number): StoreClosure[] {
     const s = ctx.rows('stores');
     const closed = new Set<number>();
     for (let j = 1; j < k; j++) for (const c of storeClosures(ctx, j)) closed.add(c.storeId);
+    // Not a store with shelf sensors: the sensors table reports from its stores every hour of every batch.
+    const sensored = new Set(sensorLayout(ctx).stores);
     const out: StoreClosure[] = [];
     for (let j = through(ctx, k - 1, CLOSURES_PER_DAY * s); j < through(ctx, k, CLOSURES_PER_DAY * s); j++) {
       const rng = ctx.at('stores', 'closure').fork(j);
       let id = rng.int(1, s);
-      // Not a store with shelf sensors: the sensors table reports from its stores every hour of every batch.
-      const sensored = new Set(sensorLayout(ctx).stores);
       for (let tries = 0; tries < 100 && (closed.has(id) || storeAt(ctx, id).closeDay !== undefined || sensored.has(id)); tries++) id = rng.int(1, s);
       closed.add(id);
       const ts = momentIn(ctx, k, rng);

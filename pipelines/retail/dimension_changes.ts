@@ -19,7 +19,7 @@ interface Change {
   op: 'c' | 'u' | 'd';
   kind: string;
   ts: number;
-  row(ctx: Ctx): Row;
+  row(): Row;
 }
 
 const CHANGE_FIELDS = {
@@ -32,10 +32,12 @@ function changeTable(base: TableDefinition<RetailOptions>, description: string, 
   const name = `${base.name}_changes`;
   const head = defineTable(name, description, CHANGE_FIELDS);
   const schema = new Schema([...head.fields, ...base.schema.fields], head.metadata);
+  // Each batch's changes, listed once per run (the rows below ask for them row by row).
+  const listed = (ctx: Ctx, k: number) => ctx.shared(`${name}:${k}`, () => changesOf(ctx, k));
   // Changes before batch k: a running count, so change i of the table is found by its batch.
   const before = (ctx: Ctx, k: number) => {
     let n = 0;
-    for (let j = 1; j < k; j++) n += changesOf(ctx, j).length;
+    for (let j = 1; j < k; j++) n += listed(ctx, j).length;
     return n;
   };
   return {
@@ -51,11 +53,11 @@ function changeTable(base: TableDefinition<RetailOptions>, description: string, 
         const out: Row[] = [];
         let k = 1;
         let first = 0;
-        while (first + changesOf(ctx, k).length <= start) first += changesOf(ctx, k++).length;
+        while (first + listed(ctx, k).length <= start) first += listed(ctx, k++).length;
         for (let i = start; out.length < count; i++) {
-          while (i - first >= changesOf(ctx, k).length) first += changesOf(ctx, k++).length;
-          const c = changesOf(ctx, k)[i - first]!;
-          const row: Row = { change_op: c.op, change_kind: c.kind, changed_at: c.ts, ...c.row(ctx) };
+          while (i - first >= listed(ctx, k).length) first += listed(ctx, k++).length;
+          const c = listed(ctx, k)[i - first]!;
+          const row: Row = { change_op: c.op, change_kind: c.kind, changed_at: c.ts, ...c.row() };
           (row as { [BATCH]?: number })[BATCH] = k;
           out.push(row);
         }

@@ -1,4 +1,5 @@
 import { defineDataset } from '../../src/core/dataset.js';
+import { batchWindow } from './changes.js';
 import { customers } from './customers.js';
 import { customersChanges, productsChanges, storesChanges } from './dimension_changes.js';
 import { ordersHeader } from './orders_header.js';
@@ -32,6 +33,7 @@ export const retail = defineDataset({
   ],
   options: retailOptions,
   tables: [customers, products, stores, suppliers, ordersHeader, ordersLines, events, sensors, exchangeRatesTable, shipments, returns],
-  // Written by increments only (--increment k): the dimensions' changes.
+  // --increment k: batch k's days, and the tables only increments write (the dimensions' changes).
+  batchDays: batchWindow,
   changes: [customersChanges, productsChanges, storesChanges],
 });

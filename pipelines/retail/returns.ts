@@ -1,5 +1,6 @@
 import type { Schema } from 'apache-arrow';
 import type { TableDefinition } from '../../src/core/dataset.js';
+import { snapshotRows } from '../../src/delta/log.js';
 import { deltaTable } from '../../src/delta/table.js';
 import { uniformAt } from '../../src/random/hash.js';
 import { defineTable, types, type Row } from '../../src/core/schema.js';
@@ -169,7 +170,7 @@ export const returns: TableDefinition<RetailOptions> = {
       await table.append(rows.until(v1), { evolve: true });
       await table.merge(concat(corrections(c, v1), rows.until(Infinity)), { key: 'return_id' });
       await table.delete('qty=0');
-      return table.snapshot().files.reduce((n, f) => n + (f.stats ? (JSON.parse(f.stats) as { numRecords: number }).numRecords : 0), 0);
+      return snapshotRows(table.snapshot());
     },
   },
 };

@@ -1,6 +1,7 @@
 import type { Schema } from 'apache-arrow';
 import { normalizeOptions, type Options, type OptionsSpec } from './options.js';
 import { Rng } from '../random/rng.js';
+import { DatagenError } from './errors.js';
 import type { Row, Value } from './schema.js';
 import type { Transform } from './stage.js';
 import type { RowGenerator } from './units.js';
@@ -106,6 +107,11 @@ export interface DatasetInfo<S extends OptionsSpec> {
   options: S;
   tables: Array<TableDefinition<Options<S>>>;
   /**
+   * Increments (docs/increments.md): batch k's days, [first, last] in days since the epoch. A
+   * dataset without it has no increments.
+   */
+  batchDays?(ctx: DatasetContext<Options<S>>, batch: number): { first: number; last: number };
+  /**
    * Tables only increments write (dimension changes: a customer's new address): each needs
    * `increment`; absent from the base run and its manifest's tables.
    */
@@ -121,6 +127,11 @@ export function defineDataset<S extends OptionsSpec>(info: DatasetInfo<S>): Data
     names.add(t.name);
   }
   return Object.assign(info, { unit: 'dataset' as const });
+}
+
+/** --scale: above 0 and at most 1000 (a dataset's, or a change stream's retail scale). */
+export function checkScale(owner: string, scale: number): void {
+  if (!(scale > 0) || !(scale <= 1000)) throw new DatagenError('E_OPTION', `${owner}: scale must be above 0 and at most 1000, got ${scale}`);
 }
 
 export function tableRows<O>(table: TableDefinition<O>, ctx: DatasetContext<O>): number {

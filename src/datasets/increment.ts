@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { datasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
 import { normalizeOptions } from '../core/options.js';
-import { formatDate } from '../core/temporal.js';
+import { formatDate, parseDate } from '../core/temporal.js';
+import { snapshotRows } from '../delta/log.js';
 import { deltaTable } from '../delta/table.js';
 import { ensureDir, onAbort } from '../codecs/output.js';
 import { renderSummaryMarkdown, summarizeLedger } from '../ledger-summary.js';
 import { concatenate, datasetJob, executeTasks, LEDGER, MANIFEST, SUMMARY, writeAtomic, type DatasetResult, type DatasetRunOptions } from './run.js';
-import { describeFile, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
+import { batchTag, describeFile, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
 
 /**
  * `generate <dataset> --increment k --out DIR` (docs/increments.md): batch k of a run already in
@@ -70,8 +71,7 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
   const k = o.increment;
   const owner = `${def.name} --increment ${k}`;
   if (!Number.isSafeInteger(k) || k < 1) throw new DatagenError('E_OPTION', `${def.name}: --increment must be a batch number of 1 or more, got ${k} (the base run is generate without --increment)`);
-  const all = [...def.tables, ...(def.changes ?? [])] as unknown as TableDefinition[];
-  if (!all.some((t) => t.increment)) throw new DatagenError('E_OPTION', `${def.name}: this dataset has no increments (its tables do not grow with time)`);
+  if (!def.batchDays) throw new DatagenError('E_OPTION', `${def.name}: this dataset has no increments (its tables do not grow with time)`);
   for (const [flag, given] of [['--shards', o.shards !== undefined && o.shards > 1], ['--shard', o.shard !== undefined], ['--tables', (o.tables?.length ?? 0) > 0 && o.tables!.length < def.tables.length]] as const) {
     if (given) throw new DatagenError('E_OPTION', `${owner}: ${flag} cannot be combined with --increment (an increment adds to every table of the run in --out)`);
   }
@@ -91,13 +91,14 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
   ensureDir(join(out, BATCHES));
   const madeBase = !existsSync(batchRecordPath(out, 0));
   if (madeBase) writeAtomic(batchRecordPath(out, 0), JSON.stringify(base, null, 2) + '\n');
-  const rewriting = existsSync(recordFile);
-  if (rewriting) removeBatchFiles(out, JSON.parse(readFileSync(recordFile, 'utf8')) as BatchRecord);
 
   // The tables of the base run that grow, and the change tables of its dimensions.
   const inBase = new Set(Object.keys(base.manifest.tables));
   const tables = (def.tables as unknown as TableDefinition[]).filter((t) => t.increment && inBase.has(t.name));
   const changes = ((def.changes ?? []) as unknown as TableDefinition[]).filter((t) => t.increment && inBase.has(t.name.replace(/_changes$/, '')));
+  // Written again (--overwrite): its old files go first (Delta versions stay: the same bytes, skipped).
+  const rewriting = existsSync(recordFile);
+  if (rewriting) for (const t of [...tables, ...changes]) removeBatchTagged(join(out, t.output.path), k);
   const ctx = datasetContext(def, seed, scale, o.options, k);
   const work = join(out, `.datagen-work-b${tag(k)}-${process.pid}`);
   ensureDir(work);
@@ -120,8 +121,8 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
     const ledgerPath = join(out, BATCHES, `${tag(k)}.ledger.jsonl`);
     concatenate(ledgerPath, tasks.map((t) => ({ path: t.ledger })));
     // A Delta table's folder lists every version's files: the batch's are those no record has.
-    const known = new Set([...base.manifest.files, ...otherRecords(out, k).flatMap((r) => Object.values({ ...r.tables, ...r.changes }).flatMap((t) => t.files))].map((f) => f.path));
-    const first = batchDay(ctx, k - 1) + 1;
+    const known = new Set([...base.manifest.files, ...batchRecords(out, k).flatMap((r) => Object.values({ ...r.tables, ...r.changes }).flatMap((t) => t.files))].map((f) => f.path));
+    const { first, last } = def.batchDays(ctx, k);
     const record: BatchRecord = {
       dataset: def.name,
       seed,
@@ -130,7 +131,7 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
       clean,
       batch: k,
       first: formatDate(first),
-      last: formatDate(batchDay(ctx, k)),
+      last: formatDate(last),
       tables: {},
       changes: {},
       ledger: { path: `${BATCHES}/${tag(k)}.ledger.jsonl`, entries: lineCount(ledgerPath) },
@@ -147,8 +148,7 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
         const version = Math.max(...base.manifest.files.filter((f) => f.table === r.table && f.version !== undefined).map((f) => f.version!)) + k;
         const files = r.files.filter((f) => f.version === version).map((f) => ({ ...f, batch: k }));
         const snapshot = deltaTable(join(out, table.output.path)).snapshot(version);
-        const tableRows = snapshot.files.reduce((n, f) => n + (f.stats ? (JSON.parse(f.stats) as { numRecords: number }).numRecords : 0), 0);
-        record.tables[r.table] = { rows: files.reduce((n, f) => n + (f.rows ?? 0), 0), tableRows, files };
+        record.tables[r.table] = { rows: files.reduce((n, f) => n + (f.rows ?? 0), 0), tableRows: snapshotRows(snapshot), files };
         continue;
       }
       const files = r.files.filter((f) => !known.has(f.path)).map((f) => ({ ...f, batch: k }));
@@ -174,14 +174,10 @@ export async function runIncrement(def: DatasetDefinition, o: DatasetRunOptions 
   }
 }
 
-/** The last day of batch k (the horizon's end for k = 0), from the dataset's options. */
-function batchDay(ctx: { options: Record<string, unknown> }, k: number): number {
-  return (ctx.options.end as number) + k * (ctx.options.incrementDays as number);
-}
-
+/** The day a partition folder names (order_dt=2025-01-03 -> its day), if its first part is a date. */
 function partitionDay(partition: string | undefined): number | undefined {
-  const m = partition ? /=(\d{4})-(\d{2})-(\d{2})$/.exec(partition.split('/')[0]!) : null;
-  return m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) / 86_400_000 : undefined;
+  const value = partition?.split('/')[0]!.split('=')[1];
+  return value === undefined ? undefined : parseDate(value);
 }
 
 function lineCount(path: string): number {
@@ -229,17 +225,18 @@ function checkIdentity(def: DatasetDefinition, m: Manifest, run: { seed: number;
   }
 }
 
-function otherRecords(out: string, k: number): BatchRecord[] {
+/** The records of the batches on disk (not the base's), in batch order; without batch `except`. */
+function batchRecords(out: string, except?: number): BatchRecord[] {
   const folder = join(out, BATCHES);
   return readdirSync(folder)
-    .filter((f) => /^\d{5}\.json$/.test(f) && f !== `${tag(k)}.json` && f !== `${tag(0)}.json`)
+    .filter((f) => /^\d{5}\.json$/.test(f) && f !== `${tag(0)}.json` && (except === undefined || f !== `${tag(except)}.json`))
     .sort()
     .map((f) => JSON.parse(readFileSync(join(folder, f), 'utf8')) as BatchRecord);
 }
 
 /** Files of batch k (named ...-b000k...) under a table's path (a folder, or a file beside its batches). */
 function removeBatchTagged(path: string, k: number): void {
-  const mark = `-b${String(k).padStart(4, '0')}`;
+  const mark = batchTag(k);
   const folder = path.endsWith('/') ? path : join(path, '..');
   const sweep = (dir: string) => {
     if (!existsSync(dir) || existsSync(join(dir, '_delta_log'))) return;
@@ -265,19 +262,12 @@ function removeVersionsAfter(table: string, version: number): void {
   }
 }
 
-/** Before a batch is written again: its files (not Delta's, whose versions stay and are skipped). */
-function removeBatchFiles(out: string, record: BatchRecord): void {
-  for (const t of Object.values({ ...record.tables, ...record.changes })) {
-    for (const f of t.files) if (!existsSync(join(out, f.path.split('/')[0]!, '_delta_log'))) rmSync(join(out, f.path), { force: true });
-  }
-}
-
 /**
  * The ledger, its summary and the manifest of the base plus every batch on disk, in batch
  * order (so the folder's description does not depend on the order batches were made in).
  */
 async function rebuild(def: DatasetDefinition, out: string, base: BaseRecord): Promise<void> {
-  const records = [...otherRecords(out, -1)];
+  const records = batchRecords(out);
   const ledgerPath = join(out, LEDGER);
   // The base's lines are the first ledgerBytes of the ledger (kept since the first increment).
   const head = join(out, BATCHES, `.base-ledger.tmp-${process.pid}`);

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { datasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
+import { checkScale, datasetContext, type DatasetDefinition, type TableDefinition } from '../core/dataset.js';
 import { DatagenError } from '../core/errors.js';
 import { renderSummaryMarkdown, summarizeLedger } from '../ledger-summary.js';
 import { ensureDir, onAbort } from '../codecs/output.js';
@@ -14,6 +14,7 @@ import { runIncrement } from './increment.js';
 import { describeFile, partitionedFile, runTableTask, splitsIntoShards, type DatasetJob, type ManifestFile, type TableTask, type TableTaskResult } from './task.js';
 
 export type { ManifestFile } from './task.js';
+export { checkScale };
 
 /**
  * Runs a dataset into a folder: every table (or the ones asked for) through its default
@@ -69,9 +70,6 @@ export function selectTables(def: DatasetDefinition, names: readonly string[] | 
   return tables.filter((t) => names.includes(t.name));
 }
 
-export function checkScale(owner: string, scale: number): void {
-  if (!(scale > 0) || !(scale <= 1000)) throw new DatagenError('E_OPTION', `${owner}: scale must be above 0 and at most 1000, got ${scale}`);
-}
 
 export const SHARDS = '_shards';
 

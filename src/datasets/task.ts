@@ -142,7 +142,8 @@ async function* counted(batches: AsyncIterable<Batch>, onRows: (rows: number) =>
   }
 }
 
-function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, shard: Shard, batchSize?: number, range?: { from: number; to: number }) {
+/** A table (or its rows [from, to)) as a scenario source: its plan, chunked and seeded like any scenario's. */
+export function tableSource(def: DatasetDefinition, table: TableDefinition, ctx: DatasetContext, seed: number, shard: Shard, batchSize?: number, range?: { from: number; to: number }) {
   const rows = range ? range.to - range.from : tableRows(table, ctx);
   const from = range?.from ?? 0;
   const scenarioDef = defineScenario({
@@ -203,12 +204,14 @@ function incrementSource(def: DatasetDefinition, table: TableDefinition, ctx: Da
   };
 }
 
+/** What names batch k's files: -b0001. */
+export const batchTag = (batch: number) => `-b${String(batch).padStart(4, '0')}`;
+
 /** A file name with its batch: part-0000.csv -> part-0000-b0001.csv (nothing for the base). */
 export function batchFileName(name: string, batch: number): string {
   if (batch <= 0) return name;
   const dot = name.indexOf('.', name.lastIndexOf('/') + 1);
-  const tag = `-b${String(batch).padStart(4, '0')}`;
-  return dot < 0 ? name + tag : name.slice(0, dot) + tag + name.slice(dot);
+  return dot < 0 ? name + batchTag(batch) : name.slice(0, dot) + batchTag(batch) + name.slice(dot);
 }
 
 interface Written {

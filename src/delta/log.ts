@@ -121,6 +121,11 @@ export interface LogSnapshot {
   files: AddAction[];
 }
 
+/** Rows a snapshot holds: its active files' numRecords statistics (files without them count 0). */
+export function snapshotRows(snapshot: Pick<LogSnapshot, 'files'>): number {
+  return snapshot.files.reduce((n, f) => n + (f.stats ? (JSON.parse(f.stats) as { numRecords: number }).numRecords : 0), 0);
+}
+
 export function replayLog(table: string, version?: number): LogSnapshot | undefined {
   const versions = listVersions(table);
   if (versions.length === 0) return undefined;
