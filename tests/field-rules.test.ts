@@ -7,9 +7,10 @@
  */
 import type { Field, Schema } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { collect, defineScenario, defineTable, listDatasets, listScenarios, parseYamlScenario, scenario, types, type Row, type Source } from '../src/index.js';
+import { collect, defineTable, listDatasets, listScenarios, parseYamlScenario, scenario, types, type Row, type Source } from '../src/index.js';
 import { boundValue, fieldRules, kindOf, type FieldRules, type Kind } from '../src/core/schema.js';
-import { datasetContext, tableRows, type DatasetDefinition, type TableDefinition } from '../src/core/dataset.js';
+import { datasetContext, type DatasetDefinition, type TableDefinition } from '../src/core/dataset.js';
+import { tableSource as runnerSource } from '../src/datasets/task.js';
 import { MICROS_PER_DAY } from '../src/core/temporal.js';
 
 const ROWS = 2000;
@@ -26,21 +27,9 @@ async function take(source: Source, limit: number): Promise<Row[]> {
   return out;
 }
 
-/** A dataset table as a source, the way the dataset runner makes it (src/datasets/task.ts). */
+/** A dataset table as a source, made by the dataset runner's own tableSource (src/datasets/task.ts). */
 function tableSource(def: DatasetDefinition, table: TableDefinition, seed: number, scale: number): Source {
-  const ctx = datasetContext(def, seed, scale, {});
-  const rows = tableRows(table, ctx);
-  const unit = defineScenario({
-    name: `${def.name}.${table.name}`,
-    summary: table.name,
-    examples: [],
-    options: {},
-    schema: table.schema,
-    rules: table.rules,
-    defaultRows: rows,
-    plan: (_o, p) => table.plan({ ...ctx, tableRows: p.rows, rng: p.rng }),
-  });
-  return scenario(unit, { rows, seed });
+  return runnerSource(def, table, datasetContext(def, seed, scale, {}), seed, { index: 0, count: 1 });
 }
 
 /** A value in one comparable unit per order family: instants in µs (dates are days). */

@@ -1,9 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { duckdbType } from '../src/codecs/sql.js';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, run } from '../src/core/pipeline.js';
 import { listScenarios } from '../src/registry.js';
-import { kindOf } from '../src/core/schema.js';
 import { csv } from '../sinks/csv.js';
 import { scenario } from '../sources/scenario.js';
 import { tempDir } from './helpers.js';
@@ -18,28 +18,6 @@ beforeAll(async () => {
   con = await (await DuckDBInstance.create(':memory:')).connect();
 });
 afterAll(() => con.closeSync());
-
-function duckType(type: import('apache-arrow').DataType): string {
-  const t = type as unknown as { bitWidth?: number; precision?: number; scale?: number };
-  switch (kindOf(type)) {
-    case 'int':
-      return t.bitWidth === 64 ? 'BIGINT' : 'INTEGER';
-    case 'float':
-      return 'DOUBLE';
-    case 'decimal':
-      return `DECIMAL(${t.precision},${t.scale})`;
-    case 'bool':
-      return 'BOOLEAN';
-    case 'date':
-      return 'DATE';
-    case 'time':
-      return 'TIME';
-    case 'timestamp':
-      return 'TIMESTAMPTZ';
-    default:
-      return 'VARCHAR';
-  }
-}
 
 for (const def of listScenarios()) {
   describe(`scenario contract: ${def.name}`, () => {
@@ -57,7 +35,7 @@ for (const def of listScenarios()) {
       const path = join(tempDir(), `${def.name}.csv`);
       const rows = await collect(scenario(def, { rows: 20_000, seed: 5 }));
       await run(scenario(def, { rows: 20_000, seed: 5 }), csv({ path }));
-      const columns = def.schema.fields.map((f) => `'${f.name}': '${duckType(f.type)}'`).join(', ');
+      const columns = def.schema.fields.map((f) => `'${f.name}': '${duckdbType(f.type)}'`).join(', ');
       const counts = def.schema.fields.map((f) => `count("${f.name}") as "${f.name}"`).join(', ');
       const [got] = (await con.runAndReadAll(`select count(*) as n, ${counts} from read_csv('${path}', header = true, allow_quoted_nulls = false, columns = {${columns}})`)).getRowObjectsJson();
       expect(Number(got!.n)).toBe(20_000);
