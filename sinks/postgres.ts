@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Decimal, type Field, type Int32, type Schema, type Timestamp } from 'apache-arrow';
@@ -70,9 +71,23 @@ function parseUrl(url: string): Parsed {
   }
   const table = u.hash.length > 1 ? decodeURIComponent(u.hash.slice(1)) : undefined;
   u.hash = '';
+  // No user in the URL: libpq's default, $PGUSER or else the login name (pg reads only $USER, unset in many containers).
+  if (!u.username && !process.env.PGUSER) {
+    const login = osLogin();
+    if (login) u.username = encodeURIComponent(login);
+  }
   const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)';
   const shown = `${u.username ? decodeURIComponent(u.username) + '@' : ''}${u.hostname}:${u.port || 5432}/${db}`;
   return { connectionString: u.toString(), shown, table };
+}
+
+/** The operating system's name for this user, if it has one. */
+function osLogin(): string | undefined {
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    return undefined; // no passwd entry for this uid
+  }
 }
 
 /** What a summary line names: the URL without its password, with the table. */

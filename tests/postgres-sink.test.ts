@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -216,6 +217,18 @@ describe.skipIf(!server)('postgres sink (real server)', () => {
     }
     await new Promise((r) => consumer.once('exit', r));
     expect(await exists('killed')).toBe(false);
+  });
+
+  it('a URL without a user logs in as the login name, as libpq does, where $USER and $PGUSER are unset', async () => {
+    const login = userInfo().username;
+    await sql(`CREATE ROLE ${JSON.stringify(login)} LOGIN PASSWORD '${srv.password}'`);
+    await sql(`GRANT ALL ON SCHEMA public TO ${JSON.stringify(login)}`);
+    const url = `postgres://:${srv.password}@127.0.0.1:${srv.port}/datagen_test#no_user`;
+    const { USER: _user, PGUSER: _pguser, ...env } = cliEnv;
+    const r = spawnSync(process.execPath, [BIN, 'generate', 'loans', '--rows', '100', '--out', url, '-q'], { env, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(await count('no_user')).toBe(100);
+    expect((await sql<{ owner: string }>(`SELECT tableowner AS owner FROM pg_tables WHERE tablename = 'no_user'`))[0]!.owner).toBe(login);
   });
 
   it('bad URL, wrong password, unreachable port, no answer, missing database, a dataset: one line each with its code, no password', async () => {
